@@ -1,0 +1,14 @@
+//! lakekeeper-setup: sets up Lakekeeper (the Apache Iceberg REST catalog) with Entra ID, ADLS
+//! Gen2 and a shared PostgreSQL, writing `backend/.env` and a docker compose override.
+//!
+//! The shape: answers (wizard | line prompts | profile + environment) → `validate` →
+//! `SetupConfig` → `plan` (pure) → `apply` (atomic writes) → `verify` (live checks).
+
+pub mod derive;
+pub mod keys;
+pub mod model;
+pub mod profile;
+pub mod resolve;
+pub mod secret;
+pub mod strings;
+pub mod validate;

@@ -1,0 +1,91 @@
+//! User-facing text that is not an error message: field labels and where to find each value in
+//! the Azure portal. Kept together so it can be reviewed and reworded in one place; the
+//! longer per-step explanations for the wizard live in `assets/help/`.
+
+use crate::model::FieldId;
+
+/// Short label for a field, as a person would name it.
+pub fn label(field: FieldId) -> &'static str {
+    match field {
+        FieldId::Tenant => "Directory (tenant) ID",
+        FieldId::Cloud => "Azure cloud",
+        FieldId::AuthorityHost => "Login host override",
+        FieldId::ApiClientId => "Lakekeeper API application (client) ID",
+        FieldId::AppIdUri => "Lakekeeper API Application ID URI",
+        FieldId::BackendClientId => "Backend service account application (client) ID",
+        FieldId::BackendSecret => "Backend service account client secret (Value)",
+        FieldId::UiClientId => "Lakekeeper UI application (client) ID",
+        FieldId::PgHost => "PostgreSQL host",
+        FieldId::PgPort => "PostgreSQL port",
+        FieldId::PgDatabase => "PostgreSQL database",
+        FieldId::PgUser => "PostgreSQL user",
+        FieldId::PgPassword => "PostgreSQL password",
+        FieldId::PgSslMode => "PostgreSQL sslmode",
+        FieldId::StorageAccount => "Storage account name",
+        FieldId::StorageContainer => "Container (filesystem)",
+        FieldId::StorageKeyPrefix => "Key prefix inside the container",
+        FieldId::StorageAccountKey => "Storage account key",
+        FieldId::StorageCredential => "Warehouse storage credential",
+        FieldId::StorageClientId => "Warehouse storage app (client) ID",
+        FieldId::StorageClientSecret => "Warehouse storage app client secret",
+        FieldId::WarehouseName => "Warehouse name",
+        FieldId::EncryptionKey => "Lakekeeper encryption key",
+        FieldId::BaseUri => "Lakekeeper base URI",
+        FieldId::Image => "Lakekeeper image",
+    }
+}
+
+/// Where the value is found, one line.
+pub fn hint(field: FieldId) -> &'static str {
+    match field {
+        FieldId::Tenant => {
+            "Entra ID → Overview → 'Tenant ID' (a GUID), or a verified domain like contoso.onmicrosoft.com"
+        }
+        FieldId::Cloud => "public, usgov or china",
+        FieldId::AuthorityHost => {
+            "leave empty unless told otherwise; https only (plain http only for 127.0.0.1 test servers)"
+        }
+        FieldId::ApiClientId => {
+            "App registrations → the Lakekeeper API app → Overview → 'Application (client) ID'"
+        }
+        FieldId::AppIdUri => {
+            "the Lakekeeper API app → Expose an API → 'Application ID URI' (default api://<client id>)"
+        }
+        FieldId::BackendClientId => {
+            "App registrations → the backend's app → Overview → 'Application (client) ID'"
+        }
+        FieldId::BackendSecret => {
+            "the backend's app → Certificates & secrets → the 'Value' column (shown once), not the 'Secret ID'"
+        }
+        FieldId::UiClientId => {
+            "optional: the Single-page-application registration for the Lakekeeper UI (redirect <base>/ui/callback)"
+        }
+        FieldId::PgHost => "the server's 'Server name', e.g. myserver.postgres.database.azure.com",
+        FieldId::PgPort => "5432 unless your server says otherwise",
+        FieldId::PgDatabase => "the database Lakekeeper will create its tables in",
+        FieldId::PgUser => "a role that may create extensions and tables in that database",
+        FieldId::PgPassword => "that role's password (any characters: the tool encodes it)",
+        FieldId::PgSslMode => "require for Azure (it enforces TLS); disable only for a local server",
+        FieldId::StorageAccount => "Storage accounts → the ADLS Gen2 account's name (3-24 lowercase letters and digits)",
+        FieldId::StorageContainer => "the account → Containers → the container (filesystem) name",
+        FieldId::StorageKeyPrefix => "a folder inside the container for the warehouse, e.g. lakekeeper",
+        FieldId::StorageAccountKey => "the account → Security + networking → Access keys → key1 'Key'",
+        FieldId::StorageCredential => {
+            "client-credentials (an app with Storage Blob Data Contributor + Storage Blob Delegator) or shared-key"
+        }
+        FieldId::StorageClientId => "leave empty to use the backend service account",
+        FieldId::StorageClientSecret => "the warehouse app's client secret Value",
+        FieldId::WarehouseName => "the name the backend uses for the warehouse",
+        FieldId::EncryptionKey => {
+            "encrypts warehouse secrets in PostgreSQL; changing it later makes them unreadable"
+        }
+        FieldId::BaseUri => "where Lakekeeper is reached from your machine, e.g. http://localhost:8181",
+        FieldId::Image => "a pinned release, e.g. quay.io/lakekeeper/catalog:v0.13.3",
+    }
+}
+
+pub const MANAGED_HEADER: &str = "# --- Lakekeeper (managed by lakekeeper-setup) ---";
+pub const DEFAULT_IMAGE: &str = "quay.io/lakekeeper/catalog:v0.13.3";
+pub const DEFAULT_BASE_URI: &str = "http://localhost:8181";
+pub const DEFAULT_WAREHOUSE: &str = "lakekeeper";
+pub const DEFAULT_KEY_PREFIX: &str = "lakekeeper";
