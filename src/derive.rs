@@ -75,12 +75,19 @@ pub fn scope(cfg: &SetupConfig) -> String {
 }
 
 pub fn ui_scope(cfg: &SetupConfig) -> String {
-    format!("openid profile {}/lakekeeper", cfg.api.app_id_uri.trim_end_matches('/'))
+    format!(
+        "openid profile {}/lakekeeper",
+        cfg.api.app_id_uri.trim_end_matches('/')
+    )
 }
 
 /// Everything but RFC 3986 unreserved characters is encoded, so `@ : / ? # % $` and spaces in
 /// a user or password cannot break the URL.
-const URL_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+const URL_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 pub fn encode_component(s: &str) -> String {
     utf8_percent_encode(s, URL_COMPONENT).to_string()
@@ -107,8 +114,16 @@ pub fn pg_url(cfg: &SetupConfig) -> Secret {
 
 /// The intended value of every key the tool writes, in the order new keys are appended.
 pub fn env_values(cfg: &SetupConfig) -> Vec<Derived> {
-    let plain = |key, v: String, why| Derived { key, value: EnvValue::Plain(v), why };
-    let secret = |key, v: &Secret| Derived { key, value: EnvValue::Secret(v.clone()), why: None };
+    let plain = |key, v: String, why| Derived {
+        key,
+        value: EnvValue::Plain(v),
+        why,
+    };
+    let secret = |key, v: &Secret| Derived {
+        key,
+        value: EnvValue::Secret(v.clone()),
+        why: None,
+    };
     let mut out = vec![
         plain(k::POSTGRES_HOST, cfg.postgres.host.clone(), None),
         plain(k::POSTGRES_PORT, cfg.postgres.port.to_string(), None),
@@ -120,9 +135,17 @@ pub fn env_values(cfg: &SetupConfig) -> Vec<Derived> {
     if let Some(key) = &cfg.storage.account_key {
         out.push(secret(k::STORAGE_KEY, key));
     }
-    out.push(plain(k::STORAGE_CONTAINER, cfg.storage.container.clone(), None));
+    out.push(plain(
+        k::STORAGE_CONTAINER,
+        cfg.storage.container.clone(),
+        None,
+    ));
     if let Some(app) = &cfg.storage.separate_app {
-        out.push(plain(k::STORAGE_CLIENT_ID, app.client_id.as_str().to_owned(), None));
+        out.push(plain(
+            k::STORAGE_CLIENT_ID,
+            app.client_id.as_str().to_owned(),
+            None,
+        ));
         out.push(secret(k::STORAGE_CLIENT_SECRET, &app.secret));
     }
     out.extend([
@@ -148,22 +171,40 @@ pub fn env_values(cfg: &SetupConfig) -> Vec<Derived> {
         ));
     }
     out.extend([
-        plain(k::SUBJECT_CLAIM, "oid".into(), Some("oid is stable per user across apps")),
-        plain(k::OAUTH2_CLIENT_ID, cfg.backend.client_id.as_str().to_owned(), None),
+        plain(
+            k::SUBJECT_CLAIM,
+            "oid".into(),
+            Some("oid is stable per user across apps"),
+        ),
+        plain(
+            k::OAUTH2_CLIENT_ID,
+            cfg.backend.client_id.as_str().to_owned(),
+            None,
+        ),
         secret(k::OAUTH2_CLIENT_SECRET, &cfg.backend.secret),
         plain(k::OAUTH2_TENANT_ID, cfg.tenant.as_str().to_owned(), None),
-        plain(k::OAUTH2_SCOPE, scope(cfg), Some("client credentials ask for <App ID URI>/.default")),
+        plain(
+            k::OAUTH2_SCOPE,
+            scope(cfg),
+            Some("client credentials ask for <App ID URI>/.default"),
+        ),
     ]);
     if let Some(ui) = &cfg.ui_client_id {
         out.push(plain(k::UI_CLIENT_ID, ui.as_str().to_owned(), None));
-        out.push(plain(k::UI_SCOPE, ui_scope(cfg), Some("sign-in scopes plus the scope the API app exposes")));
+        out.push(plain(
+            k::UI_SCOPE,
+            ui_scope(cfg),
+            Some("sign-in scopes plus the scope the API app exposes"),
+        ));
     }
     let url = pg_url(cfg);
     for key in [k::PG_URL_READ, k::PG_URL_WRITE] {
         out.push(Derived {
             key,
             value: EnvValue::Secret(url.clone()),
-            why: Some("built from POSTGRES_*, user and password percent-encoded, sslmode in the query"),
+            why: Some(
+                "built from POSTGRES_*, user and password percent-encoded, sslmode in the query",
+            ),
         });
     }
     out
@@ -172,5 +213,9 @@ pub fn env_values(cfg: &SetupConfig) -> Vec<Derived> {
 /// Managed keys that must not be in the file for this configuration (removed, not left empty).
 pub fn keys_to_remove(cfg: &SetupConfig) -> Vec<&'static str> {
     let written: Vec<&str> = env_values(cfg).iter().map(|d| d.key).collect();
-    k::MANAGED.iter().copied().filter(|key| !written.contains(key)).collect()
+    k::MANAGED
+        .iter()
+        .copied()
+        .filter(|key| !written.contains(key))
+        .collect()
 }

@@ -4,9 +4,18 @@
 //! The shape: answers (wizard | line prompts | profile + environment) → `validate` →
 //! `SetupConfig` → `plan` (pure) → `apply` (atomic writes) → `verify` (live checks).
 
+pub mod apply;
+pub mod check;
+pub mod cli;
+pub mod commands;
+pub mod compose;
 pub mod derive;
+pub mod envfile;
+pub mod git;
 pub mod keys;
 pub mod model;
+pub mod output;
+pub mod plan;
 pub mod profile;
 pub mod resolve;
 pub mod secret;

@@ -16,7 +16,9 @@ pub enum ProfileError {
         "lakekeeper-setup.toml: `{0}` looks like a secret; the profile is shared with the team and must not hold secrets. Remove it and set the value in the environment or backend/.env instead"
     )]
     SecretKey(String),
-    #[error("lakekeeper-setup.toml: unknown key `{0}`; known keys are listed in the README (`{1}`?)")]
+    #[error(
+        "lakekeeper-setup.toml: unknown key `{0}`; known keys are listed in the README (`{1}`?)"
+    )]
     UnknownKey(String, String),
     #[error("lakekeeper-setup.toml: `{0}` must be {1}")]
     WrongType(String, &'static str),
@@ -26,14 +28,24 @@ const EXTRA_KEYS: [(&str, &str); 1] = [("storage", "warehouse_location")];
 
 fn looks_secret(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
-    ["secret", "password", "passwd", "token", "account_key", "encryption_key", "credential_value"]
-        .iter()
-        .any(|w| k.contains(w))
+    [
+        "secret",
+        "password",
+        "passwd",
+        "token",
+        "account_key",
+        "encryption_key",
+        "credential_value",
+    ]
+    .iter()
+    .any(|w| k.contains(w))
         || k == "key"
 }
 
 fn field_for(table: &str, key: &str) -> Option<FieldId> {
-    FieldId::ALL.into_iter().find(|f| f.profile_key() == Some((table, key)))
+    FieldId::ALL
+        .into_iter()
+        .find(|f| f.profile_key() == Some((table, key)))
 }
 
 fn known_keys() -> Vec<String> {
@@ -55,7 +67,9 @@ fn closest(name: &str) -> String {
 
 /// Reads a profile into answers (source `Profile`). Empty strings count as unset.
 pub fn read(text: &str) -> Result<Answers, ProfileError> {
-    let doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| ProfileError::Syntax(e.to_string()))?;
+    let doc: DocumentMut = text
+        .parse()
+        .map_err(|e: toml_edit::TomlError| ProfileError::Syntax(e.to_string()))?;
     let mut a = Answers::default();
     for (table, item) in doc.iter() {
         let Some(t) = item.as_table_like() else {
@@ -72,7 +86,12 @@ pub fn read(text: &str) -> Result<Answers, ProfileError> {
             let text = match (v.as_str(), v.as_integer()) {
                 (Some(s), _) => s.to_owned(),
                 (None, Some(i)) => i.to_string(),
-                _ => return Err(ProfileError::WrongType(name, "a string (or a number for postgres.port)")),
+                _ => {
+                    return Err(ProfileError::WrongType(
+                        name,
+                        "a string (or a number for postgres.port)",
+                    ));
+                }
             };
             if text.trim().is_empty() {
                 continue;
@@ -104,13 +123,24 @@ pub fn update(existing: Option<&str>, answers: &Answers) -> Result<String, Profi
         .and_then(|t| t.get("warehouse_location"))
         .is_some();
     for field in FieldId::ALL {
-        let Some((table, key)) = field.profile_key() else { continue };
-        if location_given && matches!(field, FieldId::StorageAccount | FieldId::StorageContainer | FieldId::StorageKeyPrefix) {
+        let Some((table, key)) = field.profile_key() else {
+            continue;
+        };
+        if location_given
+            && matches!(
+                field,
+                FieldId::StorageAccount | FieldId::StorageContainer | FieldId::StorageKeyPrefix
+            )
+        {
             continue;
         }
-        let wanted = answers.get(field).map(str::trim).unwrap_or("");
+        let wanted = answers.get(field).map_or("", str::trim);
         let current = doc.get(table).and_then(|t| t.get(key));
-        let current_text = current.and_then(|c| c.as_str().map(str::to_owned).or_else(|| c.as_integer().map(|i| i.to_string())));
+        let current_text = current.and_then(|c| {
+            c.as_str()
+                .map(str::to_owned)
+                .or_else(|| c.as_integer().map(|i| i.to_string()))
+        });
         if current_text.as_deref().unwrap_or("") == wanted {
             continue;
         }
@@ -131,7 +161,9 @@ pub fn update(existing: Option<&str>, answers: &Answers) -> Result<String, Profi
             // Keep the key's decor (comments, spacing) and replace only the value.
             Some(Item::Value(v)) => {
                 let decor = v.decor().clone();
-                let mut nv = new.into_value().map_err(|_| ProfileError::WrongType(field.name().into(), "a value"))?;
+                let mut nv = new
+                    .into_value()
+                    .map_err(|_| ProfileError::WrongType(field.name().into(), "a value"))?;
                 *nv.decor_mut() = decor;
                 *v = nv;
             }
@@ -150,7 +182,10 @@ mod tests {
     #[test]
     fn reads_strings_and_integers_and_skips_empty_values() {
         let a = read(SAMPLE).expect("valid");
-        assert_eq!(a.get(FieldId::Tenant), Some("11111111-2222-3333-4444-555555555555"));
+        assert_eq!(
+            a.get(FieldId::Tenant),
+            Some("11111111-2222-3333-4444-555555555555")
+        );
         assert_eq!(a.get(FieldId::PgPort), Some("5432"));
         assert_eq!(a.get(FieldId::PgHost), None);
         assert_eq!(a.source(FieldId::Cloud), Some(Source::Profile));
@@ -160,17 +195,29 @@ mod tests {
     fn rejects_secret_looking_and_unknown_keys() {
         assert_eq!(
             read("[backend_service]\nclient_secret = \"x\"\n"),
-            Err(ProfileError::SecretKey("backend_service.client_secret".into()))
+            Err(ProfileError::SecretKey(
+                "backend_service.client_secret".into()
+            ))
         );
-        assert!(matches!(read("[postgres]\npassword = \"x\"\n"), Err(ProfileError::SecretKey(_))));
-        assert!(matches!(read("[postgres]\nhots = \"x\"\n"), Err(ProfileError::UnknownKey(k, _)) if k == "postgres.hots"));
+        assert!(matches!(
+            read("[postgres]\npassword = \"x\"\n"),
+            Err(ProfileError::SecretKey(_))
+        ));
+        assert!(
+            matches!(read("[postgres]\nhots = \"x\"\n"), Err(ProfileError::UnknownKey(k, _)) if k == "postgres.hots")
+        );
         assert!(matches!(read("[entra\n"), Err(ProfileError::Syntax(_))));
     }
 
     #[test]
     fn a_warehouse_location_becomes_the_account_answer_for_splitting() {
-        let a = read("[storage]\nwarehouse_location = \"abfss://fs@acct.dfs.core.windows.net/p\"\n").expect("valid");
-        assert_eq!(a.get(FieldId::StorageAccount), Some("abfss://fs@acct.dfs.core.windows.net/p"));
+        let a =
+            read("[storage]\nwarehouse_location = \"abfss://fs@acct.dfs.core.windows.net/p\"\n")
+                .expect("valid");
+        assert_eq!(
+            a.get(FieldId::StorageAccount),
+            Some("abfss://fs@acct.dfs.core.windows.net/p")
+        );
     }
 
     #[test]
@@ -178,11 +225,18 @@ mod tests {
         let mut a = read(SAMPLE).expect("valid");
         a.set(FieldId::PgHost, "db.example.test", Source::Wizard);
         a.set(FieldId::PgPassword, "fake-password", Source::Wizard);
-        a.set(FieldId::Image, "quay.io/lakekeeper/catalog:v0.13.3", Source::Wizard);
+        a.set(
+            FieldId::Image,
+            "quay.io/lakekeeper/catalog:v0.13.3",
+            Source::Wizard,
+        );
         let out = update(Some(SAMPLE), &a).expect("updates");
         assert!(out.starts_with("# team profile\n[entra]\ntenant = \"11111111-2222-3333-4444-555555555555\"  # our directory\n"), "{out}");
         assert!(out.contains("host = \"db.example.test\""), "{out}");
-        assert!(out.contains("[lakekeeper]\nimage = \"quay.io/lakekeeper/catalog:v0.13.3\""), "{out}");
+        assert!(
+            out.contains("[lakekeeper]\nimage = \"quay.io/lakekeeper/catalog:v0.13.3\""),
+            "{out}"
+        );
         assert!(!out.contains("fake-password"));
         // Idempotent: a second update with the same answers changes nothing.
         assert_eq!(update(Some(&out), &a).expect("updates"), out);

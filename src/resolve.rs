@@ -15,7 +15,11 @@ use crate::validate::{find_guid, is_guid};
 /// Reads answers from `.env`-named variables (`get` returns a variable's value, if set).
 pub fn from_env_vars(get: &dyn Fn(&str) -> Option<String>, source: Source) -> Answers {
     let mut a = Answers::default();
-    let val = |key: &str| get(key).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let val = |key: &str| {
+        get(key)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
     let set = |a: &mut Answers, f: FieldId, v: Option<String>| {
         if let Some(v) = v {
             a.set(f, v, source);
@@ -46,7 +50,10 @@ pub fn from_env_vars(get: &dyn Fn(&str) -> Option<String>, source: Source) -> An
             None => {}
         }
         if a.get(FieldId::Tenant).is_none() {
-            let tenant = p.path_segments().and_then(|mut s| s.next()).map(str::to_owned);
+            let tenant = p
+                .path_segments()
+                .and_then(|mut s| s.next())
+                .map(str::to_owned);
             set(&mut a, FieldId::Tenant, tenant.filter(|t| !t.is_empty()));
         }
     }
@@ -57,7 +64,12 @@ pub fn from_env_vars(get: &dyn Fn(&str) -> Option<String>, source: Source) -> An
     let scope = val(k::OAUTH2_SCOPE);
     let items: Vec<String> = audience
         .as_deref()
-        .map(|v| v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
+        .map(|v| {
+            v.split(',')
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
         .unwrap_or_default();
     let api_id = items
         .iter()
@@ -73,7 +85,10 @@ pub fn from_env_vars(get: &dyn Fn(&str) -> Option<String>, source: Source) -> An
     set(&mut a, FieldId::AppIdUri, app_uri);
 
     if let Some(url) = val(k::PG_URL_WRITE).and_then(|u| url::Url::parse(&u).ok()) {
-        let mode = url.query_pairs().find(|(key, _)| key == "sslmode").map(|(_, v)| v.into_owned());
+        let mode = url
+            .query_pairs()
+            .find(|(key, _)| key == "sslmode")
+            .map(|(_, v)| v.into_owned());
         set(&mut a, FieldId::PgSslMode, mode);
     }
     a.tenant_guid_hint = val(k::ADDITIONAL_ISSUERS).as_deref().and_then(find_guid);
@@ -104,30 +119,57 @@ mod tests {
     use super::*;
 
     fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(a, b)| ((*a).to_owned(), (*b).to_owned())).collect()
+        pairs
+            .iter()
+            .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+            .collect()
     }
 
     #[test]
     fn reads_back_the_derived_values_into_their_answers() {
         let m = map(&[
-            (k::PROVIDER_URI, "https://login.microsoftonline.us/11111111-2222-3333-4444-555555555555/v2.0"),
-            (k::AUDIENCE, "api://lakekeeper-api,aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"),
+            (
+                k::PROVIDER_URI,
+                "https://login.microsoftonline.us/11111111-2222-3333-4444-555555555555/v2.0",
+            ),
+            (
+                k::AUDIENCE,
+                "api://lakekeeper-api,aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
+            ),
             (k::OAUTH2_SCOPE, "api://lakekeeper-api/.default"),
-            (k::ADDITIONAL_ISSUERS, "https://sts.windows.net/11111111-2222-3333-4444-555555555555/"),
-            (k::PG_URL_WRITE, "postgresql://u:p%40ss@h:5432/db?sslmode=verify-full"),
+            (
+                k::ADDITIONAL_ISSUERS,
+                "https://sts.windows.net/11111111-2222-3333-4444-555555555555/",
+            ),
+            (
+                k::PG_URL_WRITE,
+                "postgresql://u:p%40ss@h:5432/db?sslmode=verify-full",
+            ),
         ]);
         let a = from_map(&m, Source::EnvFile);
-        assert_eq!(a.get(FieldId::Tenant), Some("11111111-2222-3333-4444-555555555555"));
+        assert_eq!(
+            a.get(FieldId::Tenant),
+            Some("11111111-2222-3333-4444-555555555555")
+        );
         assert_eq!(a.get(FieldId::Cloud), Some("usgov"));
-        assert_eq!(a.get(FieldId::ApiClientId), Some("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"));
+        assert_eq!(
+            a.get(FieldId::ApiClientId),
+            Some("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee")
+        );
         assert_eq!(a.get(FieldId::AppIdUri), Some("api://lakekeeper-api"));
         assert_eq!(a.get(FieldId::PgSslMode), Some("verify-full"));
-        assert_eq!(a.tenant_guid_hint.as_deref(), Some("11111111-2222-3333-4444-555555555555"));
+        assert_eq!(
+            a.tenant_guid_hint.as_deref(),
+            Some("11111111-2222-3333-4444-555555555555")
+        );
     }
 
     #[test]
     fn a_loopback_provider_becomes_the_authority_override() {
-        let m = map(&[(k::PROVIDER_URI, "http://127.0.0.1:9999/contoso.onmicrosoft.com/v2.0")]);
+        let m = map(&[(
+            k::PROVIDER_URI,
+            "http://127.0.0.1:9999/contoso.onmicrosoft.com/v2.0",
+        )]);
         let a = from_map(&m, Source::EnvFile);
         assert_eq!(a.get(FieldId::AuthorityHost), Some("http://127.0.0.1:9999"));
         assert_eq!(a.get(FieldId::Tenant), Some("contoso.onmicrosoft.com"));
@@ -136,11 +178,20 @@ mod tests {
 
     #[test]
     fn secrets_are_kept_verbatim_and_the_first_layer_wins() {
-        let env = from_map(&map(&[(k::POSTGRES_PASSWORD, " sp ace ")]), Source::Environment);
-        let file = from_map(&map(&[(k::POSTGRES_PASSWORD, "old"), (k::POSTGRES_HOST, "h")]), Source::EnvFile);
+        let env = from_map(
+            &map(&[(k::POSTGRES_PASSWORD, " sp ace ")]),
+            Source::Environment,
+        );
+        let file = from_map(
+            &map(&[(k::POSTGRES_PASSWORD, "old"), (k::POSTGRES_HOST, "h")]),
+            Source::EnvFile,
+        );
         let merged = merge(&[&env, &file]);
         assert_eq!(merged.get(FieldId::PgPassword), Some(" sp ace "));
-        assert_eq!(merged.source(FieldId::PgPassword), Some(Source::Environment));
+        assert_eq!(
+            merged.source(FieldId::PgPassword),
+            Some(Source::Environment)
+        );
         assert_eq!(merged.get(FieldId::PgHost), Some("h"));
         assert_eq!(merged.source(FieldId::PgHost), Some(Source::EnvFile));
     }

@@ -45,6 +45,19 @@ pub fn mask(value: &str) -> String {
     }
 }
 
+/// A new encryption key: `len` (≥ 40) random characters from `[A-Za-z0-9]`, starting with a
+/// letter so Lakekeeper's config parser can never read it as a number.
+pub fn generate_key(len: usize) -> Secret {
+    use rand::distr::{Alphanumeric, SampleString};
+    let len = len.max(40);
+    loop {
+        let key = Alphanumeric.sample_string(&mut rand::rng(), len);
+        if key.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            return Secret(key);
+        }
+    }
+}
+
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Secret(<redacted>)")
@@ -79,6 +92,17 @@ mod tests {
         assert!(!format!("{s:?}").contains("fake"));
         assert!(!format!("{s}").contains("fake"));
         assert_eq!(s.expose(), "fake-super-secret-value-1234");
+    }
+
+    #[test]
+    fn generated_keys_are_long_alphanumeric_letter_first_and_distinct() {
+        let a = generate_key(48);
+        let b = generate_key(10);
+        assert_eq!(a.expose().len(), 48);
+        assert_eq!(b.expose().len(), 40, "never shorter than 40");
+        assert!(a.expose().bytes().all(|c| c.is_ascii_alphanumeric()));
+        assert!(a.expose().starts_with(|c: char| c.is_ascii_alphabetic()));
+        assert_ne!(a, generate_key(48));
     }
 
     #[test]

@@ -65,11 +65,19 @@ pub fn hint(field: FieldId) -> &'static str {
         FieldId::PgDatabase => "the database Lakekeeper will create its tables in",
         FieldId::PgUser => "a role that may create extensions and tables in that database",
         FieldId::PgPassword => "that role's password (any characters: the tool encodes it)",
-        FieldId::PgSslMode => "require for Azure (it enforces TLS); disable only for a local server",
-        FieldId::StorageAccount => "Storage accounts → the ADLS Gen2 account's name (3-24 lowercase letters and digits)",
+        FieldId::PgSslMode => {
+            "require for Azure (it enforces TLS); disable only for a local server"
+        }
+        FieldId::StorageAccount => {
+            "Storage accounts → the ADLS Gen2 account's name (3-24 lowercase letters and digits)"
+        }
         FieldId::StorageContainer => "the account → Containers → the container (filesystem) name",
-        FieldId::StorageKeyPrefix => "a folder inside the container for the warehouse, e.g. lakekeeper",
-        FieldId::StorageAccountKey => "the account → Security + networking → Access keys → key1 'Key'",
+        FieldId::StorageKeyPrefix => {
+            "a folder inside the container for the warehouse, e.g. lakekeeper"
+        }
+        FieldId::StorageAccountKey => {
+            "the account → Security + networking → Access keys → key1 'Key'"
+        }
         FieldId::StorageCredential => {
             "client-credentials (an app with Storage Blob Data Contributor + Storage Blob Delegator) or shared-key"
         }
@@ -79,7 +87,9 @@ pub fn hint(field: FieldId) -> &'static str {
         FieldId::EncryptionKey => {
             "encrypts warehouse secrets in PostgreSQL; changing it later makes them unreadable"
         }
-        FieldId::BaseUri => "where Lakekeeper is reached from your machine, e.g. http://localhost:8181",
+        FieldId::BaseUri => {
+            "where Lakekeeper is reached from your machine, e.g. http://localhost:8181"
+        }
         FieldId::Image => "a pinned release, e.g. quay.io/lakekeeper/catalog:v0.13.3",
     }
 }

@@ -66,12 +66,18 @@ pub struct FieldError {
     pub fix: String,
 }
 
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's `serialize_with` passes a reference
 fn ser_field<S: serde::Serializer>(f: &FieldId, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(f.name())
 }
 
 impl FieldError {
-    pub fn new(field: FieldId, raw: &str, message: impl Into<String>, fix: impl Into<String>) -> Self {
+    pub fn new(
+        field: FieldId,
+        raw: &str,
+        message: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
         Self {
             field,
             value: (!field.is_secret()).then(|| raw.to_owned()),
@@ -82,7 +88,9 @@ impl FieldError {
 
     pub fn missing(field: FieldId) -> Self {
         let source = match (field.env_key(), field.profile_key()) {
-            (Some(env), Some((t, k))) => format!("set {env} in the environment or `{k}` under [{t}] in the profile"),
+            (Some(env), Some((t, k))) => {
+                format!("set {env} in the environment or `{k}` under [{t}] in the profile")
+            }
             (Some(env), None) => format!("set {env} in the environment or in backend/.env"),
             (None, Some((t, k))) => format!("set `{k}` under [{t}] in lakekeeper-setup.toml"),
             (None, None) => String::from("provide it"),
@@ -96,13 +104,29 @@ impl FieldError {
     }
 }
 
+impl FieldError {
+    /// The problem without the fix: label, field name, the value (unless secret), the message.
+    pub fn problem(&self) -> String {
+        match &self.value {
+            Some(v) => format!(
+                "{} ({}): `{v}` {}",
+                strings::label(self.field),
+                self.field,
+                self.message
+            ),
+            None => format!(
+                "{} ({}): {}",
+                strings::label(self.field),
+                self.field,
+                self.message
+            ),
+        }
+    }
+}
+
 impl fmt::Display for FieldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.value {
-            Some(v) => write!(f, "{} ({}): `{v}` {}", strings::label(self.field), self.field, self.message)?,
-            None => write!(f, "{} ({}): {}", strings::label(self.field), self.field, self.message)?,
-        }
-        write!(f, "; fix: {}", self.fix)
+        write!(f, "{}; fix: {}", self.problem(), self.fix)
     }
 }
 
@@ -186,7 +210,9 @@ pub fn tenant(raw: &str) -> FieldResult<TenantId> {
         return Err(FieldError::new(
             field,
             t,
-            format!("is the multi-tenant alias `{candidate}`: its issuer is a template that never matches, and client credentials fail there (AADSTS9001023)"),
+            format!(
+                "is the multi-tenant alias `{candidate}`: its issuer is a template that never matches, and client credentials fail there (AADSTS9001023)"
+            ),
             "use your directory's Tenant ID (a GUID) from Entra ID → Overview",
         ));
     }
@@ -199,7 +225,11 @@ pub fn tenant(raw: &str) -> FieldResult<TenantId> {
     }
     if is_domain(&candidate) {
         let c = Checked::ok(TenantId::Domain(candidate.clone()));
-        let c = if candidate == t { c } else { c.note(format!("normalised to {candidate}")) };
+        let c = if candidate == t {
+            c
+        } else {
+            c.note(format!("normalised to {candidate}"))
+        };
         return Ok(c.warn(
             "a domain works for sign-in, but the v1 token issuer needs the tenant GUID: give the GUID, or keep an existing LAKEKEEPER__OPENID_ADDITIONAL_ISSUERS",
         ));
@@ -221,7 +251,8 @@ pub fn is_domain(s: &str) -> bool {
                 && l.len() <= 63
                 && !l.starts_with('-')
                 && !l.ends_with('-')
-                && l.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && l.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         })
         && labels
             .last()
@@ -259,7 +290,12 @@ pub fn is_loopback_host(host: &str) -> bool {
 fn secure_url(field: FieldId, raw: &str) -> Result<url::Url, FieldError> {
     let t = raw.trim();
     let u = url::Url::parse(t).map_err(|e| {
-        FieldError::new(field, t, format!("is not an absolute URL ({e})"), "give a full https://… URL")
+        FieldError::new(
+            field,
+            t,
+            format!("is not an absolute URL ({e})"),
+            "give a full https://… URL",
+        )
     })?;
     let host = u.host_str().unwrap_or("");
     match u.scheme() {
@@ -271,7 +307,12 @@ fn secure_url(field: FieldId, raw: &str) -> Result<url::Url, FieldError> {
             "uses plain http on a non-loopback host",
             "use https (plain http is allowed only for 127.0.0.1 test servers)",
         )),
-        s => Err(FieldError::new(field, t, format!("has scheme `{s}`"), "use https://")),
+        s => Err(FieldError::new(
+            field,
+            t,
+            format!("has scheme `{s}`"),
+            "use https://",
+        )),
     }
 }
 
@@ -297,14 +338,18 @@ pub fn provider_uri(raw: &str) -> Result<Checked<String>, String> {
     let t = raw.trim();
     let mut value = t.to_owned();
     let mut c_notes = Vec::new();
-    if let Some(stripped) = value.trim_end_matches('/').strip_suffix(WELL_KNOWN) {
-        value = stripped.to_owned();
+    if let Some(len) = value
+        .trim_end_matches('/')
+        .strip_suffix(WELL_KNOWN)
+        .map(str::len)
+    {
+        value.truncate(len);
         c_notes.push(format!(
             "stripped `{WELL_KNOWN}`: Lakekeeper appends it itself and fails with \"Expected fields: [\\\"jwks_uri\\\", \\\"issuer\\\"]\" when it is there twice"
         ));
     }
     if value.ends_with('/') {
-        value = value.trim_end_matches('/').to_owned();
+        value.truncate(value.trim_end_matches('/').len());
         c_notes.push("stripped the trailing `/`".to_owned());
     }
     secure_url(FieldId::AuthorityHost, &value).map_err(|e| e.message)?;
@@ -324,13 +369,21 @@ pub fn app_id_uri(raw: &str) -> FieldResult<String> {
     }
     let mut c = Checked::ok(t.to_owned());
     if let Some(s) = t.strip_suffix("/.default") {
-        c = Checked::ok(s.to_owned()).note("stripped `/.default`: that belongs to the scope, which is derived");
+        c = Checked::ok(s.to_owned())
+            .note("stripped `/.default`: that belongs to the scope, which is derived");
     }
     let v = c.value.clone();
     if v.chars().any(|ch| ch.is_whitespace() || ch == ',') {
-        return Err(FieldError::new(field, t, "contains a space or comma", "paste the single Application ID URI"));
+        return Err(FieldError::new(
+            field,
+            t,
+            "contains a space or comma",
+            "paste the single Application ID URI",
+        ));
     }
-    let rest = v.strip_prefix("api://").or_else(|| v.strip_prefix("https://"));
+    let rest = v
+        .strip_prefix("api://")
+        .or_else(|| v.strip_prefix("https://"));
     match rest {
         Some(r) if !r.is_empty() => Ok(c),
         _ => Err(FieldError::new(
@@ -357,14 +410,20 @@ pub fn client_secret(field: FieldId, raw: &str) -> FieldResult<String> {
         ));
     }
     if t.chars().any(char::is_control) {
-        return Err(FieldError::new(field, t, "contains a control character", "paste the value again"));
+        return Err(FieldError::new(
+            field,
+            t,
+            "contains a control character",
+            "paste the value again",
+        ));
     }
     let mut c = Checked::ok(t.to_owned());
     if t != raw {
         c = c.note("trimmed surrounding whitespace");
     }
     let portal_shape = t.len() == 40
-        && t.bytes().all(|b| b.is_ascii_alphanumeric() || b"_~.-".contains(&b));
+        && t.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_~.-".contains(&b));
     if !portal_shape {
         c = c.warn("does not look like a current portal secret (40 characters of A-Z a-z 0-9 _ ~ . -): check that you copied the whole Value");
     }
@@ -400,7 +459,9 @@ pub fn encryption_key(raw: &str) -> FieldResult<String> {
         c = c.warn("is all digits: Lakekeeper's config parser turns it into a number, so leading zeros may not survive");
     }
     if raw.starts_with(['[', '{', '"', '\'']) {
-        c = c.warn("starts with a bracket or quote, which Lakekeeper's config parser treats specially");
+        c = c.warn(
+            "starts with a bracket or quote, which Lakekeeper's config parser treats specially",
+        );
     }
     Ok(c)
 }
@@ -412,18 +473,36 @@ pub fn pg_host(raw: &str) -> FieldResult<String> {
         return Err(FieldError::missing(field));
     }
     if t.contains("://") {
-        return Err(FieldError::new(field, t, "is a URL", "give the host name only, e.g. myserver.postgres.database.azure.com"));
+        return Err(FieldError::new(
+            field,
+            t,
+            "is a URL",
+            "give the host name only, e.g. myserver.postgres.database.azure.com",
+        ));
     }
     let bare_ipv6 = t.parse::<IpAddr>().is_ok();
     if !bare_ipv6 && t.contains(':') {
-        return Err(FieldError::new(field, t, "contains a port", "give the port separately (POSTGRES_PORT)"));
+        return Err(FieldError::new(
+            field,
+            t,
+            "contains a port",
+            "give the port separately (POSTGRES_PORT)",
+        ));
     }
     let ok = bare_ipv6
         || t.split('.').all(|l| {
-            !l.is_empty() && l.len() <= 63 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            !l.is_empty()
+                && l.len() <= 63
+                && l.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         });
     if !ok {
-        return Err(FieldError::new(field, t, "is not a valid host name or IP address", strings::hint(field)));
+        return Err(FieldError::new(
+            field,
+            t,
+            "is not a valid host name or IP address",
+            strings::hint(field),
+        ));
     }
     Ok(Checked::ok(t.to_ascii_lowercase()))
 }
@@ -432,7 +511,12 @@ pub fn port(field: FieldId, raw: &str) -> FieldResult<u16> {
     let t = raw.trim();
     match t.parse::<u16>() {
         Ok(p) if p > 0 => Ok(Checked::ok(p)),
-        _ => Err(FieldError::new(field, t, "is not a port number (1-65535)", strings::hint(field))),
+        _ => Err(FieldError::new(
+            field,
+            t,
+            "is not a port number (1-65535)",
+            strings::hint(field),
+        )),
     }
 }
 
@@ -444,7 +528,12 @@ pub fn pg_name(field: FieldId, raw: &str) -> FieldResult<String> {
         return Err(FieldError::missing(field));
     }
     if t.len() > 63 || t.chars().any(char::is_control) {
-        return Err(FieldError::new(field, t, "is longer than 63 bytes or has a control character", strings::hint(field)));
+        return Err(FieldError::new(
+            field,
+            t,
+            "is longer than 63 bytes or has a control character",
+            strings::hint(field),
+        ));
     }
     Ok(Checked::ok(t.to_owned()))
 }
@@ -455,7 +544,12 @@ pub fn password(field: FieldId, raw: &str) -> FieldResult<String> {
         return Err(FieldError::missing(field));
     }
     if raw.chars().any(char::is_control) {
-        return Err(FieldError::new(field, raw, "contains a control character or line break", "paste it again"));
+        return Err(FieldError::new(
+            field,
+            raw,
+            "contains a control character or line break",
+            "paste it again",
+        ));
     }
     Ok(Checked::ok(raw.to_owned()))
 }
@@ -479,13 +573,29 @@ pub fn base_uri(raw: &str) -> FieldResult<url::Url> {
     if t.is_empty() {
         return Err(FieldError::missing(field));
     }
-    let u = url::Url::parse(t)
-        .map_err(|e| FieldError::new(field, t, format!("is not an absolute URL ({e})"), strings::hint(field)))?;
+    let u = url::Url::parse(t).map_err(|e| {
+        FieldError::new(
+            field,
+            t,
+            format!("is not an absolute URL ({e})"),
+            strings::hint(field),
+        )
+    })?;
     if !matches!(u.scheme(), "http" | "https") || u.host_str().is_none() {
-        return Err(FieldError::new(field, t, "is not an http(s) URL", strings::hint(field)));
+        return Err(FieldError::new(
+            field,
+            t,
+            "is not an http(s) URL",
+            strings::hint(field),
+        ));
     }
     if u.query().is_some() || u.fragment().is_some() {
-        return Err(FieldError::new(field, t, "has a query or fragment", strings::hint(field)));
+        return Err(FieldError::new(
+            field,
+            t,
+            "has a query or fragment",
+            strings::hint(field),
+        ));
     }
     Ok(Checked::ok(u))
 }
@@ -502,7 +612,12 @@ pub fn warehouse_name(raw: &str) -> FieldResult<String> {
         return Err(FieldError::missing(field));
     }
     if t.chars().count() > 128 || t.contains('/') || t.chars().any(char::is_control) {
-        return Err(FieldError::new(field, t, "must be 1-128 characters without `/`", strings::hint(field)));
+        return Err(FieldError::new(
+            field,
+            t,
+            "must be 1-128 characters without `/`",
+            strings::hint(field),
+        ));
     }
     Ok(Checked::ok(t.to_owned()))
 }
@@ -514,11 +629,18 @@ pub fn image(raw: &str) -> FieldResult<String> {
     if t.is_empty() {
         return Err(FieldError::missing(field));
     }
-    let valid = !t.chars().any(|c| c.is_whitespace() || c == '$' || c.is_control())
+    let valid = !t
+        .chars()
+        .any(|c| c.is_whitespace() || c == '$' || c.is_control())
         && !t.starts_with(['/', ':', '@'])
         && !t.ends_with([':', '/', '@']);
     if !valid {
-        return Err(FieldError::new(field, t, "is not an image reference", strings::hint(field)));
+        return Err(FieldError::new(
+            field,
+            t,
+            "is not an image reference",
+            strings::hint(field),
+        ));
     }
     let c = Checked::ok(t.to_owned());
     let last = t.rsplit('/').next().unwrap_or(t);
@@ -538,7 +660,9 @@ pub fn image(raw: &str) -> FieldResult<String> {
 pub fn storage_credential(raw: &str) -> FieldResult<StorageCredentialKind> {
     match raw.trim().to_ascii_lowercase().replace('_', "-").as_str() {
         "" | "client-credentials" => Ok(Checked::ok(StorageCredentialKind::ClientCredentials)),
-        "shared-key" | "shared-access-key" | "account-key" => Ok(Checked::ok(StorageCredentialKind::SharedKey)),
+        "shared-key" | "shared-access-key" | "account-key" => {
+            Ok(Checked::ok(StorageCredentialKind::SharedKey))
+        }
         _ => Err(FieldError::new(
             FieldId::StorageCredential,
             raw.trim(),

@@ -2,13 +2,13 @@
 //! rules applied, every problem collected (not just the first).
 
 use super::{
-    Checked, FieldError, FieldResult, app_id_uri, authority_host, base_uri, base_uri_string, client_id,
-    client_secret, cloud, container, encryption_key, image, key_prefix, password, pg_host, pg_name, port,
-    sslmode, storage_account, storage_credential, tenant, warehouse_name,
+    Checked, FieldError, FieldResult, app_id_uri, authority_host, base_uri, base_uri_string,
+    client_id, client_secret, cloud, container, encryption_key, image, key_prefix, password,
+    pg_host, pg_name, port, sslmode, storage_account, storage_credential, tenant, warehouse_name,
 };
 use crate::model::{
-    Answers, ApiApp, Cloud, FieldId, PostgresConfig, ServiceAccount, SetupConfig, SslMode, StorageConfig,
-    StorageCredentialKind, TenantId,
+    Answers, ApiApp, Cloud, FieldId, PostgresConfig, ServiceAccount, SetupConfig, SslMode,
+    StorageConfig, StorageCredentialKind, TenantId,
 };
 use crate::secret::Secret;
 use crate::strings;
@@ -25,7 +25,10 @@ pub struct Validated {
 pub fn default_for(field: FieldId, a: &Answers) -> Option<String> {
     Some(match field {
         FieldId::Cloud => "public".into(),
-        FieldId::AppIdUri => format!("api://{}", a.get(FieldId::ApiClientId)?.trim().to_ascii_lowercase()),
+        FieldId::AppIdUri => format!(
+            "api://{}",
+            a.get(FieldId::ApiClientId)?.trim().to_ascii_lowercase()
+        ),
         FieldId::PgPort => "5432".into(),
         FieldId::PgSslMode => "require".into(),
         FieldId::StorageKeyPrefix => strings::DEFAULT_KEY_PREFIX.into(),
@@ -41,18 +44,21 @@ pub fn default_for(field: FieldId, a: &Answers) -> Option<String> {
 pub fn is_optional(field: FieldId, a: &Answers) -> bool {
     match field {
         FieldId::AuthorityHost | FieldId::UiClientId | FieldId::StorageClientId => true,
-        FieldId::StorageAccountKey => {
-            a.get(FieldId::StorageCredential)
-                .and_then(|v| storage_credential(v).ok())
-                .is_none_or(|c| c.value != StorageCredentialKind::SharedKey)
-        }
+        FieldId::StorageAccountKey => a
+            .get(FieldId::StorageCredential)
+            .and_then(|v| storage_credential(v).ok())
+            .is_none_or(|c| c.value != StorageCredentialKind::SharedKey),
         FieldId::StorageClientSecret => !separate_storage_app(a),
         _ => default_for(field, a).is_some(),
     }
 }
 
 fn separate_storage_app(a: &Answers) -> bool {
-    let norm = |f| a.get(f).map(|v: &str| v.trim().to_ascii_lowercase()).filter(|v| !v.is_empty());
+    let norm = |f| {
+        a.get(f)
+            .map(|v: &str| v.trim().to_ascii_lowercase())
+            .filter(|v| !v.is_empty())
+    };
     matches!((norm(FieldId::StorageClientId), norm(FieldId::BackendClientId)), (Some(s), b) if Some(&s) != b.as_ref())
 }
 
@@ -65,14 +71,18 @@ pub fn field(field: FieldId, raw: &str, a: &Answers) -> FieldResult<String> {
         }
         return Err(FieldError::missing(field));
     }
-    let cloud_ctx = a.get(FieldId::Cloud).and_then(|c| cloud(c).ok()).map(|c| c.value);
+    let cloud_ctx = a
+        .get(FieldId::Cloud)
+        .and_then(|c| cloud(c).ok())
+        .map(|c| c.value);
     match field {
         FieldId::Tenant => tenant(raw).map(|c| c.map(|t| t.as_str().to_owned())),
         FieldId::Cloud => cloud(raw).map(|c| c.map(|c| c.name().to_owned())),
         FieldId::AuthorityHost => authority_host(raw),
-        FieldId::ApiClientId | FieldId::BackendClientId | FieldId::UiClientId | FieldId::StorageClientId => {
-            client_id(field, raw).map(|c| c.map(|id| id.0))
-        }
+        FieldId::ApiClientId
+        | FieldId::BackendClientId
+        | FieldId::UiClientId
+        | FieldId::StorageClientId => client_id(field, raw).map(|c| c.map(|id| id.0)),
         FieldId::AppIdUri => app_id_uri(raw),
         FieldId::BackendSecret | FieldId::StorageClientSecret => client_secret(field, raw),
         FieldId::PgHost => pg_host(raw),
@@ -90,7 +100,9 @@ pub fn field(field: FieldId, raw: &str, a: &Answers) -> FieldResult<String> {
         }
         FieldId::StorageContainer => container(raw),
         FieldId::StorageKeyPrefix => key_prefix(raw),
-        FieldId::StorageCredential => storage_credential(raw).map(|c| c.map(|k| k.as_str().to_owned())),
+        FieldId::StorageCredential => {
+            storage_credential(raw).map(|c| c.map(|k| k.as_str().to_owned()))
+        }
         FieldId::WarehouseName => warehouse_name(raw),
         FieldId::EncryptionKey => encryption_key(raw),
         FieldId::BaseUri => base_uri(raw).map(|c| c.map(|u| base_uri_string(&u))),
@@ -101,14 +113,32 @@ pub fn field(field: FieldId, raw: &str, a: &Answers) -> FieldResult<String> {
 /// Splits a pasted `abfss://` location in the account answer into account, container and
 /// prefix answers (the location wins over separately given parts, with a note).
 pub fn expand_location(a: &mut Answers) -> Result<Vec<(FieldId, String)>, FieldError> {
-    let Some(raw) = a.get(FieldId::StorageAccount).filter(|v| v.trim().starts_with("abfss://")) else {
+    let Some(raw) = a
+        .get(FieldId::StorageAccount)
+        .filter(|v| v.trim().starts_with("abfss://"))
+    else {
         return Ok(Vec::new());
     };
-    let source = a.source(FieldId::StorageAccount).unwrap_or(crate::model::Source::Profile);
-    let cloud_ctx = a.get(FieldId::Cloud).and_then(|c| cloud(c).ok()).map(|c| c.value);
+    let source = a
+        .source(FieldId::StorageAccount)
+        .unwrap_or(crate::model::Source::Profile);
+    let cloud_ctx = a
+        .get(FieldId::Cloud)
+        .and_then(|c| cloud(c).ok())
+        .map(|c| c.value);
     let loc = super::abfss(raw, cloud_ctx)?;
-    let mut notes = vec![(FieldId::StorageAccount, format!("split {} into account, container and key prefix", loc.value.to_uri()))];
-    notes.extend(loc.notes.iter().map(|n| (FieldId::StorageAccount, n.clone())));
+    let mut notes = vec![(
+        FieldId::StorageAccount,
+        format!(
+            "split {} into account, container and key prefix",
+            loc.value.to_uri()
+        ),
+    )];
+    notes.extend(
+        loc.notes
+            .iter()
+            .map(|n| (FieldId::StorageAccount, n.clone())),
+    );
     let l = loc.value;
     a.set(FieldId::StorageAccount, l.account, source);
     a.set(FieldId::StorageContainer, l.filesystem, source);
@@ -129,23 +159,22 @@ struct Collector<'a> {
 impl Collector<'_> {
     /// The raw answer, or the default, or `None` (recording "missing" when required).
     fn raw(&mut self, field: FieldId) -> Option<String> {
-        match self.answers.get(field).filter(|v| !v.trim().is_empty()) {
-            Some(v) => Some(v.to_owned()),
-            None => {
-                let d = default_for(field, self.answers);
-                if d.is_none() && !is_optional(field, self.answers) {
-                    self.errors.push(FieldError::missing(field));
-                }
-                d
-            }
+        if let Some(v) = self.answers.get(field).filter(|v| !v.trim().is_empty()) {
+            return Some(v.to_owned());
         }
+        let d = default_for(field, self.answers);
+        if d.is_none() && !is_optional(field, self.answers) {
+            self.errors.push(FieldError::missing(field));
+        }
+        d
     }
 
     fn take<T>(&mut self, field: FieldId, r: FieldResult<T>) -> Option<T> {
         match r {
             Ok(c) => {
                 self.notes.extend(c.notes.into_iter().map(|n| (field, n)));
-                self.warnings.extend(c.warnings.into_iter().map(|w| (field, w)));
+                self.warnings
+                    .extend(c.warnings.into_iter().map(|w| (field, w)));
                 Some(c.value)
             }
             Err(e) => {
@@ -181,8 +210,12 @@ pub fn answers(input: &Answers) -> Result<Validated, Vec<FieldError>> {
     let authority = c.check(FieldId::AuthorityHost, authority_host);
     let api_id = c.check(FieldId::ApiClientId, |r| client_id(FieldId::ApiClientId, r));
     let app_uri = c.check(FieldId::AppIdUri, app_id_uri);
-    let backend_id = c.check(FieldId::BackendClientId, |r| client_id(FieldId::BackendClientId, r));
-    let backend_secret = c.check(FieldId::BackendSecret, |r| client_secret(FieldId::BackendSecret, r));
+    let backend_id = c.check(FieldId::BackendClientId, |r| {
+        client_id(FieldId::BackendClientId, r)
+    });
+    let backend_secret = c.check(FieldId::BackendSecret, |r| {
+        client_secret(FieldId::BackendSecret, r)
+    });
     let ui = c.check(FieldId::UiClientId, |r| client_id(FieldId::UiClientId, r));
     let host = c.check(FieldId::PgHost, pg_host);
     let pg_port = c.check(FieldId::PgPort, |r| port(FieldId::PgPort, r));
@@ -194,9 +227,15 @@ pub fn answers(input: &Answers) -> Result<Validated, Vec<FieldError>> {
     let fs = c.check(FieldId::StorageContainer, container);
     let prefix = c.check(FieldId::StorageKeyPrefix, key_prefix);
     let cred = c.check(FieldId::StorageCredential, storage_credential);
-    let account_key = c.check(FieldId::StorageAccountKey, |r| password(FieldId::StorageAccountKey, r));
-    let storage_id = c.check(FieldId::StorageClientId, |r| client_id(FieldId::StorageClientId, r));
-    let storage_secret = c.check(FieldId::StorageClientSecret, |r| client_secret(FieldId::StorageClientSecret, r));
+    let account_key = c.check(FieldId::StorageAccountKey, |r| {
+        password(FieldId::StorageAccountKey, r)
+    });
+    let storage_id = c.check(FieldId::StorageClientId, |r| {
+        client_id(FieldId::StorageClientId, r)
+    });
+    let storage_secret = c.check(FieldId::StorageClientSecret, |r| {
+        client_secret(FieldId::StorageClientSecret, r)
+    });
     let key = c.check(FieldId::EncryptionKey, encryption_key);
     let base = c.check(FieldId::BaseUri, base_uri);
     let wh = c.check(FieldId::WarehouseName, warehouse_name);
@@ -230,19 +269,31 @@ pub fn answers(input: &Answers) -> Result<Validated, Vec<FieldError>> {
     }
     let cloud_v = cloud_v.unwrap_or_default();
     if let Some(auth) = &authority
-        && let Some(host_cloud) = url::Url::parse(auth).ok().and_then(|u| u.host_str().and_then(Cloud::from_authority_host))
+        && let Some(host_cloud) = url::Url::parse(auth)
+            .ok()
+            .and_then(|u| u.host_str().and_then(Cloud::from_authority_host))
         && host_cloud != cloud_v
     {
         c.errors.push(FieldError::new(
             FieldId::AuthorityHost,
             auth,
-            format!("is the {} cloud's login host but entra.cloud is {}", host_cloud.name(), cloud_v.name()),
-            format!("set entra.cloud = \"{}\" or drop authority_host", host_cloud.name()),
+            format!(
+                "is the {} cloud's login host but entra.cloud is {}",
+                host_cloud.name(),
+                cloud_v.name()
+            ),
+            format!(
+                "set entra.cloud = \"{}\" or drop authority_host",
+                host_cloud.name()
+            ),
         ));
     }
     let separate_app = match (storage_id, &backend_id) {
         (Some(s), Some(b)) if &s == b => None,
-        (Some(s), _) => storage_secret.map(|secret| ServiceAccount { client_id: s, secret: Secret::new(secret) }),
+        (Some(s), _) => storage_secret.map(|secret| ServiceAccount {
+            client_id: s,
+            secret: Secret::new(secret),
+        }),
         (None, _) => None,
     };
 
@@ -254,11 +305,21 @@ pub fn answers(input: &Answers) -> Result<Validated, Vec<FieldError>> {
     else {
         return Err(c.errors);
     };
-    let (Some(host), Some(pg_port), Some(db), Some(user), Some(pg_pw), Some(ssl)) = (host, pg_port, db, user, pg_pw, ssl) else {
+    let (Some(host), Some(pg_port), Some(db), Some(user), Some(pg_pw), Some(ssl)) =
+        (host, pg_port, db, user, pg_pw, ssl)
+    else {
         return Err(c.errors);
     };
-    let (Some(account), Some(fs), Some(prefix), Some(cred), Some(key), Some(base), Some(wh), Some(img)) =
-        (account, fs, prefix, cred, key, base, wh, img)
+    let (
+        Some(account),
+        Some(fs),
+        Some(prefix),
+        Some(cred),
+        Some(key),
+        Some(base),
+        Some(wh),
+        Some(img),
+    ) = (account, fs, prefix, cred, key, base, wh, img)
     else {
         return Err(c.errors);
     };
@@ -267,10 +328,23 @@ pub fn answers(input: &Answers) -> Result<Validated, Vec<FieldError>> {
         tenant_guid,
         cloud: cloud_v,
         authority_host: authority.unwrap_or_else(|| cloud_v.authority_host().to_owned()),
-        api: ApiApp { client_id: api_id, app_id_uri: app_uri },
-        backend: ServiceAccount { client_id: backend_id, secret: Secret::new(backend_secret) },
+        api: ApiApp {
+            client_id: api_id,
+            app_id_uri: app_uri,
+        },
+        backend: ServiceAccount {
+            client_id: backend_id,
+            secret: Secret::new(backend_secret),
+        },
         ui_client_id: ui,
-        postgres: PostgresConfig { host, port: pg_port, database: db, user, password: Secret::new(pg_pw), sslmode: ssl },
+        postgres: PostgresConfig {
+            host,
+            port: pg_port,
+            database: db,
+            user,
+            password: Secret::new(pg_pw),
+            sslmode: ssl,
+        },
         storage: StorageConfig {
             account,
             container: fs,
@@ -284,5 +358,9 @@ pub fn answers(input: &Answers) -> Result<Validated, Vec<FieldError>> {
         warehouse_name: wh,
         image: img,
     };
-    Ok(Validated { config, notes: c.notes, warnings: c.warnings })
+    Ok(Validated {
+        config,
+        notes: c.notes,
+        warnings: c.warnings,
+    })
 }

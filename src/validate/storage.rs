@@ -34,7 +34,11 @@ pub fn storage_account(raw: &str) -> FieldResult<String> {
         return Err(FieldError::missing(field));
     }
     let lower = t.to_ascii_lowercase();
-    if !(3..=24).contains(&lower.len()) || !lower.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()) {
+    if !(3..=24).contains(&lower.len())
+        || !lower
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    {
         return Err(FieldError::new(
             field,
             t,
@@ -43,7 +47,11 @@ pub fn storage_account(raw: &str) -> FieldResult<String> {
         ));
     }
     let c = Checked::ok(lower.clone());
-    Ok(if lower == t { c } else { c.note(format!("normalised to {lower}")) })
+    Ok(if lower == t {
+        c
+    } else {
+        c.note(format!("normalised to {lower}"))
+    })
 }
 
 /// Filesystem (container): 3-63 of `[a-z0-9-]`, starting and ending with a letter or digit, no `--`.
@@ -55,7 +63,8 @@ pub fn container(raw: &str) -> FieldResult<String> {
     }
     let b = t.as_bytes();
     let ok = (3..=63).contains(&t.len())
-        && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
         && b[0].is_ascii_alphanumeric()
         && b[b.len() - 1].is_ascii_alphanumeric()
         && !t.contains("--");
@@ -76,7 +85,12 @@ pub fn key_prefix(raw: &str) -> FieldResult<String> {
     let t = raw.trim();
     let trimmed = t.trim_matches('/');
     if trimmed.chars().count() > 512 {
-        return Err(FieldError::new(field, trimmed, "is longer than 512 characters", "use a shorter folder path"));
+        return Err(FieldError::new(
+            field,
+            trimmed,
+            "is longer than 512 characters",
+            "use a shorter folder path",
+        ));
     }
     if trimmed.contains("//") || trimmed.contains('\\') || trimmed.chars().any(char::is_control) {
         return Err(FieldError::new(
@@ -87,7 +101,11 @@ pub fn key_prefix(raw: &str) -> FieldResult<String> {
         ));
     }
     let c = Checked::ok(trimmed.to_owned());
-    Ok(if trimmed == t { c } else { c.note("trimmed slashes at both ends") })
+    Ok(if trimmed == t {
+        c
+    } else {
+        c.note("trimmed slashes at both ends")
+    })
 }
 
 /// Parses a warehouse location. Lakekeeper accepts only `abfss`; the host must be a known
@@ -101,16 +119,28 @@ pub fn abfss(raw: &str, cloud: Option<Cloud>) -> Result<Checked<AbfssLocation>, 
         return Err(FieldError::new(
             field,
             t,
-            format!("is not an abfss:// location (scheme `{scheme}`); Lakekeeper accepts only abfss for ADLS Gen2"),
+            format!(
+                "is not an abfss:// location (scheme `{scheme}`); Lakekeeper accepts only abfss for ADLS Gen2"
+            ),
             format!("write it as {example}"),
         ));
     };
     let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
     let Some((fs, host_full)) = authority.split_once('@') else {
-        return Err(FieldError::new(field, t, "has no `<container>@` part", format!("write it as {example}")));
+        return Err(FieldError::new(
+            field,
+            t,
+            "has no `<container>@` part",
+            format!("write it as {example}"),
+        ));
     };
     let Some((account, host)) = host_full.split_once('.') else {
-        return Err(FieldError::new(field, t, "has no `<account>.<dfs host>` part", format!("write it as {example}")));
+        return Err(FieldError::new(
+            field,
+            t,
+            "has no `<account>.<dfs host>` part",
+            format!("write it as {example}"),
+        ));
     };
     let Some(loc_cloud) = Cloud::from_dfs_host(host) else {
         return Err(FieldError::new(
@@ -124,7 +154,11 @@ pub fn abfss(raw: &str, cloud: Option<Cloud>) -> Result<Checked<AbfssLocation>, 
         return Err(FieldError::new(
             field,
             t,
-            format!("is in the {} cloud but entra.cloud is {}", loc_cloud.name(), c.name()),
+            format!(
+                "is in the {} cloud but entra.cloud is {}",
+                loc_cloud.name(),
+                c.name()
+            ),
             format!("use {}", c.dfs_host()),
         ));
     }

@@ -1,0 +1,242 @@
+//! Apply: the careful I/O step. Each changed file is written atomically (a temp file in the same
+//! directory, fsync, rename, fsync of the directory), the previous version is kept as a
+//! timestamped backup, secret-bearing files get mode 0600, a symlink is written through to its
+//! target, and a lock on the directory stops two runs from interleaving.
+//!
+//! An interrupted run leaves either the complete old file or the complete new one.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::plan::{FilePlan, Plan};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    #[error("{path}: {action} failed: {source}{hint}")]
+    Io {
+        path: String,
+        action: &'static str,
+        source: io::Error,
+        hint: &'static str,
+    },
+    #[error(
+        "{0}: another lakekeeper-setup is writing here right now; wait for it to finish (nothing was written)"
+    )]
+    Locked(String),
+    #[error("{0}: too many levels of symbolic links")]
+    SymlinkLoop(String),
+}
+
+fn io_err(path: &Path, action: &'static str, source: io::Error) -> ApplyError {
+    let hint = match source.kind() {
+        io::ErrorKind::PermissionDenied => {
+            " (permission denied: check the directory's owner and mode; the old file is untouched)"
+        }
+        io::ErrorKind::ReadOnlyFilesystem => " (read-only file system; the old file is untouched)",
+        io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => {
+            " (disk full; the old file is untouched)"
+        }
+        _ => " (the old file is untouched)",
+    };
+    ApplyError::Io {
+        path: path.display().to_string(),
+        action,
+        source,
+        hint,
+    }
+}
+
+/// What happened to one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    /// The path written (a symlink's target, when the path was a link).
+    pub path: PathBuf,
+    pub backup: Option<PathBuf>,
+}
+
+/// Follows symlinks to the file that should be written, even when the final target does not
+/// exist yet.
+pub fn resolve_target(path: &Path) -> Result<PathBuf, ApplyError> {
+    let mut current = path.to_path_buf();
+    for _ in 0..40 {
+        match fs::symlink_metadata(&current) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let link = fs::read_link(&current)
+                    .map_err(|e| io_err(&current, "reading the symlink", e))?;
+                current = match current.parent() {
+                    Some(dir) if link.is_relative() => dir.join(link),
+                    _ => link,
+                };
+            }
+            _ => return Ok(current),
+        }
+    }
+    Err(ApplyError::SymlinkLoop(path.display().to_string()))
+}
+
+/// `YYYYMMDDTHHMMSSZ` (UTC) without a date crate: days-from-civil inverted.
+pub fn timestamp(now: SystemTime) -> String {
+    let secs = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    let z = i64::try_from(days).unwrap_or(0) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+fn open_new(path: &Path, mode: u32) -> io::Result<File> {
+    let mut o = OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(mode);
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    o.open(path)
+}
+
+/// Copies the current file to `<name>.bak.<timestamp>` (mode 0600 for secret files).
+fn backup(target: &Path, contents: &[u8], mode: u32) -> Result<PathBuf, ApplyError> {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let dir = target.parent().unwrap_or(Path::new("."));
+    let stamp = timestamp(SystemTime::now());
+    for n in 0..1000 {
+        let suffix = if n == 0 {
+            String::new()
+        } else {
+            format!("-{n}")
+        };
+        let path = dir.join(format!("{name}.bak.{stamp}{suffix}"));
+        match open_new(&path, mode) {
+            Ok(mut f) => {
+                f.write_all(contents)
+                    .and_then(|()| f.sync_all())
+                    .map_err(|e| io_err(&path, "writing the backup", e))?;
+                return Ok(path);
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(io_err(&path, "creating the backup", e)),
+        }
+    }
+    Err(io_err(
+        target,
+        "naming the backup",
+        io::Error::other("1000 backups in one second"),
+    ))
+}
+
+/// Writes `contents` to `path` atomically; keeps a backup of a different previous version.
+pub fn write_atomic(path: &Path, contents: &str, secret: bool) -> Result<Written, ApplyError> {
+    let target = resolve_target(path)?;
+    let dir = target
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    fs::create_dir_all(&dir).map_err(|e| io_err(&dir, "creating the directory", e))?;
+    let mode = if secret { 0o600 } else { 0o644 };
+    let old = match fs::read(&target) {
+        Ok(b) => Some(b),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(e) => return Err(io_err(&target, "reading", e)),
+    };
+    let backup = match &old {
+        Some(b) if b.as_slice() != contents.as_bytes() => Some(backup(&target, b, mode)?),
+        _ => None,
+    };
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".lakekeeper-setup.").suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(fs::Permissions::from_mode(mode));
+    }
+    let mut tmp = builder
+        .tempfile_in(&dir)
+        .map_err(|e| io_err(&dir, "creating a temporary file", e))?;
+    tmp.write_all(contents.as_bytes())
+        .and_then(|()| tmp.as_file().sync_all())
+        .map_err(|e| io_err(tmp.path(), "writing", e))?;
+    tmp.persist(&target)
+        .map_err(|e| io_err(&target, "replacing", e.error))?;
+    // The rename is durable only once the directory entry is.
+    if let Ok(d) = File::open(&dir) {
+        let _ = d.sync_all();
+    }
+    Ok(Written {
+        path: target,
+        backup,
+    })
+}
+
+/// Holds an exclusive lock on a directory for the duration of a write.
+pub struct DirLock {
+    _file: File,
+}
+
+/// Locks `dir` (advisory `flock`), refusing at once if another run holds it.
+pub fn lock_dir(dir: &Path) -> Result<DirLock, ApplyError> {
+    let file = File::open(dir).map_err(|e| io_err(dir, "opening the directory", e))?;
+    match file.try_lock() {
+        Ok(()) => Ok(DirLock { _file: file }),
+        Err(fs::TryLockError::WouldBlock) => Err(ApplyError::Locked(dir.display().to_string())),
+        Err(fs::TryLockError::Error(e)) => Err(io_err(dir, "locking the directory", e)),
+    }
+}
+
+/// Writes every changed file of the plan, under a lock on the `.env` directory.
+pub fn apply(plan: &Plan) -> Result<Vec<Written>, ApplyError> {
+    let env_target = resolve_target(&plan.env.path)?;
+    let dir = env_target
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).map_err(|e| io_err(dir, "creating the directory", e))?;
+    let _lock = lock_dir(dir)?;
+    // Re-check under the lock: if the file changed since the plan was made, writing would lose
+    // someone else's edit.
+    let now = fs::read_to_string(&env_target).ok();
+    if now != plan.env.before {
+        return Err(io_err(
+            &env_target,
+            "checking for concurrent edits",
+            io::Error::other("the file changed while the plan was being made; run again"),
+        ));
+    }
+    plan.files()
+        .filter(|f| f.changes())
+        .map(|f: &FilePlan| write_atomic(&f.path, &f.after, f.secret))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_utc_civil_dates() {
+        assert_eq!(timestamp(UNIX_EPOCH), "19700101T000000Z");
+        let t = UNIX_EPOCH + std::time::Duration::from_secs(1_795_775_696);
+        assert_eq!(timestamp(t), "20261127T103456Z");
+        let leap = UNIX_EPOCH + std::time::Duration::from_hours(264_384);
+        assert_eq!(timestamp(leap), "20000229T000000Z");
+    }
+}

@@ -1,0 +1,188 @@
+//! Command-line flags (clap) and the paths they resolve to.
+//!
+//! No secret is ever accepted as an argument: secrets come from the environment (under their
+//! `.env` names), the existing `.env`, or the wizard's masked prompts.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+const AFTER_HELP: &str = "\
+Exit codes: 0 success; 1 problems found (invalid or missing values, `check` errors, failed
+`verify` checks); 2 could not run (bad usage, unreadable or unparseable files, a merge refused,
+another run holding the lock); 130 cancelled.
+
+Secrets are never taken as arguments: set LAKEKEEPER__OAUTH2__CLIENT_SECRET, POSTGRES_PASSWORD,
+AZURE_STORAGE_ACCOUNT_KEY or LAKEKEEPER__PG_ENCRYPTION_KEY in the environment, or keep them in
+backend/.env. NO_COLOR turns colour off.";
+
+/// Sets up Lakekeeper (Iceberg REST catalog) with Entra ID, ADLS Gen2 and PostgreSQL: writes
+/// backend/.env and a docker compose override. Without a command: the interactive wizard.
+#[derive(Debug, Parser)]
+#[command(name = "lakekeeper-setup", version, after_help = AFTER_HELP)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+
+    /// Wizard: use line prompts instead of the full-screen interface.
+    #[arg(long)]
+    pub plain: bool,
+
+    /// Wizard: go through every step and show the review, but write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Global {
+    /// Project root.
+    #[arg(long, global = true, value_name = "DIR", default_value = ".")]
+    pub root: PathBuf,
+
+    /// The .env file to edit [default: <root>/backend/.env].
+    #[arg(long, global = true, value_name = "PATH")]
+    pub env_file: Option<PathBuf>,
+
+    /// The compose override to write [default: the override Compose would load from
+    /// <root>/backend/, else <root>/backend/docker-compose.override.yml].
+    #[arg(long, global = true, value_name = "PATH")]
+    pub override_file: Option<PathBuf>,
+
+    /// The team profile [default: <root>/lakekeeper-setup.toml].
+    #[arg(long, global = true, value_name = "PATH")]
+    pub profile: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Non-interactive: take values from the environment, the profile, then the existing .env;
+    /// validate everything; write backend/.env and the compose override.
+    #[command(after_help = AFTER_HELP)]
+    Apply(ApplyArgs),
+    /// Offline lint of an existing backend/.env and compose files.
+    #[command(after_help = AFTER_HELP)]
+    Check(CheckArgs),
+    /// Prove the setup live: OIDC discovery, token, claims, PostgreSQL, storage, Lakekeeper.
+    #[command(after_help = AFTER_HELP)]
+    Verify(VerifyArgs),
+    /// Bootstrap Lakekeeper and create the ADLS warehouse from the configuration (idempotent).
+    #[command(after_help = AFTER_HELP)]
+    Warehouse(WarehouseArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// Print the plan (a key-level diff, secrets masked) and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation on a terminal.
+    #[arg(long)]
+    pub yes: bool,
+    /// Machine-readable output.
+    #[arg(long)]
+    pub json: bool,
+    /// Generate LAKEKEEPER__PG_ENCRYPTION_KEY when none exists (never replaces one).
+    #[arg(long)]
+    pub generate_key: bool,
+    /// Replace an existing encryption key. Warehouse secrets stored with the old key become
+    /// unreadable.
+    #[arg(long)]
+    pub rotate_key: bool,
+    /// Also write the non-secret values to the profile (lakekeeper-setup.toml).
+    #[arg(long)]
+    pub save_profile: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Machine-readable output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Machine-readable output (stable field names, no secrets).
+    #[arg(long)]
+    pub json: bool,
+    /// Seconds each check may take.
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_secs)]
+    pub timeout: Duration,
+    /// Run only these checks: oidc-discovery, token, token-claims, postgres, storage,
+    /// lakekeeper, shadowing.
+    #[arg(long, value_name = "NAME,…", value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// Afterwards, bootstrap Lakekeeper and create the warehouse (as `warehouse`).
+    #[arg(long)]
+    pub create_warehouse: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WarehouseArgs {
+    /// Print the request body (secrets masked) and send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Machine-readable output.
+    #[arg(long)]
+    pub json: bool,
+    /// Seconds each request may take.
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_secs)]
+    pub timeout: Duration,
+}
+
+fn parse_secs(s: &str) -> Result<Duration, String> {
+    match s.parse::<f64>() {
+        Ok(n) if n > 0.0 && n <= 3600.0 => Ok(Duration::from_secs_f64(n)),
+        _ => Err(format!(
+            "`{s}` is not a number of seconds between 0 and 3600"
+        )),
+    }
+}
+
+/// The files a run reads and writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paths {
+    pub root: PathBuf,
+    pub env: PathBuf,
+    pub override_file: PathBuf,
+    /// The base compose file beside the override, if one exists.
+    pub base_compose: Option<PathBuf>,
+    pub profile: PathBuf,
+}
+
+const BASE_NAMES: [&str; 4] = [
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yaml",
+    "docker-compose.yml",
+];
+
+impl Paths {
+    pub fn resolve(g: &Global) -> Paths {
+        let backend = g.root.join("backend");
+        let env = g.env_file.clone().unwrap_or_else(|| backend.join(".env"));
+        let override_file = g
+            .override_file
+            .clone()
+            .unwrap_or_else(|| crate::compose::default_override_path(&backend));
+        let dir = override_file
+            .parent()
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        let base_compose = BASE_NAMES.iter().map(|n| dir.join(n)).find(|p| p.is_file());
+        let profile = g
+            .profile
+            .clone()
+            .unwrap_or_else(|| g.root.join("lakekeeper-setup.toml"));
+        Paths {
+            root: g.root.clone(),
+            env,
+            override_file,
+            base_compose,
+            profile,
+        }
+    }
+}

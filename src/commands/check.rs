@@ -1,0 +1,51 @@
+//! `check`: lint the existing `.env` and the compose file that runs Lakekeeper.
+
+use serde_json::json;
+
+use super::{Exit, Project, RunError};
+use crate::check::{self, CheckInput, Severity};
+use crate::cli::{CheckArgs, Paths};
+use crate::git;
+use crate::output::{self, Style};
+
+pub fn run(paths: &Paths, args: &CheckArgs) -> Result<Exit, RunError> {
+    let project = Project::load(paths)?;
+    if project.env_text.is_none() {
+        return Err(RunError::Usage(format!(
+            "{}: no such file; run `lakekeeper-setup` (the wizard) or `lakekeeper-setup apply` to create it",
+            paths.env.display()
+        )));
+    }
+    // The override decides what Compose runs when it defines Lakekeeper; otherwise the base.
+    let compose_label;
+    let compose = match (
+        &project.override_text,
+        &project.base_text,
+        &paths.base_compose,
+    ) {
+        (Some(t), _, _) => {
+            compose_label = paths.override_file.display().to_string();
+            Some((compose_label.as_str(), t.as_str()))
+        }
+        (None, Some(t), Some(p)) => {
+            compose_label = p.display().to_string();
+            Some((compose_label.as_str(), t.as_str()))
+        }
+        _ => None,
+    };
+    let env_label = paths.env.display().to_string();
+    let findings = check::check(&CheckInput {
+        env_label: &env_label,
+        env: &project.env,
+        compose,
+        git: git::status(&paths.env),
+        env_path: &paths.env,
+    });
+    let errors = findings.iter().any(|f| f.severity == Severity::Error);
+    if args.json {
+        println!("{}", json!({"ok": !errors, "findings": findings}));
+    } else {
+        print!("{}", output::findings(&findings, Style::stdout()));
+    }
+    Ok(if errors { Exit::Problems } else { Exit::Ok })
+}
