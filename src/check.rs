@@ -34,9 +34,10 @@ pub struct Finding {
 pub struct CheckInput<'a> {
     pub env_label: &'a str,
     pub env: &'a EnvFile,
-    /// `(label, text)` of the compose file that defines Lakekeeper (the override when it
-    /// exists, else the base file).
-    pub compose: Option<(&'a str, &'a str)>,
+    /// `(label, text)` of the base compose file, if found.
+    pub base: Option<(&'a str, &'a str)>,
+    /// `(label, text)` of the override, if it exists.
+    pub override_file: Option<(&'a str, &'a str)>,
     pub git: GitStatus,
     pub env_path: &'a std::path::Path,
 }
@@ -99,32 +100,60 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Finding> {
             fix,
         });
     }
-    if let Some((label, text)) = input.compose {
-        match compose::lint(text) {
-            Ok(found) => l.out.extend(found.into_iter().map(|f| Finding {
-                severity: match f.severity {
-                    compose::Severity::Error => Severity::Error,
-                    compose::Severity::Warning => Severity::Warning,
-                },
-                file: label.to_owned(),
-                key: None,
-                line: None,
-                message: f.message,
-                fix: f.fix,
-            })),
-            Err(e) => l.out.push(Finding {
-                severity: Severity::Error,
-                file: label.to_owned(),
-                key: None,
-                line: None,
-                message: e.to_string(),
-                fix: "fix the YAML so Docker Compose can read it".into(),
-            }),
-        }
-    }
+    compose_rules(&mut l, input);
     let mut out = l.out;
     out.sort_by_key(|f| (f.severity, f.line.unwrap_or(usize::MAX)));
     out
+}
+
+/// What Compose runs: the override layered over the base (base findings the override fixes
+/// are dropped), or whichever file exists.
+fn compose_rules(l: &mut Lint<'_>, input: &CheckInput<'_>) {
+    let found = match (input.base, input.override_file) {
+        (Some((bl, bt)), Some((ol, ot))) => compose::lint_merged(bt, ot).map(|v| {
+            v.into_iter()
+                .map(|(which, f)| {
+                    (
+                        if which == compose::ComposeFile::Base {
+                            bl
+                        } else {
+                            ol
+                        },
+                        f,
+                    )
+                })
+                .collect::<Vec<_>>()
+        }),
+        (Some((label, text)), None) | (None, Some((label, text))) => {
+            compose::lint(text).map(|v| v.into_iter().map(|f| (label, f)).collect())
+        }
+        (None, None) => return,
+    };
+    match found {
+        Ok(list) => l.out.extend(list.into_iter().map(|(label, f)| Finding {
+            severity: match f.severity {
+                compose::Severity::Error => Severity::Error,
+                compose::Severity::Warning => Severity::Warning,
+            },
+            file: label.to_owned(),
+            key: None,
+            line: f.line,
+            message: f.message,
+            fix: f.fix,
+        })),
+        Err(e) => l.out.push(Finding {
+            severity: Severity::Error,
+            file: input
+                .override_file
+                .or(input.base)
+                .map_or("compose", |(label, _)| label)
+                .to_owned(),
+            key: None,
+            line: None,
+            message: e.to_string(),
+            fix: "fix the YAML so Docker Compose can read it".into(),
+        }),
+    }
 }
 
 /// Quoting and interpolation: what Compose would mangle, duplicates, stale legacy keys.

@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod check;
+pub mod verify;
 
 use std::collections::BTreeMap;
 use std::fs;

@@ -21,3 +21,4 @@ pub mod resolve;
 pub mod secret;
 pub mod strings;
 pub mod validate;
+pub mod verify;

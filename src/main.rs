@@ -14,9 +14,11 @@ fn main() -> ExitCode {
     let outcome = match &cli.command {
         Some(Command::Apply(args)) => commands::apply::run(&paths, args, &process_env),
         Some(Command::Check(args)) => commands::check::run(&paths, args),
-        Some(Command::Verify(_) | Command::Warehouse(_)) | None => {
-            Err(commands::RunError::Usage("not available yet".into()))
+        Some(Command::Verify(args)) => commands::verify::run(&paths, args, &process_env),
+        Some(Command::Warehouse(args)) => {
+            commands::verify::run_warehouse(&paths, args, &process_env)
         }
+        None => Err(commands::RunError::Usage("not available yet".into())),
     };
     let code = match outcome {
         Ok(exit) => exit,

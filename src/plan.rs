@@ -149,6 +149,8 @@ pub fn override_spec(cfg: &SetupConfig, values: &[Derived]) -> OverrideSpec {
     }
 }
 
+const REQUOTED: &str = "same value, re-quoted (or a duplicate removed) so Compose, python-dotenv and dotenvy all read it alike";
+
 fn display(key: &str, value: &str) -> String {
     if k::is_secret_key(key) {
         mask(value)
@@ -172,13 +174,25 @@ pub fn plan(cfg: &SetupConfig, answers: &Answers, inputs: &Inputs) -> Result<Pla
     let mut changes = Vec::new();
     for d in &values {
         let old = file.get(d.key).map(str::to_owned);
-        let dup = file.entries().filter(|e| e.key == d.key).count() > 1;
-        file.set(d.key, d.value.raw())
+        let occurrences: Vec<&str> = file
+            .entries()
+            .filter(|e| e.key == d.key)
+            .map(|e| e.raw_value.as_str())
+            .collect();
+        let rendered = envfile::quote_value(d.value.raw())
             .map_err(|source| PlanError::Quote { key: d.key, source })?;
-        let kind = match old.as_deref() {
-            None => ChangeKind::Added,
-            Some(o) if o == d.value.raw() && !dup => ChangeKind::Unchanged,
-            Some(_) => ChangeKind::Changed,
+        // A line that already says exactly this is left alone, byte for byte; a right value in
+        // a form some reader would misread (e.g. `$` unquoted) is re-quoted.
+        let untouched = occurrences == [rendered.as_str()];
+        if !untouched {
+            file.set(d.key, d.value.raw())
+                .map_err(|source| PlanError::Quote { key: d.key, source })?;
+        }
+        let (kind, why) = match old.as_deref() {
+            None => (ChangeKind::Added, d.why),
+            Some(_) if untouched => (ChangeKind::Unchanged, d.why),
+            Some(o) if o == d.value.raw() => (ChangeKind::Changed, Some(REQUOTED)),
+            Some(_) => (ChangeKind::Changed, d.why),
         };
         changes.push(KeyChange {
             key: d.key.to_owned(),
@@ -186,7 +200,7 @@ pub fn plan(cfg: &SetupConfig, answers: &Answers, inputs: &Inputs) -> Result<Pla
             before: old.as_deref().map(|o| display(d.key, o)),
             after: Some(d.value.display()),
             secret: d.value.is_secret(),
-            why: d.why,
+            why,
         });
     }
     for key in derive::keys_to_remove(cfg) {

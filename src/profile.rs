@@ -24,7 +24,37 @@ pub enum ProfileError {
     WrongType(String, &'static str),
 }
 
-const EXTRA_KEYS: [(&str, &str); 1] = [("storage", "warehouse_location")];
+const EXTRA_KEYS: [(&str, &str); 3] = [
+    ("storage", "warehouse_location"),
+    // Storage endpoints for sovereign clouds and local stand-ins (Azurite): read by `verify`.
+    ("storage", "blob_endpoint"),
+    ("storage", "dfs_endpoint"),
+];
+
+/// Storage endpoint overrides from the profile (`verify` only).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Endpoints {
+    pub blob: Option<String>,
+    pub dfs: Option<String>,
+}
+
+/// Reads `[storage] blob_endpoint` / `dfs_endpoint` (no trailing slash); invalid TOML yields none
+/// (`read` reports it).
+pub fn endpoints(text: &str) -> Endpoints {
+    let doc: Option<DocumentMut> = text.parse().ok();
+    let get = |key: &str| {
+        doc.as_ref()
+            .and_then(|d| d.get("storage"))
+            .and_then(|t| t.get(key))
+            .and_then(|v| v.as_str())
+            .map(|v| v.trim().trim_end_matches('/').to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    Endpoints {
+        blob: get("blob_endpoint"),
+        dfs: get("dfs_endpoint"),
+    }
+}
 
 fn looks_secret(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
@@ -94,6 +124,9 @@ pub fn read(text: &str) -> Result<Answers, ProfileError> {
                 }
             };
             if text.trim().is_empty() {
+                continue;
+            }
+            if table == "storage" && (key == "blob_endpoint" || key == "dfs_endpoint") {
                 continue;
             }
             if (table, key) == ("storage", "warehouse_location") {

@@ -94,7 +94,6 @@ pub fn hint(field: FieldId) -> &'static str {
     }
 }
 
-pub const MANAGED_HEADER: &str = "# --- Lakekeeper (managed by lakekeeper-setup) ---";
 pub const DEFAULT_IMAGE: &str = "quay.io/lakekeeper/catalog:v0.13.3";
 pub const DEFAULT_BASE_URI: &str = "http://localhost:8181";
 pub const DEFAULT_WAREHOUSE: &str = "lakekeeper";

@@ -16,28 +16,17 @@ pub fn run(paths: &Paths, args: &CheckArgs) -> Result<Exit, RunError> {
             paths.env.display()
         )));
     }
-    // The override decides what Compose runs when it defines Lakekeeper; otherwise the base.
-    let compose_label;
-    let compose = match (
-        &project.override_text,
-        &project.base_text,
-        &paths.base_compose,
-    ) {
-        (Some(t), _, _) => {
-            compose_label = paths.override_file.display().to_string();
-            Some((compose_label.as_str(), t.as_str()))
-        }
-        (None, Some(t), Some(p)) => {
-            compose_label = p.display().to_string();
-            Some((compose_label.as_str(), t.as_str()))
-        }
-        _ => None,
-    };
+    let override_label = paths.override_file.display().to_string();
+    let base_label = paths.base_compose.as_ref().map(|p| p.display().to_string());
     let env_label = paths.env.display().to_string();
     let findings = check::check(&CheckInput {
         env_label: &env_label,
         env: &project.env,
-        compose,
+        base: base_label.as_deref().zip(project.base_text.as_deref()),
+        override_file: project
+            .override_text
+            .as_deref()
+            .map(|t| (override_label.as_str(), t)),
         git: git::status(&paths.env),
         env_path: &paths.env,
     });

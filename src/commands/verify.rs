@@ -1,0 +1,201 @@
+//! `verify` and `warehouse`: build a `VerifyConfig` from `backend/.env`, the profile and the
+//! environment, run the live checks (or the warehouse creation) on a tokio runtime, and report.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde_json::json;
+
+use super::{Exit, Project, RunError};
+use crate::cli::{Paths, VerifyArgs, WarehouseArgs};
+use crate::keys as k;
+use crate::model::{Cloud, FieldId, StorageCredentialKind};
+use crate::output::Style;
+use crate::profile;
+use crate::secret::Secret;
+use crate::validate;
+use crate::verify::{self, VerifyConfig, WarehouseCredential, warehouse::WarehouseOutcome};
+
+/// Builds the checks' input. Fails (exit 2) when there is no `.env` to verify.
+pub fn config(
+    project: &Project,
+    process_env: &BTreeMap<String, String>,
+    timeout: Duration,
+) -> Result<VerifyConfig, RunError> {
+    if project.env_text.is_none() {
+        return Err(RunError::Usage(format!(
+            "{}: no such file; create it with `lakekeeper-setup` (the wizard) or `lakekeeper-setup apply`",
+            project.paths.env.display()
+        )));
+    }
+    let env = project.env_map();
+    let answers = project.answers(process_env);
+    let cloud = answers
+        .get(FieldId::Cloud)
+        .and_then(|c| validate::cloud(c).ok())
+        .map_or(Cloud::Public, |c| c.value);
+    let authority_host = answers
+        .get(FieldId::AuthorityHost)
+        .and_then(|a| validate::authority_host(a).ok())
+        .map_or_else(|| cloud.authority_host().to_owned(), |c| c.value);
+    let account = env.get(k::STORAGE_ACCOUNT).cloned().unwrap_or_default();
+    let endpoints = project
+        .profile_text
+        .as_deref()
+        .map(profile::endpoints)
+        .unwrap_or_default();
+    let blob_endpoint = endpoints
+        .blob
+        .unwrap_or_else(|| format!("https://{account}.{}", cloud.blob_host()));
+    let dfs_endpoint = endpoints
+        .dfs
+        .unwrap_or_else(|| format!("https://{account}.{}", cloud.dfs_host()));
+    let key_prefix = answers
+        .get(FieldId::StorageKeyPrefix)
+        .and_then(|p| validate::key_prefix(p).ok())
+        .map_or_else(
+            || crate::strings::DEFAULT_KEY_PREFIX.to_owned(),
+            |c| c.value,
+        );
+    let kind = answers
+        .get(FieldId::StorageCredential)
+        .and_then(|c| validate::storage_credential(c).ok())
+        .map_or(StorageCredentialKind::ClientCredentials, |c| c.value);
+    let warehouse_credential = match kind {
+        StorageCredentialKind::SharedKey => WarehouseCredential::SharedKey,
+        StorageCredentialKind::ClientCredentials => {
+            let separate = env.get(k::STORAGE_CLIENT_ID).filter(|v| !v.is_empty());
+            let (id, secret) = match separate {
+                Some(id) => (
+                    id.clone(),
+                    env.get(k::STORAGE_CLIENT_SECRET)
+                        .cloned()
+                        .unwrap_or_default(),
+                ),
+                None => (
+                    env.get(k::OAUTH2_CLIENT_ID).cloned().unwrap_or_default(),
+                    env.get(k::OAUTH2_CLIENT_SECRET)
+                        .cloned()
+                        .unwrap_or_default(),
+                ),
+            };
+            WarehouseCredential::ClientCredentials {
+                client_id: id,
+                client_secret: Secret::new(secret),
+                tenant_id: env.get(k::OAUTH2_TENANT_ID).cloned().unwrap_or_default(),
+            }
+        }
+    };
+    Ok(VerifyConfig {
+        env,
+        process_env: process_env.clone(),
+        authority_host,
+        blob_endpoint,
+        dfs_endpoint,
+        dfs_host: cloud.dfs_host().to_owned(),
+        storage_scope: cloud.storage_scope().to_owned(),
+        key_prefix,
+        warehouse_credential,
+        timeout,
+        only: None,
+    })
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, RunError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| RunError::Read {
+            path: "tokio runtime".into(),
+            source: e,
+        })
+}
+
+pub fn run(
+    paths: &Paths,
+    args: &VerifyArgs,
+    process_env: &BTreeMap<String, String>,
+) -> Result<Exit, RunError> {
+    let project = Project::load(paths)?;
+    let mut cfg = config(&project, process_env, args.timeout)?;
+    if !args.only.is_empty() {
+        let joined = args.only.join(",");
+        cfg.only = Some(verify::parse_only(&joined).map_err(|e| RunError::Usage(e.to_string()))?);
+    }
+    let rt = runtime()?;
+    let report = rt.block_on(verify::run(&cfg, None));
+    let failed = report.has_failures();
+    if args.json {
+        println!("{}", json!({"ok": !failed, "checks": report.checks}));
+    } else {
+        print!("{}", verify::render_table(&report, Style::stdout().color));
+    }
+    if failed {
+        return Ok(Exit::Problems);
+    }
+    if args.create_warehouse {
+        return Ok(warehouse(&rt, &cfg, false, args.json));
+    }
+    Ok(Exit::Ok)
+}
+
+pub fn run_warehouse(
+    paths: &Paths,
+    args: &WarehouseArgs,
+    process_env: &BTreeMap<String, String>,
+) -> Result<Exit, RunError> {
+    let project = Project::load(paths)?;
+    let cfg = config(&project, process_env, args.timeout)?;
+    let rt = runtime()?;
+    Ok(warehouse(&rt, &cfg, args.dry_run, args.json))
+}
+
+fn warehouse(
+    rt: &tokio::runtime::Runtime,
+    cfg: &VerifyConfig,
+    dry_run: bool,
+    json_out: bool,
+) -> Exit {
+    let s = Style::stdout();
+    match rt.block_on(verify::warehouse::create_warehouse(cfg, dry_run)) {
+        Ok(outcome) => {
+            let (status, text) = match &outcome {
+                WarehouseOutcome::DryRun { body } => (
+                    "dry-run",
+                    format!("would POST /management/v1/warehouse:\n{body}"),
+                ),
+                WarehouseOutcome::Created { name, location, .. } => (
+                    "created",
+                    format!("created warehouse `{name}` at {location}"),
+                ),
+                WarehouseOutcome::AlreadyExists { name, location, .. } => (
+                    "exists",
+                    format!("warehouse `{name}` already exists at {location}: nothing to do"),
+                ),
+            };
+            if json_out {
+                let body = match &outcome {
+                    WarehouseOutcome::DryRun { body } => {
+                        serde_json::from_str(body).unwrap_or(serde_json::Value::Null)
+                    }
+                    _ => serde_json::Value::Null,
+                };
+                println!(
+                    "{}",
+                    json!({"ok": true, "warehouse": status, "request": body})
+                );
+            } else {
+                println!("{}", s.green(&text));
+            }
+            Exit::Ok
+        }
+        Err(e) => {
+            if json_out {
+                println!("{}", json!({"ok": false, "error": e.to_string()}));
+            } else {
+                eprintln!("{} {e}", Style::stderr().red("error:"));
+            }
+            Exit::Problems
+        }
+    }
+}

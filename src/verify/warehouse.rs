@@ -1,0 +1,322 @@
+//! `lakekeeper-setup warehouse` (and `verify --create-warehouse`): bootstrap Lakekeeper if
+//! needed, then create the ADLS warehouse from the config, idempotently.
+//!
+//! Idempotent means: an existing warehouse of the same name at the same location is success;
+//! at another location it is an error (a warehouse's filesystem, key prefix and host cannot
+//! change). The storage secret goes only in the body sent to `LAKEKEEPER__BASE_URI`; a dry run
+//! performs no I/O and shows the body with every secret masked.
+
+use serde_json::{Value, json};
+
+use super::entra::{self, SERVICE_ACCOUNT_FIELDS, Token};
+use super::http::{self, HttpError};
+use super::lakekeeper::{base_uri, deadline, endpoint, error_text, error_type, list_warehouses};
+use super::{VerifyConfig, WarehouseCredential};
+use crate::keys;
+use crate::secret::Secret;
+
+/// A warehouse as listed by the management API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warehouse {
+    pub name: String,
+    /// `abfss://…` for ADLS profiles; `None` for other storage.
+    pub location: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WarehouseOutcome {
+    /// `--dry-run`: the request body, pretty JSON, secrets masked. Nothing was sent.
+    DryRun { body: String },
+    Created {
+        name: String,
+        location: String,
+        bootstrapped_now: bool,
+    },
+    /// Same name, same location: nothing to do.
+    AlreadyExists {
+        name: String,
+        location: String,
+        bootstrapped_now: bool,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WarehouseError {
+    #[error("missing in backend/.env: {}", .0.join(", "))]
+    Missing(Vec<&'static str>),
+    #[error(transparent)]
+    Http(#[from] HttpError),
+    #[error("no service-account token: {summary}{}", fix.as_ref().map(|f| format!(" (fix: {f})")).unwrap_or_default())]
+    Token {
+        summary: String,
+        fix: Option<String>,
+    },
+    #[error(
+        "Lakekeeper rejected the service-account token (401); run `lakekeeper-setup verify --only token-claims` to see why"
+    )]
+    Unauthorized,
+    #[error("bootstrap failed: {0}")]
+    Bootstrap(String),
+    #[error(
+        "warehouse `{name}` already exists at {existing}, not at {wanted}; its location cannot change: choose another {key} or restore the storage settings",
+        key = keys::WAREHOUSE_NAME
+    )]
+    LocationMismatch {
+        name: String,
+        existing: String,
+        wanted: String,
+    },
+    #[error("Lakekeeper refused to create the warehouse: {0}")]
+    Rejected(String),
+}
+
+/// `abfss://<filesystem>@<account>.<host>/<key-prefix>` of an ADLS storage profile.
+pub fn location_of(profile: &Value) -> Option<String> {
+    if profile.get("type")?.as_str()? != "adls" {
+        return None;
+    }
+    let s = |k: &str| profile.get(k).and_then(Value::as_str).unwrap_or("");
+    let host = Some(s("host"))
+        .filter(|h| !h.is_empty())
+        .unwrap_or("dfs.core.windows.net");
+    Some(location(
+        s("filesystem"),
+        s("account-name"),
+        host,
+        s("key-prefix"),
+    ))
+}
+
+fn location(filesystem: &str, account: &str, host: &str, prefix: &str) -> String {
+    let prefix = prefix.trim_matches('/');
+    if prefix.is_empty() {
+        format!("abfss://{filesystem}@{account}.{host}")
+    } else {
+        format!("abfss://{filesystem}@{account}.{host}/{prefix}")
+    }
+}
+
+/// The location the config describes, when account and container are set.
+pub fn expected_location(cfg: &VerifyConfig) -> Option<String> {
+    let account = cfg
+        .env
+        .get(keys::STORAGE_ACCOUNT)
+        .filter(|v| !v.is_empty())?;
+    let container = cfg
+        .env
+        .get(keys::STORAGE_CONTAINER)
+        .filter(|v| !v.is_empty())?;
+    Some(location(container, account, &cfg.dfs_host, &cfg.key_prefix))
+}
+
+/// The create-warehouse body (reference §5). `reveal` false masks every secret.
+pub fn request_body(cfg: &VerifyConfig, reveal: bool) -> Result<Value, WarehouseError> {
+    let get = |k: &'static str| cfg.env.get(k).filter(|v| !v.is_empty());
+    let required = [
+        keys::WAREHOUSE_NAME,
+        keys::STORAGE_ACCOUNT,
+        keys::STORAGE_CONTAINER,
+    ];
+    let mut missing: Vec<&'static str> =
+        required.into_iter().filter(|k| get(k).is_none()).collect();
+    let show = |s: &Secret| {
+        if reveal {
+            s.expose().to_owned()
+        } else {
+            s.masked()
+        }
+    };
+    let credential = match &cfg.warehouse_credential {
+        WarehouseCredential::ClientCredentials {
+            client_id,
+            client_secret,
+            tenant_id,
+        } => json!({
+            "type": "az", "credential-type": "client-credentials",
+            "client-id": client_id, "client-secret": show(client_secret), "tenant-id": tenant_id,
+        }),
+        WarehouseCredential::SharedKey => {
+            let key = Secret::new(get(keys::STORAGE_KEY).cloned().unwrap_or_default());
+            if key.is_empty() {
+                missing.push(keys::STORAGE_KEY);
+            }
+            json!({"type": "az", "credential-type": "shared-access-key", "key": show(&key)})
+        }
+    };
+    if !missing.is_empty() {
+        return Err(WarehouseError::Missing(missing));
+    }
+    let text = |k: &'static str| get(k).cloned().unwrap_or_default();
+    let mut profile = json!({
+        "type": "adls",
+        "account-name": text(keys::STORAGE_ACCOUNT),
+        "filesystem": text(keys::STORAGE_CONTAINER),
+        "host": cfg.dfs_host,
+        "authority-host": cfg.authority_host,
+    });
+    let prefix = cfg.key_prefix.trim_matches('/');
+    if !prefix.is_empty() {
+        profile["key-prefix"] = json!(prefix);
+    }
+    Ok(
+        json!({"warehouse-name": text(keys::WAREHOUSE_NAME), "storage-profile": profile, "storage-credential": credential}),
+    )
+}
+
+/// Bootstraps (if needed) and creates the warehouse. See the module doc for idempotency.
+pub async fn create_warehouse(
+    cfg: &VerifyConfig,
+    dry_run: bool,
+) -> Result<WarehouseOutcome, WarehouseError> {
+    if dry_run {
+        let body = request_body(cfg, false)?;
+        return Ok(WarehouseOutcome::DryRun {
+            body: serde_json::to_string_pretty(&body).unwrap_or_default(),
+        });
+    }
+    let body = request_body(cfg, true)?;
+    let name = body["warehouse-name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let wanted = location_of(&body["storage-profile"]).unwrap_or_default();
+    let client = http::client(cfg.timeout)?;
+    let base = base_uri(cfg)?;
+    let token = service_token(cfg, &client).await?;
+    let bootstrapped_now = bootstrap(&client, &base, &token, cfg).await?;
+
+    let existing = |list: Vec<Warehouse>| list.into_iter().find(|w| w.name == name);
+    if let Some(w) = existing(
+        list_warehouses(&client, &base, &token, deadline(cfg))
+            .await
+            .map_err(WarehouseError::Rejected)?,
+    ) {
+        return same_location(w, wanted, bootstrapped_now);
+    }
+    let url = endpoint(&base, "management/v1/warehouse")?;
+    let request = client
+        .post(url.clone())
+        .bearer_auth(token.access_token.expose())
+        .json(&body);
+    let answer = http::send(request, &url, deadline(cfg)).await?;
+    match answer.status {
+        200 | 201 => Ok(WarehouseOutcome::Created {
+            name,
+            location: wanted,
+            bootstrapped_now,
+        }),
+        401 => Err(WarehouseError::Unauthorized),
+        409 => {
+            // Created concurrently since we listed: judge it like one we found.
+            let list = list_warehouses(&client, &base, &token, deadline(cfg))
+                .await
+                .map_err(WarehouseError::Rejected)?;
+            match existing(list) {
+                Some(w) => same_location(w, wanted, bootstrapped_now),
+                None => Err(WarehouseError::Rejected(error_text(&answer))),
+            }
+        }
+        _ => Err(WarehouseError::Rejected(error_text(&answer))),
+    }
+}
+
+fn same_location(
+    w: Warehouse,
+    wanted: String,
+    bootstrapped_now: bool,
+) -> Result<WarehouseOutcome, WarehouseError> {
+    let existing = w.location.unwrap_or_else(|| "(not ADLS)".into());
+    if existing == wanted {
+        Ok(WarehouseOutcome::AlreadyExists {
+            name: w.name,
+            location: existing,
+            bootstrapped_now,
+        })
+    } else {
+        Err(WarehouseError::LocationMismatch {
+            name: w.name,
+            existing,
+            wanted,
+        })
+    }
+}
+
+async fn service_token(
+    cfg: &VerifyConfig,
+    client: &reqwest::Client,
+) -> Result<Token, WarehouseError> {
+    let f = &SERVICE_ACCOUNT_FIELDS;
+    let get = |k: &'static str| cfg.env.get(k).map(String::as_str).unwrap_or_default();
+    let missing: Vec<&'static str> = [f.client_id, f.secret, f.tenant, keys::OAUTH2_SCOPE]
+        .into_iter()
+        .filter(|k| get(k).is_empty())
+        .collect();
+    if !missing.is_empty() {
+        return Err(WarehouseError::Missing(missing));
+    }
+    let secret = Secret::new(get(f.secret));
+    entra::token_before(
+        client,
+        &cfg.authority_host,
+        get(f.tenant),
+        get(f.client_id),
+        &secret,
+        get(keys::OAUTH2_SCOPE),
+        deadline(cfg),
+    )
+    .await
+    .map_err(|e| {
+        let ex = entra::explain(&e, f);
+        WarehouseError::Token {
+            summary: ex.summary,
+            fix: ex.fix,
+        }
+    })
+}
+
+/// `POST /management/v1/bootstrap`. Ok(true) when this call bootstrapped, Ok(false) when it
+/// already was (`CatalogAlreadyBootstrapped`).
+async fn bootstrap(
+    client: &reqwest::Client,
+    base: &url::Url,
+    token: &Token,
+    cfg: &VerifyConfig,
+) -> Result<bool, WarehouseError> {
+    let url = endpoint(base, "management/v1/bootstrap")?;
+    let body = json!({"accept-terms-of-use": true, "is-operator": true});
+    let answer = http::send(
+        client
+            .post(url.clone())
+            .bearer_auth(token.access_token.expose())
+            .json(&body),
+        &url,
+        deadline(cfg),
+    )
+    .await?;
+    match answer.status {
+        200 | 204 => Ok(true),
+        401 => Err(WarehouseError::Unauthorized),
+        400 if error_type(&answer).as_deref() == Some("CatalogAlreadyBootstrapped") => Ok(false),
+        _ => Err(WarehouseError::Bootstrap(error_text(&answer))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn location_from_profile() {
+        let p = json!({"type": "adls", "account-name": "acct", "filesystem": "fs", "key-prefix": "/wh/", "host": "dfs.core.usgovcloudapi.net"});
+        assert_eq!(
+            location_of(&p).as_deref(),
+            Some("abfss://fs@acct.dfs.core.usgovcloudapi.net/wh")
+        );
+        assert_eq!(location_of(&json!({"type": "s3"})), None);
+        let no_prefix = json!({"type": "adls", "account-name": "acct", "filesystem": "fs"});
+        assert_eq!(
+            location_of(&no_prefix).as_deref(),
+            Some("abfss://fs@acct.dfs.core.windows.net")
+        );
+    }
+}

@@ -1,0 +1,183 @@
+//! `check` end to end: the classic hand-written mistakes are each caught, with the key, the
+//! line and the fix; a file written by `apply` is clean; exit codes follow the documentation.
+
+mod support;
+
+use support::project::{FAKE_SECRET, PROFILE, Project};
+
+fn check(p: &Project, json: bool) -> (Option<i32>, String) {
+    let mut c = p.cmd();
+    c.arg("check");
+    if json {
+        c.arg("--json");
+    }
+    let out = c.output().expect("run");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+    )
+}
+
+#[test]
+fn the_fixture_env_is_caught_with_its_real_mistakes() {
+    let p = Project::fixture();
+    let (code, out) = check(&p, false);
+    assert_eq!(code, Some(1), "{out}");
+    for needle in [
+        ".env:23 LAKEKEEPER__OPENID_PROVIDER_URI: `https://login.microsoftonline.com/11111111-2222-3333-4444-555555555555/v2.0/.well-known/openid-configuration` must not end in",
+        "set it to https://login.microsoftonline.com/11111111-2222-3333-4444-555555555555/v2.0",
+        "LAKEKEEPER__OPENID_AUDIENCE: `api://lakekeeper` has no client-ID GUID",
+        "LAKEKEEPER__OPENID_ADDITIONAL_ISSUERS: is not set: v1 tokens",
+        "LAKEKEEPER__PG_ENCRYPTION_KEY: is not set",
+        // The base compose file's defects (there is no override yet).
+        "docker-compose.yml",
+    ] {
+        assert!(out.contains(needle), "missing `{needle}` in:\n{out}");
+    }
+    // Single-quoted `$` (SECRET_KEY) is fine: no finding on line 5.
+    assert!(!out.contains(".env:5 "), "{out}");
+}
+
+const MISTAKES: &str = "\
+LAKEKEEPER__OPENID_PROVIDER_URI=https://login.microsoftonline.com/common/v2.0
+LAKEKEEPER__OPENID_AUDIENCE=api://aaaaaaaa-0000-4000-8000-000000000001, aaaaaaaa-0000-4000-8000-000000000001
+LAKEKEEPER__OPENID_SCOPE=lakekeeper
+LAKEKEEPER__OPENID_ADDITIONAL_ISSUERS=https://sts.windows.net/11111111-2222-3333-4444-555555555555
+LAKEKEEPER__OPENID_SUBJECT_CLAIM=oid
+LAKEKEEPER__AUTHZ_BACKEND=allow-all
+LAKEKEEPER__SECRET_BACKEND=POSTGRES
+LAKEKEEPER__PG_ENCRYPTION_KEY=too-short
+LAKEKEEPER__WAREHOUSE_LOCATION=wasbs://documents@teamadls.blob.core.windows.net/lake
+POSTGRES_PASSWORD=fake$ecret
+LAKEKEEPER__OAUTH2__CLIENT_SECRET=\"fake-value-with-#-and-$HOME\"
+LAKEKEEPER__PG_DATABASE_URL_WRITE=postgresql://app:fake@pass@db.example.test:5432/app
+ICEBERG_REST__BASE_URI=http://localhost:8181
+LAKEKEEPER__ENABLE_AZURE_SYSTEM_CREDENTIALS=True
+LAKEKEEPER__OAUTH2__SCOPE=api://aaaaaaaa-0000-4000-8000-000000000001
+COMMENTED=value #this is cut
+LAKEKEEPER__OAUTH2__CLIENT_ID=cccccccc-0000-4000-8000-000000000003
+LAKEKEEPER__OAUTH2__CLIENT_ID=cccccccc-0000-4000-8000-000000000004
+";
+
+#[test]
+fn every_classic_mistake_is_reported_on_its_line() {
+    let p = Project::empty();
+    p.write("backend/.env", MISTAKES);
+    let (code, out) = check(&p, false);
+    assert_eq!(code, Some(1));
+    let expect: &[(&str, &str)] = &[
+        (
+            ":1 LAKEKEEPER__OPENID_PROVIDER_URI",
+            "multi-tenant alias `common`",
+        ),
+        (":2 LAKEKEEPER__OPENID_AUDIENCE", "has a space"),
+        (":3 LAKEKEEPER__OPENID_SCOPE", "every token is rejected"),
+        (
+            ":4 LAKEKEEPER__OPENID_ADDITIONAL_ISSUERS",
+            "no trailing `/`",
+        ),
+        (":6 LAKEKEEPER__AUTHZ_BACKEND", "NO authorization"),
+        (":7 LAKEKEEPER__SECRET_BACKEND", "migrate fails"),
+        (
+            ":8 LAKEKEEPER__PG_ENCRYPTION_KEY",
+            "9 characters; the minimum is 32",
+        ),
+        (
+            ":9 LAKEKEEPER__WAREHOUSE_LOCATION",
+            "not an abfss:// location",
+        ),
+        (":10 POSTGRES_PASSWORD", "contains `$`"),
+        (":11 LAKEKEEPER__OAUTH2__CLIENT_SECRET", "double-quoted"),
+        (
+            ":12 LAKEKEEPER__PG_DATABASE_URL_WRITE",
+            "unencoded special character",
+        ),
+        (
+            ":13 ICEBERG_REST__BASE_URI",
+            "legacy name of LAKEKEEPER__BASE_URI",
+        ),
+        (
+            ":14 LAKEKEEPER__ENABLE_AZURE_SYSTEM_CREDENTIALS",
+            "not exactly true or false",
+        ),
+        (":15 LAKEKEEPER__OAUTH2__SCOPE", "does not end in /.default"),
+        (":16 COMMENTED", "is a comment"),
+        (":18 LAKEKEEPER__OAUTH2__CLIENT_ID", "is set twice"),
+    ];
+    for (place, msg) in expect {
+        let line = out
+            .lines()
+            .find(|l| l.contains(place))
+            .unwrap_or_else(|| panic!("no finding at `{place}`:\n{out}"));
+        assert!(line.contains(msg), "`{place}` should say `{msg}`: {line}");
+    }
+    // Secret values are never printed, even when quoted wrongly.
+    assert!(
+        !out.contains("fake$ecret") && !out.contains("fake-value-with"),
+        "{out}"
+    );
+}
+
+#[test]
+fn json_findings_have_stable_fields() {
+    let p = Project::empty();
+    p.write("backend/.env", MISTAKES);
+    let (code, out) = check(&p, true);
+    assert_eq!(code, Some(1));
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["ok"], false);
+    let f = &v["findings"][0];
+    for field in ["severity", "file", "key", "line", "message", "fix"] {
+        assert!(f.get(field).is_some(), "missing {field}: {f}");
+    }
+}
+
+#[test]
+fn an_applied_setup_checks_clean_and_warnings_alone_exit_zero() {
+    let p = Project::fixture();
+    p.write("lakekeeper-setup.toml", PROFILE);
+    let out = p
+        .cmd()
+        .args(["apply", "--generate-key"])
+        .env("LAKEKEEPER__OAUTH2__CLIENT_SECRET", FAKE_SECRET)
+        .output()
+        .expect("apply");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (code, out) = check(&p, false);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("0 error(s)"), "{out}");
+}
+
+#[test]
+fn a_missing_env_file_cannot_be_checked() {
+    let p = Project::empty();
+    let (code, out) = check(&p, false);
+    assert_eq!(code, Some(2));
+    assert!(out.contains("no such file"), "{out}");
+}
+
+#[test]
+fn fixtures_match_shared() {
+    // tests/fixtures is a copy of ../shared/fixtures (so a clone is self-sufficient); when the
+    // shared copy is beside the checkout, the two must not drift.
+    let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/fixtures/team-project/backend");
+    if !shared.exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI runs with shared/ beside the clone"
+        );
+        return;
+    }
+    for f in [".env", "docker-compose.yml"] {
+        let ours =
+            std::fs::read(support::project::fixture_dir().join("backend").join(f)).expect("ours");
+        let theirs = std::fs::read(shared.join(f)).expect("shared");
+        assert_eq!(ours, theirs, "{f} drifted from shared/fixtures");
+    }
+}

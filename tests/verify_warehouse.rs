@@ -1,0 +1,205 @@
+//! `lakekeeper-setup warehouse`: bootstrap and idempotent warehouse creation against an
+//! in-process mock of Lakekeeper's management API, with the service-account token from the
+//! real (Entra-shaped) OIDC provider on 127.0.0.1.
+
+mod support;
+
+use lakekeeper_setup::verify::warehouse::{WarehouseError, WarehouseOutcome, create_warehouse};
+use support::http_mock::MockServer;
+use support::oidc::{BACKEND_SECRET, OidcProvider, STORAGE_ID, STORAGE_SECRET, TENANT};
+use support::verify_env::{KEY_PREFIX, LOCATION, WAREHOUSE, config, warehouse_list};
+
+const EMPTY: &str = r#"{"warehouses":[]}"#;
+const ALREADY: &str = r#"{"error":{"message":"Catalog already bootstrapped","type":"CatalogAlreadyBootstrapped","code":400}}"#;
+
+#[tokio::test]
+async fn bootstraps_then_creates_the_warehouse_with_the_configured_profile() {
+    let Some(idp) = OidcProvider::start(2) else {
+        return;
+    };
+    let lk = MockServer::start().await;
+    lk.on("POST", "/management/v1/bootstrap", 204, "")
+        .on("GET", "/management/v1/warehouse", 200, EMPTY)
+        .on(
+            "POST",
+            "/management/v1/warehouse",
+            201,
+            r#"{"warehouse-id":"0194b3c2-0000-7000-8000-000000000001"}"#,
+        );
+    let cfg = config(&idp.authority(), &lk.base);
+    let outcome = create_warehouse(&cfg, false).await.expect("created");
+    assert_eq!(
+        outcome,
+        WarehouseOutcome::Created {
+            name: WAREHOUSE.into(),
+            location: LOCATION.into(),
+            bootstrapped_now: true
+        }
+    );
+
+    let requests = lk.requests();
+    let bootstrap = requests
+        .iter()
+        .find(|r| r.path == "/management/v1/bootstrap")
+        .expect("bootstrap sent");
+    assert!(bootstrap.bearer.is_some());
+    let body: serde_json::Value = serde_json::from_str(&bootstrap.body).expect("json");
+    assert_eq!(
+        body,
+        serde_json::json!({"accept-terms-of-use": true, "is-operator": true})
+    );
+    let create = requests
+        .iter()
+        .find(|r| r.method == "POST" && r.path == "/management/v1/warehouse")
+        .expect("create sent");
+    let body: serde_json::Value = serde_json::from_str(&create.body).expect("json");
+    assert_eq!(
+        body,
+        serde_json::json!({
+            "warehouse-name": WAREHOUSE,
+            "storage-profile": {"type": "adls", "account-name": "fakeacct01", "filesystem": "lakehouse", "key-prefix": KEY_PREFIX,
+                "host": "dfs.core.windows.net", "authority-host": idp.authority()},
+            "storage-credential": {"type": "az", "credential-type": "client-credentials", "client-id": STORAGE_ID,
+                "client-secret": STORAGE_SECRET, "tenant-id": TENANT},
+        })
+    );
+}
+
+#[tokio::test]
+async fn already_bootstrapped_and_existing_at_the_same_location_is_success() {
+    let Some(idp) = OidcProvider::start(2) else {
+        return;
+    };
+    let lk = MockServer::start().await;
+    lk.on("POST", "/management/v1/bootstrap", 400, ALREADY).on(
+        "GET",
+        "/management/v1/warehouse",
+        200,
+        &warehouse_list(KEY_PREFIX),
+    );
+    let outcome = create_warehouse(&config(&idp.authority(), &lk.base), false)
+        .await
+        .expect("idempotent");
+    assert_eq!(
+        outcome,
+        WarehouseOutcome::AlreadyExists {
+            name: WAREHOUSE.into(),
+            location: LOCATION.into(),
+            bootstrapped_now: false
+        }
+    );
+    assert!(
+        !lk.requests()
+            .iter()
+            .any(|r| r.method == "POST" && r.path == "/management/v1/warehouse"),
+        "nothing created twice"
+    );
+}
+
+#[tokio::test]
+async fn a_409_for_the_same_location_is_success() {
+    let Some(idp) = OidcProvider::start(2) else {
+        return;
+    };
+    let lk = MockServer::start().await;
+    lk.on("POST", "/management/v1/bootstrap", 400, ALREADY)
+        .on("GET", "/management/v1/warehouse", 200, EMPTY)
+        .on("GET", "/management/v1/warehouse", 200, &warehouse_list(KEY_PREFIX))
+        .on("POST", "/management/v1/warehouse", 409, r#"{"error":{"message":"Warehouse already exists","type":"WarehouseAlreadyExists","code":409}}"#);
+    let outcome = create_warehouse(&config(&idp.authority(), &lk.base), false)
+        .await
+        .expect("idempotent");
+    assert!(
+        matches!(
+            outcome,
+            WarehouseOutcome::AlreadyExists {
+                bootstrapped_now: false,
+                ..
+            }
+        ),
+        "{outcome:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_existing_warehouse_elsewhere_is_a_clear_error() {
+    let Some(idp) = OidcProvider::start(2) else {
+        return;
+    };
+    let lk = MockServer::start().await;
+    lk.on("POST", "/management/v1/bootstrap", 400, ALREADY).on(
+        "GET",
+        "/management/v1/warehouse",
+        200,
+        &warehouse_list("other-prefix"),
+    );
+    let err = create_warehouse(&config(&idp.authority(), &lk.base), false)
+        .await
+        .expect_err("mismatch");
+    assert!(matches!(err, WarehouseError::LocationMismatch { .. }));
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "warehouse `analytics` already exists at abfss://lakehouse@fakeacct01.dfs.core.windows.net/other-prefix, not at {LOCATION}; its location cannot change: choose another LAKEKEEPER__WAREHOUSE_NAME or restore the storage settings"
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_rejected_token_says_where_to_look() {
+    let Some(idp) = OidcProvider::start(2) else {
+        return;
+    };
+    let lk = MockServer::start().await;
+    lk.on(
+        "POST",
+        "/management/v1/bootstrap",
+        401,
+        r#"{"error":{"message":"Authentication failed","type":"AuthenticationFailed","code":401}}"#,
+    );
+    let err = create_warehouse(&config(&idp.authority(), &lk.base), false)
+        .await
+        .expect_err("401");
+    assert!(matches!(err, WarehouseError::Unauthorized));
+    assert!(
+        err.to_string()
+            .contains("lakekeeper-setup verify --only token-claims")
+    );
+}
+
+#[tokio::test]
+async fn dry_run_masks_secrets_and_sends_nothing() {
+    let lk = MockServer::start().await;
+    let mut cfg = config("http://127.0.0.1:9", &lk.base);
+    cfg.warehouse_credential = lakekeeper_setup::verify::WarehouseCredential::SharedKey;
+    cfg.env.insert(
+        "AZURE_STORAGE_ACCOUNT_KEY".into(),
+        "fake-account-key-0123456789abcdef==".into(),
+    );
+    let WarehouseOutcome::DryRun { body } = create_warehouse(&cfg, true).await.expect("dry run")
+    else {
+        panic!("not a dry run")
+    };
+    assert!(
+        !body.contains("fake-account-key-0123456789abcdef=="),
+        "{body}"
+    );
+    assert!(!body.contains(BACKEND_SECRET));
+    let json: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(
+        json["storage-credential"],
+        serde_json::json!({"type": "az", "credential-type": "shared-access-key", "key": "••••ef=="})
+    );
+    assert!(lk.requests().is_empty());
+}
+
+#[tokio::test]
+async fn missing_storage_settings_are_named() {
+    let mut cfg = config("http://127.0.0.1:9", "http://127.0.0.1:9");
+    cfg.env.remove("AZURE_STORAGE_CONTAINER_NAME");
+    let err = create_warehouse(&cfg, true).await.expect_err("missing");
+    assert_eq!(
+        err.to_string(),
+        "missing in backend/.env: AZURE_STORAGE_CONTAINER_NAME"
+    );
+}
