@@ -231,6 +231,72 @@ pub fn apply(plan: &Plan) -> Result<Vec<Written>, ApplyError> {
 mod tests {
     use super::*;
 
+    use std::os::unix::fs::PermissionsExt;
+
+    fn mode(p: &Path) -> u32 {
+        fs::metadata(p).expect("meta").permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn a_write_keeps_a_backup_and_sets_0600_on_both() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let env = dir.path().join(".env");
+        fs::write(&env, "OLD=1\n").expect("seed");
+        fs::set_permissions(&env, fs::Permissions::from_mode(0o644)).expect("chmod");
+        let w = write_atomic(&env, "NEW=2\n", true).expect("write");
+        assert_eq!(fs::read_to_string(&env).expect("read"), "NEW=2\n");
+        assert_eq!(mode(&env), 0o600);
+        let backup = w.backup.expect("backup");
+        assert_eq!(fs::read_to_string(&backup).expect("read"), "OLD=1\n");
+        assert_eq!(mode(&backup), 0o600);
+        assert!(backup.file_name().expect("name").to_string_lossy().starts_with(".env.bak."));
+        // No temp file is left behind.
+        let names: Vec<_> = fs::read_dir(dir.path()).expect("ls").map(|e| e.expect("e").file_name()).collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+    }
+
+    #[test]
+    fn identical_content_makes_no_backup_and_two_backups_in_one_second_do_not_collide() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let env = dir.path().join(".env");
+        fs::write(&env, "A=1\n").expect("seed");
+        assert_eq!(write_atomic(&env, "A=1\n", true).expect("same").backup, None);
+        let b1 = write_atomic(&env, "A=2\n", true).expect("w1").backup.expect("b1");
+        let b2 = write_atomic(&env, "A=3\n", true).expect("w2").backup.expect("b2");
+        assert_ne!(b1, b2);
+        assert_eq!(fs::read_to_string(b2).expect("read"), "A=2\n");
+    }
+
+    #[test]
+    fn a_dangling_symlink_is_written_through() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let link = dir.path().join(".env");
+        std::os::unix::fs::symlink("real.env", &link).expect("symlink");
+        let w = write_atomic(&link, "A=1\n", true).expect("write");
+        assert_eq!(w.path, dir.path().join("real.env"));
+        assert!(fs::symlink_metadata(&link).expect("meta").file_type().is_symlink());
+        assert_eq!(fs::read_to_string(&link).expect("read"), "A=1\n");
+    }
+
+    #[test]
+    fn a_symlink_loop_is_an_error_not_a_hang() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let a = dir.path().join("a");
+        std::os::unix::fs::symlink("b", &a).expect("a");
+        std::os::unix::fs::symlink("a", dir.path().join("b")).expect("b");
+        assert!(matches!(write_atomic(&a, "x", true), Err(ApplyError::SymlinkLoop(_))));
+    }
+
+    #[test]
+    fn a_second_run_is_refused_while_the_directory_is_locked() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let held = lock_dir(dir.path()).expect("first lock");
+        let err = lock_dir(dir.path()).err().expect("second is refused");
+        assert!(err.to_string().contains("another lakekeeper-setup is writing here"), "{err}");
+        drop(held);
+        assert!(lock_dir(dir.path()).is_ok(), "released on drop");
+    }
+
     #[test]
     fn timestamps_are_utc_civil_dates() {
         assert_eq!(timestamp(UNIX_EPOCH), "19700101T000000Z");
