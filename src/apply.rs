@@ -249,9 +249,18 @@ mod tests {
         let backup = w.backup.expect("backup");
         assert_eq!(fs::read_to_string(&backup).expect("read"), "OLD=1\n");
         assert_eq!(mode(&backup), 0o600);
-        assert!(backup.file_name().expect("name").to_string_lossy().starts_with(".env.bak."));
+        assert!(
+            backup
+                .file_name()
+                .expect("name")
+                .to_string_lossy()
+                .starts_with(".env.bak.")
+        );
         // No temp file is left behind.
-        let names: Vec<_> = fs::read_dir(dir.path()).expect("ls").map(|e| e.expect("e").file_name()).collect();
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .expect("ls")
+            .map(|e| e.expect("e").file_name())
+            .collect();
         assert_eq!(names.len(), 2, "{names:?}");
     }
 
@@ -260,9 +269,18 @@ mod tests {
         let dir = tempfile::tempdir().expect("tmp");
         let env = dir.path().join(".env");
         fs::write(&env, "A=1\n").expect("seed");
-        assert_eq!(write_atomic(&env, "A=1\n", true).expect("same").backup, None);
-        let b1 = write_atomic(&env, "A=2\n", true).expect("w1").backup.expect("b1");
-        let b2 = write_atomic(&env, "A=3\n", true).expect("w2").backup.expect("b2");
+        assert_eq!(
+            write_atomic(&env, "A=1\n", true).expect("same").backup,
+            None
+        );
+        let b1 = write_atomic(&env, "A=2\n", true)
+            .expect("w1")
+            .backup
+            .expect("b1");
+        let b2 = write_atomic(&env, "A=3\n", true)
+            .expect("w2")
+            .backup
+            .expect("b2");
         assert_ne!(b1, b2);
         assert_eq!(fs::read_to_string(b2).expect("read"), "A=2\n");
     }
@@ -274,7 +292,12 @@ mod tests {
         std::os::unix::fs::symlink("real.env", &link).expect("symlink");
         let w = write_atomic(&link, "A=1\n", true).expect("write");
         assert_eq!(w.path, dir.path().join("real.env"));
-        assert!(fs::symlink_metadata(&link).expect("meta").file_type().is_symlink());
+        assert!(
+            fs::symlink_metadata(&link)
+                .expect("meta")
+                .file_type()
+                .is_symlink()
+        );
         assert_eq!(fs::read_to_string(&link).expect("read"), "A=1\n");
     }
 
@@ -284,7 +307,10 @@ mod tests {
         let a = dir.path().join("a");
         std::os::unix::fs::symlink("b", &a).expect("a");
         std::os::unix::fs::symlink("a", dir.path().join("b")).expect("b");
-        assert!(matches!(write_atomic(&a, "x", true), Err(ApplyError::SymlinkLoop(_))));
+        assert!(matches!(
+            write_atomic(&a, "x", true),
+            Err(ApplyError::SymlinkLoop(_))
+        ));
     }
 
     #[test]
@@ -292,7 +318,11 @@ mod tests {
         let dir = tempfile::tempdir().expect("tmp");
         let held = lock_dir(dir.path()).expect("first lock");
         let err = lock_dir(dir.path()).err().expect("second is refused");
-        assert!(err.to_string().contains("another lakekeeper-setup is writing here"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("another lakekeeper-setup is writing here"),
+            "{err}"
+        );
         drop(held);
         assert!(lock_dir(dir.path()).is_ok(), "released on drop");
     }

@@ -33,6 +33,7 @@ impl EnvValue {
     pub fn display(&self) -> String {
         match self {
             EnvValue::Plain(s) => s.clone(),
+            EnvValue::Secret(s) if s.expose().starts_with("postgres") => mask_pg_url(s.expose()),
             EnvValue::Secret(s) => s.masked(),
         }
     }
@@ -110,6 +111,22 @@ pub fn pg_url(cfg: &SetupConfig) -> Secret {
         encode_component(&pg.database),
         pg.sslmode.as_str()
     ))
+}
+
+/// A PostgreSQL URL for display: the password replaced by `••••`, the rest as it is (so a
+/// reviewer sees host, port, database, user and sslmode).
+pub fn mask_pg_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return crate::secret::mask(url);
+    };
+    let Some(at) = rest.rfind('@') else {
+        return url.to_owned();
+    };
+    let (userinfo, host) = (&rest[..at], &rest[at..]);
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:••••{host}"),
+        None => url.to_owned(),
+    }
 }
 
 /// The intended value of every key the tool writes, in the order new keys are appended.
@@ -218,4 +235,27 @@ pub fn keys_to_remove(cfg: &SetupConfig) -> Vec<&'static str> {
         .copied()
         .filter(|key| !written.contains(key))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pg_urls_are_shown_with_only_the_password_masked() {
+        assert_eq!(
+            mask_pg_url("postgresql://app%40x:p%40ss@db.example.test:5432/app?sslmode=require"),
+            "postgresql://app%40x:••••@db.example.test:5432/app?sslmode=require"
+        );
+        assert_eq!(mask_pg_url("postgresql://db/app"), "postgresql://db/app");
+        assert_eq!(mask_pg_url("not a url but secret-ish"), "••••-ish");
+    }
+
+    #[test]
+    fn a_password_with_every_url_special_character_is_encoded() {
+        assert_eq!(
+            encode_component("p@ss:w/rd?#%$ ~._-"),
+            "p%40ss%3Aw%2Frd%3F%23%25%24%20~._-"
+        );
+    }
 }

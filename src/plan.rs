@@ -152,10 +152,10 @@ pub fn override_spec(cfg: &SetupConfig, values: &[Derived]) -> OverrideSpec {
 const REQUOTED: &str = "same value, re-quoted (or a duplicate removed) so Compose, python-dotenv and dotenvy all read it alike";
 
 fn display(key: &str, value: &str) -> String {
-    if k::is_secret_key(key) {
-        mask(value)
-    } else {
-        value.to_owned()
+    match key {
+        k::PG_URL_READ | k::PG_URL_WRITE => derive::mask_pg_url(value),
+        _ if k::is_secret_key(key) => mask(value),
+        _ => value.to_owned(),
     }
 }
 

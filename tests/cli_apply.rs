@@ -459,11 +459,21 @@ fn an_existing_override_keeps_its_other_services_and_the_diff_is_shown() {
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
     let ov = p.read("backend/docker-compose.override.yml");
-    assert!(ov.contains("  backend:\n    environment:\n      DEBUG: \"1\"\n"), "{ov}");
+    assert!(
+        ov.contains("  backend:\n    environment:\n      DEBUG: \"1\"\n"),
+        "{ov}"
+    );
     assert!(ov.contains("# my own override\n"), "{ov}");
     assert!(ov.contains("lakekeeper-migrate:"), "{ov}");
-    assert!(stdout.contains("+  lakekeeper:") || stdout.contains("+  lakekeeper-migrate:"), "diff shown: {stdout}");
-    assert_eq!(p.backend_files("docker-compose.override.yml.bak.").len(), 1, "the old override is backed up");
+    assert!(
+        stdout.contains("+  lakekeeper:") || stdout.contains("+  lakekeeper-migrate:"),
+        "diff shown: {stdout}"
+    );
+    assert_eq!(
+        p.backend_files("docker-compose.override.yml.bak.").len(),
+        1,
+        "the old override is backed up"
+    );
 }
 
 #[test]
@@ -483,9 +493,15 @@ fn an_override_that_cannot_be_merged_safely_stops_everything() {
 #[test]
 fn an_existing_compose_override_yaml_is_the_default_target() {
     let p = ready();
-    p.write("backend/compose.override.yaml", "services:\n  backend:\n    restart: \"no\"\n");
+    p.write(
+        "backend/compose.override.yaml",
+        "services:\n  backend:\n    restart: \"no\"\n",
+    );
     let out = apply(&p, &["--generate-key"]);
     assert_eq!(out.status.code(), Some(0), "{}", text_of(&out));
-    assert!(p.read("backend/compose.override.yaml").contains("lakekeeper-migrate:"));
+    assert!(
+        p.read("backend/compose.override.yaml")
+            .contains("lakekeeper-migrate:")
+    );
     assert!(!p.path("backend/docker-compose.override.yml").exists());
 }

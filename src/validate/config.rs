@@ -43,7 +43,11 @@ pub fn default_for(field: FieldId, a: &Answers) -> Option<String> {
 /// Fields that may stay empty.
 pub fn is_optional(field: FieldId, a: &Answers) -> bool {
     match field {
-        FieldId::AuthorityHost | FieldId::UiClientId | FieldId::StorageClientId => true,
+        // The App ID URI defaults to api://<client id>; without a client ID, only that is reported.
+        FieldId::AuthorityHost
+        | FieldId::UiClientId
+        | FieldId::StorageClientId
+        | FieldId::AppIdUri => true,
         FieldId::StorageAccountKey => a
             .get(FieldId::StorageCredential)
             .and_then(|v| storage_credential(v).ok())
