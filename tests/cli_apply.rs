@@ -505,3 +505,38 @@ fn an_existing_compose_override_yaml_is_the_default_target() {
     );
     assert!(!p.path("backend/docker-compose.override.yml").exists());
 }
+
+#[test]
+fn save_profile_writes_non_secret_answers_and_keeps_the_profile_comments() {
+    let p = ready();
+    let out = apply(&p, &["--generate-key", "--save-profile"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text_of(&out));
+    let prof = p.read("lakekeeper-setup.toml");
+    assert!(
+        prof.starts_with("# Team profile: no secrets here.\n[entra]\n"),
+        "{prof}"
+    );
+    assert!(
+        prof.contains("database = \"investflow\""),
+        "value from .env saved: {prof}"
+    );
+    assert!(prof.contains("app_id_uri = \"api://lakekeeper\""), "{prof}");
+    assert!(
+        !prof.contains(FAKE_SECRET) && !prof.contains("fake-pass"),
+        "{prof}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(p.path("lakekeeper-setup.toml"))
+            .expect("meta")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o644, "the profile is shared, not secret");
+    }
+    // The saved profile alone (plus secrets) reproduces the same .env.
+    let env1 = p.read("backend/.env");
+    let out = apply(&p, &[]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(p.read("backend/.env"), env1);
+}
