@@ -1,9 +1,12 @@
 //! Shared helpers for integration tests.
 #![allow(dead_code)]
 
+pub mod azurite;
 pub mod http_mock;
 pub mod oidc;
+pub mod pg;
 pub mod project;
 pub mod readers;
+pub mod storage_mock;
 pub mod tools;
 pub mod verify_env;
