@@ -2,7 +2,6 @@
 //! throwaway PostgreSQL 15 cluster per test, Azurite for the Blob API, and an in-process HTTP
 //! mock only for what those cannot produce (DFS, role failures).
 
-#[allow(dead_code)]
 mod support;
 
 use std::collections::BTreeMap;
