@@ -136,18 +136,7 @@ fn json_findings_have_stable_fields() {
 fn an_applied_setup_checks_clean_and_warnings_alone_exit_zero() {
     let p = Project::fixture();
     p.write("lakekeeper-setup.toml", PROFILE);
-    let out = p
-        .cmd()
-        .args(["apply", "--generate-key"])
-        .env("LAKEKEEPER__OAUTH2__CLIENT_SECRET", FAKE_SECRET)
-        .output()
-        .expect("apply");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    p.apply_ok(&[("LAKEKEEPER__OAUTH2__CLIENT_SECRET", FAKE_SECRET)]);
     let (code, out) = check(&p, false);
     assert_eq!(code, Some(0), "{out}");
     assert!(out.contains("0 error(s)"), "{out}");

@@ -15,19 +15,10 @@ fn profile(authority: &str) -> String {
 fn applied(authority: &str, secret: &str) -> Project {
     let p = Project::empty();
     p.write("lakekeeper-setup.toml", &profile(authority));
-    let out = p
-        .cmd()
-        .args(["apply", "--generate-key"])
-        .env("LAKEKEEPER__OAUTH2__CLIENT_SECRET", secret)
-        .env("POSTGRES_PASSWORD", "fake-pg-password")
-        .output()
-        .expect("apply");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    p.apply_ok(&[
+        ("LAKEKEEPER__OAUTH2__CLIENT_SECRET", secret),
+        ("POSTGRES_PASSWORD", "fake-pg-password"),
+    ]);
     p
 }
 

@@ -73,6 +73,22 @@ impl Project {
         c
     }
 
+    /// Runs `apply --generate-key` with `env` set and asserts that it succeeded.
+    pub fn apply_ok(&self, env: &[(&str, &str)]) {
+        let mut c = self.cmd();
+        c.args(["apply", "--generate-key"]);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let out = c.output().expect("run apply");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "apply failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     /// Files in `backend/` whose names start with `prefix`.
     pub fn backend_files(&self, prefix: &str) -> Vec<String> {
         let mut v: Vec<String> = std::fs::read_dir(self.path("backend"))
