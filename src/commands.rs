@@ -4,6 +4,7 @@
 pub mod apply;
 pub mod check;
 pub mod verify;
+pub mod wizard;
 
 use std::collections::BTreeMap;
 use std::fs;

@@ -18,7 +18,7 @@ fn main() -> ExitCode {
         Some(Command::Warehouse(args)) => {
             commands::verify::run_warehouse(&paths, args, &process_env)
         }
-        None => Err(commands::RunError::Usage("not available yet".into())),
+        None => commands::wizard::run(&paths, cli.plain, cli.dry_run, &process_env),
     };
     let code = match outcome {
         Ok(exit) => exit,

@@ -8,7 +8,7 @@
 mod config;
 mod storage;
 
-pub use config::{Validated, answers, field};
+pub use config::{Validated, answers, default_for, field, is_optional};
 pub use storage::{AbfssLocation, abfss, container, key_prefix, storage_account};
 
 use std::fmt;

@@ -8,5 +8,7 @@ pub mod pg;
 pub mod project;
 pub mod readers;
 pub mod storage_mock;
+pub mod tmux;
 pub mod tools;
 pub mod verify_env;
+pub mod wizard;

@@ -1,0 +1,158 @@
+//! The wizard's driver: loads the project, builds the state machine, picks the front end
+//! (full-screen, or line prompts with `--plain`, `TERM=dumb` or a small terminal), and executes
+//! the machine's effects with the real engine: `validate` + `plan` for the review, `apply`
+//! for the write. All of the wizard's I/O happens here and in the front ends.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+
+use super::{Exit, Project, RunError};
+use crate::cli::Paths;
+use crate::output::Style;
+use crate::plan::{self, Plan};
+use crate::secret::generate_key;
+use crate::wizard::{Context, Effect, Msg, Outcome, PlanSummary, Wizard, WrittenFile};
+use crate::{apply, git, prompt, tui, validate};
+
+/// The one-line refusal without a terminal: scripts use `apply`.
+pub const NO_TTY: &str = "the wizard needs a terminal on stdin; in scripts and CI run `lakekeeper-setup apply` (values from the environment, lakekeeper-setup.toml and backend/.env)";
+
+pub fn run(
+    paths: &Paths,
+    plain: bool,
+    dry_run: bool,
+    process_env: &BTreeMap<String, String>,
+) -> Result<Exit, RunError> {
+    if !std::io::stdin().is_terminal() {
+        return Err(RunError::Usage(NO_TTY.into()));
+    }
+    let project = Project::load(paths)?;
+    let answers = project.answers(process_env);
+    let status = git::status(&paths.env);
+    let git_status = match status {
+        git::GitStatus::NotARepo => "not inside a git repository",
+        git::GitStatus::Ignored => {
+            "the .env is ignored by git (its secrets stay out of the repository)"
+        }
+        git::GitStatus::Tracked => "the .env is tracked by git",
+        git::GitStatus::NotIgnored => "the .env is not ignored by git",
+    }
+    .to_owned();
+    let git_warning =
+        git::advice(&paths.env, status).map(|(msg, fix)| format!("{msg}. Fix: {fix}"));
+    let ctx = Context {
+        env_path: paths.env.display().to_string(),
+        override_path: paths.override_file.display().to_string(),
+        profile_path: paths.profile.display().to_string(),
+        env_found: project.env_text.is_some(),
+        override_found: project.override_text.is_some(),
+        profile_found: project.profile_text.is_some(),
+        git_status,
+        git_warning,
+        env_file_key: project.existing_key().map(crate::secret::Secret::new),
+        dry_run,
+    };
+    tui::install_panic_hook();
+    let mut wizard = Wizard::new(answers, ctx, generate_key(48));
+    let mut driver = Driver {
+        project: &project,
+        plan: None,
+    };
+    let mut exec = |e: Effect| driver.execute(e);
+
+    let term_dumb = process_env.get("TERM").is_some_and(|t| t == "dumb");
+    let small = ratatui::crossterm::terminal::size()
+        .map_or(true, |(w, h)| w < tui::MIN_WIDTH || h < tui::MIN_HEIGHT);
+    let line_mode = plain || term_dumb || small || !std::io::stdout().is_terminal();
+    let outcome = if line_mode {
+        prompt::run(&mut wizard, &mut exec).map_err(|e| terminal_error(&e))?
+    } else {
+        let o = tui::run(&mut wizard, &mut exec).map_err(|e| terminal_error(&e))?;
+        // The screen is gone: leave the outcome in the scrollback.
+        if let Some(lines) = wizard.done().map(|_| crate::wizard::done_lines(&wizard)) {
+            prompt::print_lines(&lines, Style::stdout());
+        }
+        o
+    };
+    Ok(match outcome {
+        Outcome::Written | Outcome::DryRun | Outcome::UpToDate => Exit::Ok,
+        Outcome::Cancelled => {
+            println!("cancelled; nothing was written");
+            Exit::Cancelled
+        }
+        Outcome::Failed => Exit::CouldNotRun,
+    })
+}
+
+fn terminal_error(e: &dyn std::fmt::Display) -> RunError {
+    RunError::Read {
+        path: "the terminal".into(),
+        source: std::io::Error::other(e.to_string()),
+    }
+}
+
+/// Executes effects; holds the last plan so `Write` applies exactly what was reviewed.
+struct Driver<'a> {
+    project: &'a Project,
+    plan: Option<Plan>,
+}
+
+impl Driver<'_> {
+    fn execute(&mut self, effect: Effect) -> Vec<Msg> {
+        match effect {
+            Effect::ComputePlan {
+                answers,
+                save_profile,
+            } => {
+                vec![Msg::PlanReady(self.compute(&answers, save_profile))]
+            }
+            Effect::Write => vec![Msg::Written(self.write())],
+            Effect::Exit(_) => Vec::new(),
+        }
+    }
+
+    fn compute(
+        &mut self,
+        answers: &crate::model::Answers,
+        save_profile: bool,
+    ) -> Result<PlanSummary, Vec<String>> {
+        self.plan = None;
+        let v = validate::answers(answers)
+            .map_err(|errors| errors.iter().map(ToString::to_string).collect::<Vec<_>>())?;
+        let p = plan::plan(&v.config, answers, &self.project.plan_inputs(save_profile))
+            .map_err(|e| vec![e.to_string()])?;
+        let summary = PlanSummary {
+            env_path: p.env.path.display().to_string(),
+            changes: p.changes.clone(),
+            file_diffs: [Some(&p.compose), p.profile.as_ref()]
+                .into_iter()
+                .flatten()
+                .map(|f| (f.path.display().to_string(), f.text_diff()))
+                .collect(),
+            changes_anything: p.changes_anything(),
+            notes: v.notes.iter().map(|(f, n)| format!("{f}: {n}")).collect(),
+            warnings: v
+                .warnings
+                .iter()
+                .map(|(f, w)| format!("{} ({f}): {w}", crate::strings::label(*f)))
+                .collect(),
+        };
+        self.plan = Some(p);
+        Ok(summary)
+    }
+
+    fn write(&mut self) -> Result<Vec<WrittenFile>, String> {
+        let p = self
+            .plan
+            .as_ref()
+            .ok_or_else(|| "no plan to write; go back to the review".to_owned())?;
+        let written = apply::apply(p).map_err(|e| e.to_string())?;
+        Ok(written
+            .into_iter()
+            .map(|w| WrittenFile {
+                path: w.path.display().to_string(),
+                backup: w.backup.map(|b| b.display().to_string()),
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,134 @@
+//! The individual inquire prompts: a field (text, masked secret or choice), the encryption key
+//! choice, the review's Write / Back / Cancel, and the cancel question. Validation runs the
+//! shared `validate::field` and shows the same message as the full-screen wizard.
+
+use inquire::validator::Validation;
+use inquire::{Confirm, InquireError, Password, PasswordDisplayMode, Select, Text};
+
+use crate::model::{Answers, FieldId};
+use crate::output::Style;
+use crate::secret::mask;
+use crate::strings;
+use crate::validate;
+use crate::wizard::{FieldKind, KeyChoice, Msg, Review, Wizard, field_message, review_lines};
+
+type Asked<T> = Result<T, InquireError>;
+
+fn check(f: FieldId, raw: &str, answers: &Answers) -> Validation {
+    match validate::field(f, raw, answers) {
+        Ok(_) => Validation::Valid,
+        Err(e) => Validation::Invalid(field_message(&e).into()),
+    }
+}
+
+/// Asks for one field; the returned text goes to the wizard as `Msg::Submit`.
+pub fn field(w: &Wizard, f: FieldId) -> Asked<String> {
+    let current = w.field(f).text.clone();
+    let answers = w.answers().clone();
+    let label = strings::label(f);
+    let hint = strings::hint(f);
+    match FieldKind::of(f) {
+        FieldKind::Choice(opts) => {
+            let start = opts.iter().position(|o| *o == current).unwrap_or(0);
+            Select::new(label, opts.to_vec())
+                .with_starting_cursor(start)
+                .with_help_message(hint)
+                .prompt()
+                .map(str::to_owned)
+        }
+        FieldKind::Secret => {
+            let help = if current.is_empty() {
+                format!("{hint} · Ctrl-R reveals")
+            } else {
+                format!(
+                    "Enter keeps the current value ({}) · Ctrl-R reveals · {hint}",
+                    mask(&current)
+                )
+            };
+            let keep = current.clone();
+            let v = Password::new(label)
+                .without_confirmation()
+                .with_display_toggle_enabled()
+                .with_display_mode(PasswordDisplayMode::Masked)
+                .with_help_message(&help)
+                .with_validator(move |s: &str| {
+                    Ok(check(f, if s.is_empty() { &keep } else { s }, &answers))
+                })
+                .prompt()?;
+            Ok(if v.is_empty() { current } else { v })
+        }
+        FieldKind::Text => {
+            let optional = validate::is_optional(f, &answers);
+            let help = if optional && validate::default_for(f, &answers).is_none() {
+                format!("optional: Enter with nothing leaves it out · {hint}")
+            } else {
+                hint.to_owned()
+            };
+            let keep = current.clone();
+            let mut p = Text::new(label)
+                .with_help_message(&help)
+                .with_validator(move |s: &str| {
+                    Ok(check(f, if s.is_empty() { &keep } else { s }, &answers))
+                });
+            if !current.is_empty() {
+                p = p.with_default(&current);
+            }
+            p.prompt()
+        }
+    }
+}
+
+pub fn key_choice(w: &Wizard) -> Asked<Msg> {
+    let key = w.key();
+    let opts = key.options();
+    let labels: Vec<String> = opts.iter().map(|c| key.describe(*c)).collect();
+    let start = opts.iter().position(|c| *c == key.choice).unwrap_or(0);
+    let picked = Select::new("Encryption key", labels.clone())
+        .with_starting_cursor(start)
+        .raw_prompt()?;
+    let choice = opts
+        .get(picked.index)
+        .copied()
+        .unwrap_or(KeyChoice::Generate);
+    if key.existing.is_some() && choice != KeyChoice::Keep {
+        let sure = Confirm::new(
+            "Replace the existing key? Warehouse secrets stored with it become unreadable.",
+        )
+        .with_default(false)
+        .prompt()?;
+        if !sure {
+            return Ok(Msg::ChooseKey(KeyChoice::Keep));
+        }
+    }
+    Ok(Msg::ChooseKey(choice))
+}
+
+pub fn review_choice(w: &Wizard) -> Asked<Msg> {
+    super::print_lines(&review_lines(w), Style::stdout());
+    let write = if w.ctx().dry_run {
+        "Finish (dry run: write nothing)"
+    } else {
+        "Write"
+    };
+    let profile = if w.save_profile() {
+        "Don't save the team profile"
+    } else {
+        "Also save the non-secret answers to the team profile"
+    };
+    let options = match w.review() {
+        Review::Ready(_) => vec![write, profile, "Back", "Cancel"],
+        _ => vec!["Back", "Cancel"],
+    };
+    Ok(match Select::new("Next", options).prompt()? {
+        "Back" => Msg::Back,
+        "Cancel" => Msg::Cancel,
+        p if p == profile => Msg::Input('p'),
+        _ => Msg::Enter,
+    })
+}
+
+pub fn confirm_cancel() -> Asked<bool> {
+    Confirm::new("Leave without writing anything?")
+        .with_default(true)
+        .prompt()
+}

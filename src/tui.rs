@@ -1,0 +1,127 @@
+//! The full-screen front end: draws `tui::view::Screen` for the wizard's state, turns terminal
+//! events into `wizard::Msg`s and hands effects to the driver's executor.
+//!
+//! Terminal hygiene: our panic hook is installed before `ratatui::try_init()` (which wraps it
+//! with one that restores the terminal first) and never prints the panic message, which could
+//! hold a typed value; bracketed paste is switched on and off with the screen; SIGTERM and
+//! SIGHUP end the loop like a confirmed cancel, so the terminal is restored on the way out.
+
+pub mod form;
+pub mod keys;
+pub mod theme;
+pub mod view;
+
+#[cfg(test)]
+mod tests;
+
+use std::io::{self, stdout};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use ratatui::crossterm::event::{self, DisableBracketedPaste, EnableBracketedPaste};
+use ratatui::crossterm::execute;
+
+use crate::wizard::{Effect, Msg, Outcome, Phase, Wizard};
+pub use theme::Theme;
+pub use view::{MIN_HEIGHT, MIN_WIDTH, Screen};
+
+#[derive(Debug, thiserror::Error)]
+pub enum TuiError {
+    #[error("terminal: {0}")]
+    Io(#[from] io::Error),
+}
+
+/// Restores the terminal when dropped, whatever way `run` is left.
+struct Restore;
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        let _ = execute!(stdout(), DisableBracketedPaste);
+        ratatui::restore();
+    }
+}
+
+/// Replaces the default panic output (which would include the panic message, possibly holding
+/// a typed value) with a fixed line naming the location. Also used by the line-prompt mode.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let _ = execute!(stdout(), DisableBracketedPaste);
+        let place = info
+            .location()
+            .map_or_else(String::new, |l| format!(" at {}:{}", l.file(), l.line()));
+        eprintln!(
+            "lakekeeper-setup: internal error{place}. Nothing was written unless the Done screen said so. Please report this (the message is withheld because it may contain a value you typed)."
+        );
+    }));
+}
+
+/// Sets the returned flag on SIGTERM or SIGHUP (Unix); the event loop checks it between polls.
+fn watch_signals() -> Arc<AtomicBool> {
+    let flag = Arc::new(AtomicBool::new(false));
+    #[cfg(unix)]
+    {
+        let f = Arc::clone(&flag);
+        let _ = std::thread::Builder::new()
+            .name("signals".into())
+            .spawn(move || {
+                use tokio::signal::unix::{SignalKind, signal};
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
+                rt.block_on(async {
+                    let (Ok(mut term), Ok(mut hup)) = (
+                        signal(SignalKind::terminate()),
+                        signal(SignalKind::hangup()),
+                    ) else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = term.recv() => {}
+                        _ = hup.recv() => {}
+                    }
+                    f.store(true, Ordering::SeqCst);
+                });
+            });
+    }
+    flag
+}
+
+/// Runs the wizard full-screen until it finishes. `exec` performs an effect and returns the
+/// messages that answer it.
+pub fn run(w: &mut Wizard, exec: &mut dyn FnMut(Effect) -> Vec<Msg>) -> Result<Outcome, TuiError> {
+    let stop = watch_signals();
+    install_panic_hook();
+    let mut terminal = ratatui::try_init()?;
+    let _restore = Restore;
+    execute!(stdout(), EnableBracketedPaste)?;
+    let theme = Theme::from_env();
+    loop {
+        terminal.draw(|f| f.render_widget(&Screen { wizard: w, theme }, f.area()))?;
+        let mut queue = Vec::new();
+        if stop.load(Ordering::SeqCst) {
+            // Like a confirmed cancel (or leaving the Done screen): nothing more is written.
+            queue.push(Msg::Cancel);
+            queue.push(Msg::Cancel);
+        } else if event::poll(Duration::from_millis(250))?
+            && let Some(msg) = keys::map(&event::read()?, w)
+        {
+            queue.push(msg);
+        }
+        while !queue.is_empty() {
+            let msg = queue.remove(0);
+            for effect in w.update(msg) {
+                match effect {
+                    Effect::Exit(outcome) => return Ok(outcome),
+                    other => queue.extend(exec(other)),
+                }
+            }
+        }
+        if let Phase::Finished(outcome) = w.phase() {
+            return Ok(outcome);
+        }
+    }
+}

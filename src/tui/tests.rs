@@ -1,0 +1,319 @@
+//! Every screen rendered into a `TestBackend` and snapshotted with insta (plain theme, so the
+//! snapshot is the text a person reads; colour is checked separately), and a scan of every
+//! rendered buffer for secret values.
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::Color;
+
+use super::{Screen, Theme};
+use crate::model::{Answers, FieldId, Source};
+use crate::plan::{ChangeKind, KeyChange};
+use crate::wizard::tests::{
+    ACCOUNT_KEY, BACKEND_SECRET, EXISTING_KEY, GENERATED_KEY, PG_PASSWORD, complete, fresh,
+    walk_to_review,
+};
+use crate::wizard::{Msg, PlanSummary, Step, Wizard, WrittenFile};
+
+const SECRETS: [&str; 5] = [
+    BACKEND_SECRET,
+    PG_PASSWORD,
+    ACCOUNT_KEY,
+    GENERATED_KEY,
+    EXISTING_KEY,
+];
+
+fn render_with(w: &Wizard, width: u16, height: u16, theme: Theme) -> Buffer {
+    let mut t = Terminal::new(TestBackend::new(width, height)).expect("test backend");
+    t.draw(|f| f.render_widget(&Screen { wizard: w, theme }, f.area()))
+        .expect("draws");
+    t.backend().buffer().clone()
+}
+
+fn render(w: &Wizard) -> Buffer {
+    render_with(w, 100, 32, Theme { color: false })
+}
+
+fn text(b: &Buffer) -> String {
+    let mut s = String::new();
+    for y in 0..b.area.height {
+        for x in 0..b.area.width {
+            s.push_str(b[(x, y)].symbol());
+        }
+        s.push('\n');
+    }
+    s
+}
+
+fn snap(name: &str, w: &Wizard) -> String {
+    let t = text(&render(w));
+    insta::assert_snapshot!(name, t);
+    t
+}
+
+fn send(w: &mut Wizard, msgs: impl IntoIterator<Item = Msg>) {
+    for m in msgs {
+        w.update(m);
+    }
+}
+
+fn to_step(w: &mut Wizard, step: Step) {
+    while w.step() < step {
+        w.update(Msg::Forward);
+    }
+}
+
+/// A plan as the driver summarises it (masked by `plan`), fixed so snapshots do not depend on
+/// the `.env` writer's formatting.
+fn plan_summary() -> PlanSummary {
+    let change = |key: &str, kind, before: Option<&str>, after: Option<&str>, why| KeyChange {
+        key: key.into(),
+        kind,
+        before: before.map(Into::into),
+        after: after.map(Into::into),
+        secret: key.contains("PASSWORD") || key.contains("SECRET") || key.contains("URL"),
+        why,
+    };
+    PlanSummary {
+        env_path: "backend/.env".into(),
+        changes: vec![
+            change("POSTGRES_HOST", ChangeKind::Changed, Some("old.example.test"), Some("db.example.test"), None),
+            change("POSTGRES_PASSWORD", ChangeKind::Added, None, Some("••••5678"), None),
+            change("LAKEKEEPER__OPENID_AUDIENCE", ChangeKind::Added, None, Some("api://lakekeeper-api,aaaaaaaa-0000-4000-8000-000000000001"), Some("App ID URI (aud of v1 tokens) and client ID (aud of v2 tokens), comma without spaces")),
+            change("LAKEKEEPER__PG_DATABASE_URL_WRITE", ChangeKind::Added, None, Some("••••uire"), Some("built from POSTGRES_*, user and password percent-encoded, sslmode in the query")),
+            change("LAKEKEEPER__OPENID_SCOPE", ChangeKind::Removed, Some("openid"), None, Some("must not be set for Entra")),
+            change("POSTGRES_PORT", ChangeKind::Unchanged, Some("5432"), Some("5432"), None),
+        ],
+        file_diffs: vec![(
+            "backend/docker-compose.override.yml".into(),
+            Some("--- a (current)\n+++ a (new)\n@@ -1,2 +1,2 @@\n services:\n-  image: quay.io/lakekeeper/catalog:latest\n+  image: quay.io/lakekeeper/catalog:v0.13.3\n".into()),
+        )],
+        changes_anything: true,
+        notes: vec!["storage.account: normalised to fakeaccount".into()],
+        warnings: Vec::new(),
+    }
+}
+
+/// Every screen in the states worth seeing; the name is the snapshot's.
+fn screens() -> Vec<(&'static str, Wizard)> {
+    let mut out = Vec::new();
+    let mut w = fresh(complete());
+    out.push(("01_welcome", w.clone()));
+
+    let mut e = fresh(Answers::default());
+    send(&mut e, [Msg::Enter]);
+    out.push(("02_tenant_empty", e.clone()));
+    send(&mut e, "common".chars().map(Msg::Input));
+    send(&mut e, [Msg::Enter, Msg::Forward]);
+    out.push(("02_tenant_error_blocked", e));
+
+    to_step(&mut w, Step::ApiApp);
+    out.push(("03_api_app", w.clone()));
+    to_step(&mut w, Step::Backend);
+    send(&mut w, [Msg::NextField]);
+    out.push(("04_backend_secret_masked", w.clone()));
+    to_step(&mut w, Step::Ui);
+    out.push(("05_ui_optional", w.clone()));
+    to_step(&mut w, Step::Postgres);
+    out.push(("06_postgres", w.clone()));
+    to_step(&mut w, Step::Storage);
+    send(
+        &mut w,
+        [
+            Msg::Clear,
+            Msg::Paste("abfss://warehouse@FakeAccount.dfs.core.windows.net/team/".into()),
+        ],
+    );
+    out.push(("07_storage_pasted_location", w.clone()));
+    to_step(&mut w, Step::EncryptionKey);
+    out.push(("08_key_keep", w.clone()));
+    let mut k = w.clone();
+    send(&mut k, [Msg::Right, Msg::Right, Msg::Enter]);
+    send(&mut k, "fake-short".chars().map(Msg::Input));
+    send(&mut k, [Msg::Enter]);
+    out.push(("08_key_paste_error", k));
+    to_step(&mut w, Step::Review);
+    send(&mut w, [Msg::PlanReady(Ok(plan_summary()))]);
+    out.push(("09_review", w.clone()));
+    let mut scrolled = w.clone();
+    send(&mut scrolled, [Msg::Forward, Msg::Forward, Msg::Forward]);
+    out.push(("09_review_scrolled_to_the_diff", scrolled));
+    let mut c = w.clone();
+    send(&mut c, [Msg::Cancel]);
+    out.push(("09_review_cancel_asked", c));
+    send(&mut w, [Msg::Enter]);
+    send(
+        &mut w,
+        [Msg::Written(Ok(vec![
+            WrittenFile {
+                path: "backend/.env".into(),
+                backup: Some("backend/.env.bak.20261127T073000Z".into()),
+            },
+            WrittenFile {
+                path: "backend/docker-compose.override.yml".into(),
+                backup: None,
+            },
+        ]))],
+    );
+    out.push(("10_done", w));
+    out
+}
+
+#[test]
+fn every_screen_matches_its_snapshot() {
+    for (name, w) in screens() {
+        snap(name, &w);
+    }
+}
+
+#[test]
+fn no_secret_appears_in_any_rendered_buffer() {
+    let mut all = screens();
+    // Also the empty-project flow, where the generated key is offered.
+    let mut e = fresh(Answers::default());
+    walk_to_review(&mut e);
+    all.push(("fresh_review", e));
+    for (name, w) in &all {
+        for (width, height) in [(100, 32), (80, 24), (200, 60)] {
+            let t = text(&render_with(w, width, height, Theme { color: true }));
+            for s in SECRETS {
+                assert!(
+                    !t.contains(s),
+                    "{name} at {width}x{height} shows a secret:\n{t}"
+                );
+                // A secret's head would be as bad as the whole.
+                assert!(
+                    !t.contains(&s[..12]),
+                    "{name} shows the start of a secret:\n{t}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_reveal_key_shows_only_the_field_being_edited() {
+    let mut w = fresh(complete());
+    to_step(&mut w, Step::Backend);
+    send(&mut w, [Msg::NextField, Msg::ToggleReveal]);
+    let t = text(&render(&w));
+    assert!(t.contains(BACKEND_SECRET), "revealed while edited:\n{t}");
+    send(&mut w, [Msg::PrevField]);
+    assert!(
+        !text(&render(&w)).contains(BACKEND_SECRET),
+        "hidden again once the focus leaves"
+    );
+}
+
+#[test]
+fn a_small_window_says_how_big_it_must_be() {
+    let w = fresh(complete());
+    let t = text(&render_with(&w, 60, 20, Theme { color: false }));
+    assert!(t.contains("needs at least 80×24"), "{t}");
+}
+
+#[test]
+fn no_color_renders_without_any_colour_but_keeps_the_markers() {
+    let mut e = fresh(Answers::default());
+    send(&mut e, [Msg::Enter]);
+    send(&mut e, "common".chars().map(Msg::Input));
+    send(&mut e, [Msg::Enter]);
+    let plain = render_with(&e, 100, 32, Theme { color: false });
+    assert!(
+        plain
+            .content()
+            .iter()
+            .all(|c| c.fg == Color::Reset && c.bg == Color::Reset),
+        "NO_COLOR: no colour at all"
+    );
+    let t = text(&plain);
+    assert!(
+        t.contains("▸ Directory (tenant) ID") && t.contains("✗ `common`"),
+        "{t}"
+    );
+    let coloured = render_with(&e, 100, 32, Theme { color: true });
+    assert!(
+        coloured.content().iter().any(|c| c.fg == Color::Red),
+        "errors are red with colour on"
+    );
+}
+
+#[test]
+fn the_answers_read_back_from_the_source_they_came_from() {
+    // Pre-fill shows environment-provided values (highest precedence) in the field.
+    let mut a = complete();
+    a.set(
+        FieldId::PgHost,
+        "from-env.example.test",
+        Source::Environment,
+    );
+    let mut w = fresh(a);
+    to_step(&mut w, Step::Postgres);
+    assert!(text(&render(&w)).contains("from-env.example.test"));
+}
+
+#[test]
+fn only_key_presses_count_and_keys_map_to_messages() {
+    use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+    let key = |code, mods, kind| Event::Key(KeyEvent::new_with_kind(code, mods, kind));
+    let mut w = fresh(complete());
+    let none = KeyModifiers::NONE;
+    let press = |c| key(c, none, KeyEventKind::Press);
+    assert_eq!(
+        super::keys::map(&key(KeyCode::Char('a'), none, KeyEventKind::Release), &w),
+        None
+    );
+    assert_eq!(
+        super::keys::map(&key(KeyCode::Char('a'), none, KeyEventKind::Repeat), &w),
+        None
+    );
+    assert_eq!(
+        super::keys::map(&press(KeyCode::Char('a')), &w),
+        Some(Msg::Input('a'))
+    );
+    assert_eq!(
+        super::keys::map(
+            &key(
+                KeyCode::Char('c'),
+                KeyModifiers::CONTROL,
+                KeyEventKind::Press
+            ),
+            &w
+        ),
+        Some(Msg::Cancel)
+    );
+    assert_eq!(
+        super::keys::map(
+            &key(
+                KeyCode::Char('r'),
+                KeyModifiers::CONTROL,
+                KeyEventKind::Press
+            ),
+            &w
+        ),
+        Some(Msg::ToggleReveal)
+    );
+    assert_eq!(
+        super::keys::map(&press(KeyCode::PageUp), &w),
+        Some(Msg::Back)
+    );
+    assert_eq!(
+        super::keys::map(&press(KeyCode::BackTab), &w),
+        Some(Msg::PrevField)
+    );
+    assert_eq!(
+        super::keys::map(&Event::Paste("x y".into()), &w),
+        Some(Msg::Paste("x y".into()))
+    );
+    assert_eq!(super::keys::map(&Event::Resize(90, 30), &w), None);
+    w.update(Msg::Cancel);
+    assert_eq!(
+        super::keys::map(&press(KeyCode::Char('n')), &w),
+        Some(Msg::Resume)
+    );
+    assert_eq!(
+        super::keys::map(&press(KeyCode::Esc), &w),
+        Some(Msg::Cancel)
+    );
+}

@@ -1,0 +1,308 @@
+//! The content of the text screens (welcome, review, done) as tagged lines, shared by the TUI
+//! (which styles them by kind) and the line prompts (which print them). Secrets appear only
+//! masked: every value here comes from `Wizard::display_value` or the plan's masked changes.
+
+use super::{Done, Review, Step, Wizard};
+use crate::plan::ChangeKind;
+use crate::strings;
+use crate::validate::FieldError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineKind {
+    Heading,
+    Text,
+    Dim,
+    Added,
+    Changed,
+    Removed,
+    Warning,
+    Error,
+    Ok,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    pub kind: LineKind,
+    pub text: String,
+}
+
+fn line(kind: LineKind, text: impl Into<String>) -> Line {
+    Line {
+        kind,
+        text: text.into(),
+    }
+}
+
+/// A validation error as both front ends show it under a field.
+pub fn field_message(e: &FieldError) -> String {
+    match &e.value {
+        Some(v) if !v.is_empty() => format!("`{v}` {}; fix: {}", e.message, e.fix),
+        _ => format!("{}; fix: {}", e.message, e.fix),
+    }
+}
+
+fn found(yes: bool) -> &'static str {
+    if yes {
+        "exists, will be edited in place"
+    } else {
+        "not found, will be created"
+    }
+}
+
+pub fn welcome_lines(w: &Wizard) -> Vec<Line> {
+    let c = w.ctx();
+    let mut out = vec![
+        line(LineKind::Text, Step::Welcome.help().trim()),
+        line(LineKind::Text, ""),
+        line(LineKind::Heading, "Files"),
+        line(
+            LineKind::Text,
+            format!("  {}  ({})", c.env_path, found(c.env_found)),
+        ),
+        line(
+            LineKind::Text,
+            format!("  {}  ({})", c.override_path, found(c.override_found)),
+        ),
+        line(
+            LineKind::Text,
+            format!(
+                "  {}  ({})",
+                c.profile_path,
+                if c.profile_found {
+                    "team profile found: its values are pre-filled"
+                } else {
+                    "no team profile"
+                }
+            ),
+        ),
+    ];
+    match &c.git_warning {
+        Some(g) => out.push(line(LineKind::Warning, format!("  warning: {g}"))),
+        None if !c.git_status.is_empty() => {
+            out.push(line(LineKind::Text, format!("  git: {}", c.git_status)));
+        }
+        None => {}
+    }
+    let prefilled = w
+        .answers()
+        .iter()
+        .filter(|(f, _)| !Step::Welcome.fields().contains(f))
+        .count();
+    if prefilled > 0 {
+        out.push(line(LineKind::Text, ""));
+        out.push(line(
+            LineKind::Dim,
+            format!("{prefilled} value(s) found and pre-filled: press Enter on a field to keep its value."),
+        ));
+    }
+    if c.dry_run {
+        out.push(line(
+            LineKind::Warning,
+            "Dry run: the review is shown, nothing is written.",
+        ));
+    }
+    out
+}
+
+/// Every value that will be written (secrets masked), the derived values with why, the diff.
+pub fn review_lines(w: &Wizard) -> Vec<Line> {
+    let mut out = Vec::new();
+    if let Review::Ready(p) = w.review() {
+        let n = p
+            .changes
+            .iter()
+            .filter(|c| c.kind != ChangeKind::Unchanged)
+            .count();
+        let files = p.file_diffs.iter().filter(|(_, d)| d.is_some()).count();
+        out.push(if p.changes_anything {
+            line(
+                LineKind::Ok,
+                format!(
+                    "{n} key(s) in {} and {files} other file(s) will change (details below).",
+                    p.env_path
+                ),
+            )
+        } else {
+            line(
+                LineKind::Ok,
+                "Everything is already up to date: nothing will be written.",
+            )
+        });
+        out.push(line(LineKind::Text, ""));
+    }
+    out.push(line(LineKind::Heading, "Your answers"));
+    for step in &Step::ALL[1..8] {
+        for f in step.fields() {
+            let v = if *f == crate::model::FieldId::EncryptionKey {
+                w.answers()
+                    .get(*f)
+                    .map(crate::secret::mask)
+                    .unwrap_or_default()
+            } else {
+                w.display_value(*f)
+            };
+            if v.is_empty() {
+                continue;
+            }
+            out.push(line(
+                LineKind::Text,
+                format!("  {:<49} {v}", strings::label(*f)),
+            ));
+        }
+    }
+    if let Some(warn) = w.key_warning() {
+        out.push(line(LineKind::Warning, format!("  warning: {warn}")));
+    }
+    match w.review() {
+        Review::Computing => out.push(line(LineKind::Dim, "Computing the changes…")),
+        Review::Writing => out.push(line(LineKind::Dim, "Writing…")),
+        Review::Invalid(errors) => {
+            out.push(line(LineKind::Heading, "Cannot write yet"));
+            out.extend(
+                errors
+                    .iter()
+                    .map(|e| line(LineKind::Error, format!("  {e}"))),
+            );
+            out.push(line(LineKind::Dim, "Go back to fix these."));
+        }
+        Review::Ready(p) => {
+            let derived: Vec<_> = p
+                .changes
+                .iter()
+                .filter(|c| c.why.is_some() && c.after.is_some())
+                .collect();
+            if !derived.is_empty() {
+                out.push(line(LineKind::Heading, "Derived values"));
+                for c in derived {
+                    out.push(line(
+                        LineKind::Text,
+                        format!("  {}={}", c.key, c.after.as_deref().unwrap_or("")),
+                    ));
+                    out.push(line(
+                        LineKind::Dim,
+                        format!("      {}", c.why.unwrap_or("")),
+                    ));
+                }
+            }
+            out.push(line(
+                LineKind::Heading,
+                format!("Changes to {}", p.env_path),
+            ));
+            let mut any = false;
+            for c in &p.changes {
+                let (kind, text) = match c.kind {
+                    ChangeKind::Unchanged => continue,
+                    ChangeKind::Added => (
+                        LineKind::Added,
+                        format!("  + {}={}", c.key, c.after.as_deref().unwrap_or("")),
+                    ),
+                    ChangeKind::Removed => (
+                        LineKind::Removed,
+                        format!("  - {} (was {})", c.key, c.before.as_deref().unwrap_or("")),
+                    ),
+                    ChangeKind::Changed => (
+                        LineKind::Changed,
+                        format!(
+                            "  ~ {}: {} → {}",
+                            c.key,
+                            c.before.as_deref().unwrap_or(""),
+                            c.after.as_deref().unwrap_or("")
+                        ),
+                    ),
+                };
+                any = true;
+                out.push(line(kind, text));
+                // Derived values are explained above; a removal is explained here.
+                if let (ChangeKind::Removed, Some(why)) = (c.kind, c.why) {
+                    out.push(line(LineKind::Dim, format!("      {why}")));
+                }
+            }
+            if !any {
+                out.push(line(LineKind::Dim, "  (no changes)"));
+            }
+            for (path, diff) in &p.file_diffs {
+                out.push(line(LineKind::Heading, format!("Changes to {path}")));
+                match diff {
+                    None => out.push(line(LineKind::Dim, "  (no changes)")),
+                    Some(d) => out.extend(d.lines().map(|l| {
+                        let kind = if l.starts_with("+++") || l.starts_with("---") {
+                            LineKind::Dim
+                        } else if l.starts_with('+') {
+                            LineKind::Added
+                        } else if l.starts_with('-') {
+                            LineKind::Removed
+                        } else {
+                            LineKind::Text
+                        };
+                        line(kind, format!("  {l}"))
+                    })),
+                }
+            }
+            out.extend(
+                p.notes
+                    .iter()
+                    .map(|n| line(LineKind::Dim, format!("note: {n}"))),
+            );
+            out.extend(
+                p.warnings
+                    .iter()
+                    .map(|n| line(LineKind::Warning, format!("warning: {n}"))),
+            );
+            out.push(line(
+                LineKind::Dim,
+                if w.save_profile() {
+                    format!(
+                        "The non-secret answers also go to {} (p: don't).",
+                        w.ctx().profile_path
+                    )
+                } else {
+                    format!(
+                        "{} is left alone (p: also save the non-secret answers there).",
+                        w.ctx().profile_path
+                    )
+                },
+            ));
+            let what = if w.ctx().dry_run {
+                "Dry run: Enter finishes without writing."
+            } else if p.changes_anything {
+                "Enter or w writes these changes."
+            } else {
+                "Everything is already up to date: Enter finishes without writing."
+            };
+            out.push(line(LineKind::Ok, what));
+        }
+    }
+    out
+}
+
+pub fn done_lines(w: &Wizard) -> Vec<Line> {
+    let mut out = Vec::new();
+    match w.done() {
+        Some(Done::Written(files)) => {
+            for f in files {
+                out.push(line(LineKind::Ok, format!("wrote {}", f.path)));
+                if let Some(b) = &f.backup {
+                    out.push(line(
+                        LineKind::Dim,
+                        format!("  backup of the previous version: {b}"),
+                    ));
+                }
+            }
+        }
+        Some(Done::DryRun) => out.push(line(LineKind::Ok, "Dry run: nothing was written.")),
+        Some(Done::UpToDate) => out.push(line(
+            LineKind::Ok,
+            "Everything was already up to date: nothing was written.",
+        )),
+        Some(Done::Failed(e)) => {
+            out.push(line(LineKind::Error, format!("writing failed: {e}")));
+            out.push(line(LineKind::Dim, "The previous files are untouched."));
+        }
+        None => {}
+    }
+    if !matches!(w.done(), Some(Done::Failed(_))) {
+        out.push(line(LineKind::Text, ""));
+        out.extend(Step::Done.help().lines().map(|l| line(LineKind::Text, l)));
+    }
+    out
+}

@@ -1,0 +1,142 @@
+//! What goes in and out of the state machine: the messages it takes (`Msg`), the work it hands
+//! the driver (`Effect`), how it ends (`Outcome`), and the data the driver supplies (`Context`,
+//! `PlanSummary`, `WrittenFile`). Plain data, no behaviour.
+
+use std::fmt;
+
+use crate::model::Answers;
+use crate::plan::KeyChange;
+use crate::secret::Secret;
+
+/// An input, from a key, a paste, a line prompt or the driver.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Msg {
+    Input(char),
+    /// Bracketed paste (also into masked fields); normalised at once, with a note.
+    Paste(Text),
+    Backspace,
+    Delete,
+    Left,
+    Right,
+    Home,
+    End,
+    /// Empties the focused field.
+    Clear,
+    /// Accept the focused field and move on (the next field, or the next step after the last).
+    Enter,
+    NextField,
+    PrevField,
+    /// To the next step; blocked while a field of this step is invalid.
+    Forward,
+    /// To the previous step; never blocked, keeps what was typed.
+    Back,
+    /// Skip the optional UI step (leaves the UI keys out).
+    Skip,
+    /// Show or hide the secret being edited.
+    ToggleReveal,
+    /// Esc / Ctrl-C: the first asks, the second leaves without writing.
+    Cancel,
+    /// "No, keep going" to the cancel question.
+    Resume,
+    /// Line mode: replace the focused field with this text, then `Enter`.
+    Submit(Text),
+    /// The encryption key step's choice.
+    ChooseKey(KeyChoice),
+    PlanReady(Result<PlanSummary, Vec<String>>),
+    Written(Result<Vec<WrittenFile>, String>),
+}
+
+/// Work for the driver.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Validate these answers and compute the plan (including the team profile when
+    /// `save_profile`); answer with `Msg::PlanReady`.
+    ComputePlan {
+        answers: Answers,
+        save_profile: bool,
+    },
+    /// Apply the plan last computed; answer with `Msg::Written`.
+    Write,
+    /// Leave the wizard.
+    Exit(Outcome),
+}
+
+/// How the wizard ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Written,
+    /// `--dry-run`: the review was shown, nothing written.
+    DryRun,
+    /// The files already held these values; nothing written.
+    UpToDate,
+    Cancelled,
+    /// Writing failed (the message is on the Done screen).
+    Failed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyChoice {
+    Keep,
+    Generate,
+    Paste,
+}
+
+/// What the driver found before starting, for the Welcome screen.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Context {
+    pub env_path: String,
+    pub override_path: String,
+    pub profile_path: String,
+    pub env_found: bool,
+    pub override_found: bool,
+    pub profile_found: bool,
+    /// How git sees the `.env` ("ignored by git", "not in a git repository").
+    pub git_status: String,
+    /// "backend/.env is not ignored by git …", with the fix.
+    pub git_warning: Option<String>,
+    /// The encryption key in the existing `.env`. "Keep" keeps this one, even when the
+    /// environment holds another (replacing it would make stored warehouse secrets unreadable).
+    pub env_file_key: Option<Secret>,
+    pub dry_run: bool,
+}
+
+/// The plan as the review screen shows it: display forms only (secrets already masked).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PlanSummary {
+    pub env_path: String,
+    pub changes: Vec<KeyChange>,
+    /// `(path, unified diff or None when unchanged)` for the files without secrets.
+    pub file_diffs: Vec<(String, Option<String>)>,
+    pub changes_anything: bool,
+    pub notes: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WrittenFile {
+    pub path: String,
+    pub backup: Option<String>,
+}
+
+/// Text typed or pasted into a field. It may be a secret, so `Debug` shows only its length:
+/// a message printed by a failing assertion or a log line never carries the value.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Text(pub String);
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Text(<{} chars>)", self.0.chars().count())
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Self {
+        Text(s)
+    }
+}
+
+impl From<&str> for Text {
+    fn from(s: &str) -> Self {
+        Text(s.to_owned())
+    }
+}

@@ -1,0 +1,146 @@
+//! The wizard's other front doors, end to end: line prompts (`--plain`, `TERM=dumb`) driven
+//! through tmux, and the refusal without a terminal.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use support::tmux::Tmux;
+use support::tools::require_tool;
+use support::wizard::{
+    API_ID, BACKEND_ID, BACKEND_SECRET, BIN, PG_PASSWORD, TENANT, files_under, read_env, start,
+};
+
+#[test]
+fn without_a_terminal_it_refuses_in_one_line_naming_apply() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = assert_cmd::Command::new(BIN)
+        .current_dir(dir.path())
+        .timeout(Duration::from_secs(20))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("lakekeeper-setup apply"), "{err}");
+    assert_eq!(files_under(dir.path()), Vec::<PathBuf>::new());
+}
+
+#[test]
+fn plain_line_prompts_fill_every_step_with_the_same_validation_and_write() {
+    if require_tool("tmux").is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let t = start(dir.path(), &["--plain"]);
+    let ask = |label: &str, keys: &[&str], text: Option<&str>| {
+        t.wait_for(&[&format!("? {label}")]);
+        if let Some(s) = text {
+            t.type_text(s);
+        }
+        t.keys(keys);
+    };
+    ask("Directory (tenant) ID", &["Enter"], Some("common"));
+    // The validator's message, as in the full-screen wizard; the prompt stays.
+    t.wait_for(&["is the multi-tenant alias `common`"]);
+    t.keys(&["BSpace"; 6]);
+    t.type_text(TENANT);
+    t.keys(&["Enter"]);
+    ask("Azure cloud", &["Enter"], None);
+    ask(
+        "Lakekeeper API application (client) ID",
+        &["Enter"],
+        Some(&format!("{{{}}}", API_ID.to_uppercase())),
+    );
+    t.wait_for(&[&format!("normalised to {API_ID}")]);
+    ask("Lakekeeper API Application ID URI", &["Enter"], None);
+    ask(
+        "Backend service account application (client) ID",
+        &["Enter"],
+        Some(BACKEND_ID),
+    );
+    t.wait_for(&["? Backend service account client secret (Value)"]);
+    t.paste(BACKEND_SECRET);
+    t.keys(&["Enter"]);
+    ask("Lakekeeper UI application (client) ID", &["Enter"], None);
+    ask("PostgreSQL host", &["Enter"], Some("db.example.test"));
+    ask("PostgreSQL port", &["Enter"], None);
+    ask("PostgreSQL database", &["Enter"], Some("lakekeeper"));
+    ask("PostgreSQL user", &["Enter"], Some("lakekeeper"));
+    ask("PostgreSQL password", &["Enter"], Some(PG_PASSWORD));
+    ask("PostgreSQL sslmode", &["Enter"], None);
+    ask("Storage account name", &["Enter"], Some("fakeaccount"));
+    ask("Container (filesystem)", &["Enter"], Some("warehouse"));
+    ask("Key prefix inside the container", &["Enter"], None);
+    ask("Warehouse storage credential", &["Enter"], None);
+    ask("Storage account key", &["Enter"], None);
+    ask("Warehouse storage app (client) ID", &["Enter"], None);
+    ask("Warehouse storage app client secret", &["Enter"], None);
+    ask("Warehouse name", &["Enter"], None);
+    ask("Encryption key", &["Enter"], None);
+    t.wait_for(&["? Next", "Write"]);
+    let review = t.history();
+    assert!(review.contains("Your answers"), "{review}");
+    assert!(
+        review.contains("+ LAKEKEEPER__OAUTH2__CLIENT_SECRET=••••WXYZ"),
+        "{review}"
+    );
+    for secret in [BACKEND_SECRET, PG_PASSWORD] {
+        assert!(
+            !review.contains(secret),
+            "line mode shows a secret:\n{review}"
+        );
+    }
+    t.keys(&["Enter"]);
+    t.wait_for(&["wrote", "EXIT=0"]);
+    drop(t);
+    let env = read_env(&dir.path().join("backend/.env"));
+    assert_eq!(
+        env.get("LAKEKEEPER__OAUTH2__TENANT_ID").map(String::as_str),
+        Some(TENANT)
+    );
+    assert_eq!(
+        env.get("LAKEKEEPER__OPENID_AUDIENCE").map(String::as_str),
+        Some(format!("api://{API_ID},{API_ID}").as_str())
+    );
+    assert_eq!(
+        env.get("LAKEKEEPER__OAUTH2__CLIENT_SECRET")
+            .map(String::as_str),
+        Some(BACKEND_SECRET)
+    );
+    assert_eq!(
+        env.get("POSTGRES_PASSWORD").map(String::as_str),
+        Some(PG_PASSWORD)
+    );
+    assert_eq!(
+        env.get("AZURE_STORAGE_ACCOUNT_KEY"),
+        None,
+        "client-credentials: no account key"
+    );
+}
+
+#[test]
+fn term_dumb_falls_back_to_line_prompts() {
+    if require_tool("tmux").is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let t = Tmux::start(
+        dir.path(),
+        Path::new(BIN),
+        &[],
+        &[("TERM", "dumb")],
+        120,
+        40,
+    );
+    t.wait_for(&[
+        "── Step 2 of 10: Entra tenant and cloud ──",
+        "? Directory (tenant) ID",
+    ]);
+    t.keys(&["C-c"]);
+    t.wait_for(&["Leave without writing anything?"]);
+    t.keys(&["Enter"]);
+    t.wait_for(&["EXIT=130"]);
+    assert_eq!(files_under(dir.path()), Vec::<PathBuf>::new());
+}
