@@ -238,7 +238,7 @@ fn openid_rules(l: &mut Lint<'_>) {
             && let Err(e) = validate::tenant(v)
             && e.message.contains("multi-tenant alias")
         {
-            l.push(Severity::Error, key, e.message, e.fix);
+            l.push(Severity::Error, key, e.problem(), e.fix);
         }
     }
     match l.get(k::AUDIENCE) {

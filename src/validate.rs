@@ -210,8 +210,8 @@ pub fn tenant(raw: &str) -> FieldResult<TenantId> {
         return Err(FieldError::new(
             field,
             t,
-            format!(
-                "is the multi-tenant alias `{candidate}`: its issuer is a template that never matches, and client credentials fail there (AADSTS9001023)"
+            String::from(
+                "is a multi-tenant alias, not your directory: its issuer is a template that never matches, and client credentials fail there (AADSTS9001023)",
             ),
             "use your directory's Tenant ID (a GUID) from Entra ID → Overview",
         ));

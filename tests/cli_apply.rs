@@ -187,7 +187,10 @@ fn an_invalid_value_is_named_with_its_fix_and_secrets_are_not_echoed() {
     let out = run(&mut c);
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr.contains("multi-tenant alias `common`"), "{stderr}");
+    assert!(
+        stderr.contains("`common` is a multi-tenant alias"),
+        "{stderr}"
+    );
     assert!(stderr.contains("looks like the Secret ID"), "{stderr}");
     assert!(
         !stderr.contains("cccccccc-0000-4000-8000-000000000009"),

@@ -68,7 +68,7 @@ fn every_classic_mistake_is_reported_on_its_line() {
     let expect: &[(&str, &str)] = &[
         (
             ":1 LAKEKEEPER__OPENID_PROVIDER_URI",
-            "multi-tenant alias `common`",
+            "`https://login.microsoftonline.com/common/v2.0` is a multi-tenant alias",
         ),
         (":2 LAKEKEEPER__OPENID_AUDIENCE", "has a space"),
         (":3 LAKEKEEPER__OPENID_SCOPE", "every token is rejected"),

@@ -43,7 +43,7 @@ fn plain_line_prompts_fill_every_step_with_the_same_validation_and_write() {
     };
     ask("Directory (tenant) ID", &["Enter"], Some("common"));
     // The validator's message, as in the full-screen wizard; the prompt stays.
-    t.wait_for(&["is the multi-tenant alias `common`"]);
+    t.wait_for(&["`common` is a multi-tenant alias"]);
     t.keys(&["BSpace"; 6]);
     t.type_text(TENANT);
     t.keys(&["Enter"]);

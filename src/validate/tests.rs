@@ -45,13 +45,17 @@ fn tenant_table() {
         );
     }
     let bad: &[(&str, &str, &str)] = &[
-        ("common alias", "common", "multi-tenant alias `common`"),
+        ("common alias", "common", "`common` is a multi-tenant alias"),
         (
             "organizations alias in a URL",
             "https://login.microsoftonline.com/organizations/v2.0",
-            "`organizations`",
+            "multi-tenant alias",
         ),
-        ("consumers alias", "Consumers", "`consumers`"),
+        (
+            "consumers alias",
+            "Consumers",
+            "`Consumers` is a multi-tenant alias",
+        ),
         ("garbage", "not a tenant", "neither a GUID nor a domain"),
         ("empty", "  ", "is required"),
     ];

@@ -218,7 +218,7 @@ fn forward_is_blocked_on_an_invalid_required_field_with_the_validator_message() 
     assert_eq!(w.step(), Step::Tenant);
     let e = w.field(FieldId::Tenant).error().expect("an error shows");
     assert!(
-        field_message(e).contains("multi-tenant alias `common`"),
+        field_message(e).contains("`common` is a multi-tenant alias"),
         "{}",
         field_message(e)
     );
