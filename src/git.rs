@@ -3,7 +3,7 @@
 //!
 //! The only I/O is running `git`; no secret is ever on its command line (only paths).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// How git sees a file.
@@ -35,24 +35,39 @@ fn git(dir: &Path, args: &[&str]) -> Option<std::process::Output> {
         .ok()
 }
 
-/// The status of `file` (which need not exist yet).
+/// The nearest existing directory at or above `file`'s directory, and `file`'s path relative
+/// to it (the file and its directory may not exist yet: `backend/` before the first run).
+fn anchor(file: &Path) -> Option<(PathBuf, String)> {
+    let parent_of = |p: &Path| {
+        p.parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf()
+    };
+    let mut dir = parent_of(file);
+    let mut rel = PathBuf::from(file.file_name()?);
+    while !dir.is_dir() {
+        rel = PathBuf::from(dir.file_name()?).join(rel);
+        dir = parent_of(&dir);
+    }
+    Some((dir, rel.to_str()?.to_owned()))
+}
+
+/// The status of `file` (which need not exist yet, nor its directory).
 pub fn status(file: &Path) -> GitStatus {
-    let dir = file
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let Some(name) = file.file_name().and_then(|n| n.to_str()) else {
+    let Some((dir, name)) = anchor(file) else {
         return GitStatus::NotARepo;
     };
-    let inside = git(dir, &["rev-parse", "--is-inside-work-tree"])
+    let inside = git(&dir, &["rev-parse", "--is-inside-work-tree"])
         .is_some_and(|o| o.status.success() && o.stdout.starts_with(b"true"));
     if !inside {
         return GitStatus::NotARepo;
     }
-    if git(dir, &["ls-files", "--error-unmatch", "--", name]).is_some_and(|o| o.status.success()) {
+    if git(&dir, &["ls-files", "--error-unmatch", "--", &name]).is_some_and(|o| o.status.success())
+    {
         return GitStatus::Tracked;
     }
-    match git(dir, &["check-ignore", "-q", "--", name]).and_then(|o| o.status.code()) {
+    match git(&dir, &["check-ignore", "-q", "--", &name]).and_then(|o| o.status.code()) {
         Some(0) => GitStatus::Ignored,
         _ => GitStatus::NotIgnored,
     }
@@ -60,13 +75,10 @@ pub fn status(file: &Path) -> GitStatus {
 
 /// The file's path relative to the repository root, for a `.gitignore` line.
 pub fn repo_relative(file: &Path) -> Option<String> {
-    let dir = file
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let out = git(dir, &["rev-parse", "--show-prefix"])?;
+    let (dir, name) = anchor(file)?;
+    let out = git(&dir, &["rev-parse", "--show-prefix"])?;
     let prefix = String::from_utf8(out.stdout).ok()?;
-    Some(format!("{}{}", prefix.trim(), file.file_name()?.to_str()?))
+    Some(format!("{}{name}", prefix.trim()))
 }
 
 /// The warning and fix for a file git would commit.
@@ -86,5 +98,52 @@ pub fn advice(file: &Path, status: GitStatus) -> Option<(String, String)> {
             format!("add the line `/{rel}` to .gitignore"),
         )),
         GitStatus::NotARepo | GitStatus::Ignored => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn git_in(dir: &Path, args: &[&str]) {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(args)
+            .output()
+            .expect("git");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    #[test]
+    fn a_file_in_a_directory_that_does_not_exist_yet_is_judged_by_the_repo_above() {
+        let repo = tempfile::tempdir().expect("tmp");
+        git_in(repo.path(), &["init", "-q"]);
+        let env = repo.path().join("backend/.env");
+        assert_eq!(status(&env), GitStatus::NotIgnored);
+        assert_eq!(repo_relative(&env).as_deref(), Some("backend/.env"));
+        std::fs::write(repo.path().join(".gitignore"), "backend/.env\n").expect("ignore");
+        assert_eq!(status(&env), GitStatus::Ignored);
+    }
+
+    #[test]
+    fn tracked_and_outside_a_repo() {
+        let repo = tempfile::tempdir().expect("tmp");
+        git_in(repo.path(), &["init", "-q"]);
+        std::fs::write(repo.path().join(".env"), "A=1\n").expect("write");
+        git_in(repo.path(), &["add", ".env"]);
+        assert_eq!(status(&repo.path().join(".env")), GitStatus::Tracked);
+        let (msg, fix) = advice(&repo.path().join(".env"), GitStatus::Tracked).expect("advice");
+        assert!(msg.contains("is tracked by git"), "{msg}");
+        assert!(fix.contains("git rm --cached .env"), "{fix}");
+        let outside = tempfile::tempdir().expect("tmp");
+        assert_eq!(
+            status(&outside.path().join("backend/.env")),
+            GitStatus::NotARepo
+        );
     }
 }
