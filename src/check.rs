@@ -1,14 +1,13 @@
 //! `check`: an offline lint of an existing `backend/.env` (and the compose file that runs
 //! Lakekeeper), catching the classic hand-written mistakes before anything starts.
 //!
-//! Pure over its inputs (file texts and the git status); every finding names the key, the line,
+//! Pure over its inputs (file texts and git's verdict, gathered by the caller); every finding names the key, the line,
 //! what is wrong and the fix. A secret's value never appears in a finding.
 
 use std::collections::BTreeMap;
 
 use crate::compose;
 use crate::envfile::{EnvFile, Quote};
-use crate::git::{self, GitStatus};
 use crate::keys as k;
 use crate::model::{Answers, FieldId};
 use crate::validate::{self, is_guid};
@@ -38,8 +37,8 @@ pub struct CheckInput<'a> {
     pub base: Option<(&'a str, &'a str)>,
     /// `(label, text)` of the override, if it exists.
     pub override_file: Option<(&'a str, &'a str)>,
-    pub git: GitStatus,
-    pub env_path: &'a std::path::Path,
+    /// What git would do with the `.env` (`git::advice`): the warning and its fix.
+    pub git_advice: Option<(String, String)>,
 }
 
 struct Lint<'a> {
@@ -90,7 +89,7 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Finding> {
     openid_rules(&mut l);
     value_rules(&mut l);
     postgres_rules(&mut l);
-    if let Some((msg, fix)) = git::advice(input.env_path, input.git) {
+    if let Some((msg, fix)) = input.git_advice.clone() {
         l.out.push(Finding {
             severity: Severity::Error,
             file: l.label.to_owned(),

@@ -27,8 +27,7 @@ pub fn run(paths: &Paths, args: &CheckArgs) -> Result<Exit, RunError> {
             .override_text
             .as_deref()
             .map(|t| (override_label.as_str(), t)),
-        git: git::status(&paths.env),
-        env_path: &paths.env,
+        git_advice: git::advice(&paths.env, git::status(&paths.env)),
     });
     let errors = findings.iter().any(|f| f.severity == Severity::Error);
     if args.json {
