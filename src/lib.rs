@@ -7,6 +7,7 @@
 pub mod apply;
 pub mod check;
 pub mod cli;
+pub mod clock;
 pub mod commands;
 pub mod compose;
 pub mod derive;

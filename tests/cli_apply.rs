@@ -308,20 +308,7 @@ fn a_secret_in_the_profile_is_refused() {
 #[test]
 fn a_git_tracked_or_unignored_env_is_reported_loudly() {
     let p = ready();
-    let git = |args: &[&str]| {
-        let ok = std::process::Command::new("git")
-            .arg("-C")
-            .arg(p.root())
-            .args(args)
-            .output()
-            .expect("git");
-        assert!(
-            ok.status.success(),
-            "{}",
-            String::from_utf8_lossy(&ok.stderr)
-        );
-    };
-    git(&["init", "-q"]);
+    p.git(&["init", "-q"]);
     let out = apply(&p, &["--generate-key", "--dry-run"]);
     let (stdout, _) = text(&out);
     assert!(

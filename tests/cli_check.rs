@@ -174,23 +174,10 @@ fn fixtures_match_shared() {
 #[test]
 fn an_env_git_would_commit_is_an_error() {
     let p = Project::fixture();
-    let git = |args: &[&str]| {
-        let out = std::process::Command::new("git")
-            .arg("-C")
-            .arg(p.root())
-            .args(args)
-            .output()
-            .expect("git");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    git(&["init", "-q"]);
+    p.git(&["init", "-q"]);
     let (_, out) = check(&p, false);
     assert!(out.contains("backend/.env is not ignored by git"), "{out}");
-    git(&["add", "backend/.env"]);
+    p.git(&["add", "backend/.env"]);
     let (code, out) = check(&p, false);
     assert_eq!(code, Some(1));
     assert!(out.contains("backend/.env is tracked by git"), "{out}");

@@ -14,7 +14,7 @@ use tokio_postgres::Client;
 
 use super::{CheckName, CheckResult, Status, VerifyConfig, finding};
 use inspect::{ExtensionState, Finding, Rights, TableShape};
-use settings::{PgSettings, PgSslMode, SettingsError};
+use settings::{PgSettings, SettingsError, SslMode};
 
 /// Runs the PostgreSQL check. Bounded by `cfg.timeout` for the connection and again for the
 /// queries.
@@ -109,7 +109,7 @@ async fn inspect_server(
         if tls { "in use" } else { "not in use" },
         s.ssl_mode.as_str()
     ))];
-    if !tls && s.ssl_mode == PgSslMode::Prefer && s.host.ends_with(".postgres.database.azure.com") {
+    if !tls && s.ssl_mode == SslMode::Prefer && s.host.ends_with(".postgres.database.azure.com") {
         findings.push(Finding::warning(
             "TLS is not in use with an Azure server",
             format!("set {} to require", s.source.field(settings::Part::SslMode)),

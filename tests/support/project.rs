@@ -89,6 +89,21 @@ impl Project {
         );
     }
 
+    /// Runs `git -C <root> args…` and asserts that it succeeded.
+    pub fn git(&self, args: &[&str]) {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(self.root())
+            .args(args)
+            .output()
+            .expect("run git");
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     /// Files in `backend/` whose names start with `prefix`.
     pub fn backend_files(&self, prefix: &str) -> Vec<String> {
         let mut v: Vec<String> = std::fs::read_dir(self.path("backend"))

@@ -8,7 +8,7 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, NoTls};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
-use super::settings::{Part, PgSettings, PgSslMode};
+use super::settings::{Part, PgSettings, SslMode};
 use super::tls;
 
 /// A failed connection, told for people.
@@ -30,9 +30,9 @@ pub async fn connect(s: &PgSettings, timeout: Duration) -> Result<Client, Connec
         .application_name("lakekeeper-setup verify")
         .connect_timeout(timeout)
         .ssl_mode(match s.ssl_mode {
-            PgSslMode::Disable => tokio_postgres::config::SslMode::Disable,
-            PgSslMode::Allow | PgSslMode::Prefer => tokio_postgres::config::SslMode::Prefer,
-            PgSslMode::Require | PgSslMode::VerifyCa | PgSslMode::VerifyFull => {
+            SslMode::Disable => tokio_postgres::config::SslMode::Disable,
+            SslMode::Allow | SslMode::Prefer => tokio_postgres::config::SslMode::Prefer,
+            SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull => {
                 tokio_postgres::config::SslMode::Require
             }
         });

@@ -13,44 +13,9 @@ use url::Url;
 use crate::keys;
 use crate::secret::Secret;
 
-/// libpq's `sslmode` values (tokio-postgres knows only three; the check maps the rest).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PgSslMode {
-    Disable,
-    Allow,
-    Prefer,
-    /// Encrypt, but accept any certificate (libpq semantics).
-    Require,
-    /// Verify the chain against the platform roots, not the host name.
-    VerifyCa,
-    /// Verify the chain and the host name.
-    VerifyFull,
-}
-
-impl PgSslMode {
-    pub fn parse(value: &str) -> Option<Self> {
-        Some(match value {
-            "disable" => Self::Disable,
-            "allow" => Self::Allow,
-            "prefer" => Self::Prefer,
-            "require" => Self::Require,
-            "verify-ca" => Self::VerifyCa,
-            "verify-full" => Self::VerifyFull,
-            _ => return None,
-        })
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Disable => "disable",
-            Self::Allow => "allow",
-            Self::Prefer => "prefer",
-            Self::Require => "require",
-            Self::VerifyCa => "verify-ca",
-            Self::VerifyFull => "verify-full",
-        }
-    }
-}
+/// libpq's `sslmode` values (tokio-postgres knows only three; the check maps the rest):
+/// the same type the engine validates.
+pub use crate::model::SslMode;
 
 /// Which `.env` variables the settings came from, so a fix can name the one to change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,7 +75,7 @@ pub struct PgSettings {
     pub database: String,
     pub user: String,
     pub password: Secret,
-    pub ssl_mode: PgSslMode,
+    pub ssl_mode: SslMode,
     pub source: Source,
 }
 
@@ -188,7 +153,7 @@ pub fn resolve(env: &BTreeMap<String, String>) -> Result<PgSettings, SettingsErr
                 .cloned()
                 .unwrap_or_default(),
         ),
-        ssl_mode: PgSslMode::Prefer,
+        ssl_mode: SslMode::Prefer,
         source,
     })
 }
@@ -253,10 +218,10 @@ fn port(value: &str, source: Source) -> Result<u16, SettingsError> {
         })
 }
 
-fn ssl_mode(value: Option<&str>, source: Source) -> Result<PgSslMode, SettingsError> {
+fn ssl_mode(value: Option<&str>, source: Source) -> Result<SslMode, SettingsError> {
     match value {
-        None => Ok(PgSslMode::Prefer),
-        Some(v) => PgSslMode::parse(v).ok_or_else(|| SettingsError::BadSslMode {
+        None => Ok(SslMode::Prefer),
+        Some(v) => SslMode::parse(v).ok_or_else(|| SettingsError::BadSslMode {
             field: source.field(Part::SslMode),
             value: v.to_owned(),
         }),
@@ -294,7 +259,7 @@ mod tests {
             ("db.example.com", 6432, "cat alog", "lake@keeper")
         );
         assert_eq!(s.password.expose(), "fake-p@ss:w/rd");
-        assert_eq!((s.ssl_mode, s.source), (PgSslMode::VerifyFull, Source::Url));
+        assert_eq!((s.ssl_mode, s.source), (SslMode::VerifyFull, Source::Url));
     }
 
     #[test]
@@ -315,7 +280,7 @@ mod tests {
             ),
             ("db", 5432, "appdb", "app")
         );
-        assert_eq!((s.ssl_mode, s.source), (PgSslMode::Prefer, Source::Backend));
+        assert_eq!((s.ssl_mode, s.source), (SslMode::Prefer, Source::Backend));
     }
 
     #[test]

@@ -14,18 +14,18 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, SignatureScheme};
 use rustls_platform_verifier::Verifier;
 
-use super::settings::PgSslMode;
+use super::settings::SslMode;
 
 /// Builds the client TLS configuration for `mode` (`None` for `disable`).
-pub fn client_config(mode: PgSslMode) -> Result<Option<ClientConfig>, rustls::Error> {
+pub fn client_config(mode: SslMode) -> Result<Option<ClientConfig>, rustls::Error> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let verifier: Arc<dyn ServerCertVerifier> = match mode {
-        PgSslMode::Disable => return Ok(None),
-        PgSslMode::Allow | PgSslMode::Prefer | PgSslMode::Require => Arc::new(EncryptOnly {
+        SslMode::Disable => return Ok(None),
+        SslMode::Allow | SslMode::Prefer | SslMode::Require => Arc::new(EncryptOnly {
             algorithms: provider.signature_verification_algorithms,
         }),
-        PgSslMode::VerifyCa => Arc::new(ChainOnly(Verifier::new(provider.clone())?)),
-        PgSslMode::VerifyFull => Arc::new(Verifier::new(provider.clone())?),
+        SslMode::VerifyCa => Arc::new(ChainOnly(Verifier::new(provider.clone())?)),
+        SslMode::VerifyFull => Arc::new(Verifier::new(provider.clone())?),
     };
     let config = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()?
