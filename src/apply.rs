@@ -5,7 +5,7 @@
 //!
 //! An interrupted run leaves either the complete old file or the complete new one.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -32,11 +32,15 @@ pub enum ApplyError {
 fn io_err(path: &Path, action: &'static str, source: io::Error) -> ApplyError {
     let hint = match source.kind() {
         io::ErrorKind::PermissionDenied => {
-            " (permission denied: check the directory's owner and mode; the old file is untouched)"
+            " (permission denied: check the directory's owner, mode and attributes (`lsattr -d`); the old file is untouched)"
         }
         io::ErrorKind::ReadOnlyFilesystem => " (read-only file system; the old file is untouched)",
         io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => {
-            " (disk full; the old file is untouched)"
+            " (disk full or over quota: free some space; the old file is untouched)"
+        }
+        // EFBIG: a file-size limit (`ulimit -f`) or quota, not a bug in the file.
+        io::ErrorKind::FileTooLarge => {
+            " (file too large for this file system, quota or `ulimit -f`; the old file is untouched)"
         }
         _ => " (the old file is untouched)",
     };
@@ -85,20 +89,27 @@ pub fn timestamp(now: SystemTime) -> String {
     )
 }
 
-fn open_new(path: &Path, mode: u32) -> io::Result<File> {
-    let mut o = OpenOptions::new();
-    o.write(true).create_new(true);
+/// A temp file in `dir` with this tool's prefix: it is never mistaken for the real file, and
+/// [`remove_stale_temps`] can find the ones a killed run left behind.
+fn temp_in(dir: &Path, mode: u32) -> io::Result<tempfile::NamedTempFile> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(TEMP_PREFIX).suffix(TEMP_SUFFIX);
     #[cfg(unix)]
     {
-        use std::os::unix::fs::OpenOptionsExt;
-        o.mode(mode);
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(fs::Permissions::from_mode(mode));
     }
     #[cfg(not(unix))]
     let _ = mode;
-    o.open(path)
+    builder.tempfile_in(dir)
 }
 
-/// Copies the current file to `<name>.bak.<timestamp>` (mode 0600 for secret files).
+const TEMP_PREFIX: &str = ".lakekeeper-setup.";
+const TEMP_SUFFIX: &str = ".tmp";
+
+/// Copies the current file to `<name>.bak.<timestamp>` (mode 0600 for secret files). The copy is
+/// written to a temp file and linked into place without overwriting, so a run killed midway
+/// never leaves a truncated backup that looks like a good one.
 fn backup(target: &Path, contents: &[u8], mode: u32) -> Result<PathBuf, ApplyError> {
     let name = target
         .file_name()
@@ -106,6 +117,10 @@ fn backup(target: &Path, contents: &[u8], mode: u32) -> Result<PathBuf, ApplyErr
         .unwrap_or_default();
     let dir = target.parent().unwrap_or(Path::new("."));
     let stamp = timestamp(SystemTime::now());
+    let mut tmp = temp_in(dir, mode).map_err(|e| io_err(target, "creating the backup", e))?;
+    tmp.write_all(contents)
+        .and_then(|()| tmp.as_file().sync_all())
+        .map_err(|e| io_err(target, "writing the backup", e))?;
     for n in 0..1000 {
         let suffix = if n == 0 {
             String::new()
@@ -113,15 +128,10 @@ fn backup(target: &Path, contents: &[u8], mode: u32) -> Result<PathBuf, ApplyErr
             format!("-{n}")
         };
         let path = dir.join(format!("{name}.bak.{stamp}{suffix}"));
-        match open_new(&path, mode) {
-            Ok(mut f) => {
-                f.write_all(contents)
-                    .and_then(|()| f.sync_all())
-                    .map_err(|e| io_err(&path, "writing the backup", e))?;
-                return Ok(path);
-            }
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(io_err(&path, "creating the backup", e)),
+        match tmp.persist_noclobber(&path) {
+            Ok(_) => return Ok(path),
+            Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => tmp = e.file,
+            Err(e) => return Err(io_err(&path, "creating the backup", e.error)),
         }
     }
     Err(io_err(
@@ -129,6 +139,31 @@ fn backup(target: &Path, contents: &[u8], mode: u32) -> Result<PathBuf, ApplyErr
         "naming the backup",
         io::Error::other("1000 backups in one second"),
     ))
+}
+
+/// Removes this tool's temp files in `dir` that are older than `started`: leftovers of a run
+/// that was killed between creating and renaming them. Only called under the directory lock, so
+/// no live run of ours is using them; failures are ignored (they are only clutter).
+fn remove_stale_temps(dir: &Path, started: SystemTime) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with(TEMP_PREFIX) && name.ends_with(TEMP_SUFFIX)) {
+            continue;
+        }
+        let stale = entry
+            .metadata()
+            .ok()
+            .filter(fs::Metadata::is_file)
+            .and_then(|m| m.modified().ok())
+            .is_some_and(|t| t < started);
+        if stale {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// Writes `contents` to `path` atomically; keeps a backup of a different previous version.
@@ -150,19 +185,11 @@ pub fn write_atomic(path: &Path, contents: &str, secret: bool) -> Result<Written
         Some(b) if b.as_slice() != contents.as_bytes() => Some(backup(&target, b, mode)?),
         _ => None,
     };
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".lakekeeper-setup.").suffix(".tmp");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(fs::Permissions::from_mode(mode));
-    }
-    let mut tmp = builder
-        .tempfile_in(&dir)
-        .map_err(|e| io_err(&dir, "creating a temporary file", e))?;
+    let mut tmp = temp_in(&dir, mode).map_err(|e| io_err(&dir, "creating a temporary file", e))?;
+    // Errors name the real file: the temp file is gone by the time the message is read.
     tmp.write_all(contents.as_bytes())
         .and_then(|()| tmp.as_file().sync_all())
-        .map_err(|e| io_err(tmp.path(), "writing", e))?;
+        .map_err(|e| io_err(&target, "writing the new version", e))?;
     tmp.persist(&target)
         .map_err(|e| io_err(&target, "replacing", e.error))?;
     // The rename is durable only once the directory entry is.
@@ -192,6 +219,7 @@ pub fn lock_dir(dir: &Path) -> Result<DirLock, ApplyError> {
 
 /// Writes every changed file of the plan, under a lock on the `.env` directory.
 pub fn apply(plan: &Plan) -> Result<Vec<Written>, ApplyError> {
+    let started = SystemTime::now();
     let env_target = resolve_target(&plan.env.path)?;
     let dir = env_target
         .parent()
@@ -209,6 +237,7 @@ pub fn apply(plan: &Plan) -> Result<Vec<Written>, ApplyError> {
             io::Error::other("the file changed while the plan was being made; run again"),
         ));
     }
+    remove_stale_temps(dir, started);
     plan.files()
         .filter(|f| f.changes())
         .map(|f: &FilePlan| write_atomic(&f.path, &f.after, f.secret))
@@ -314,6 +343,21 @@ mod tests {
         );
         drop(held);
         assert!(lock_dir(dir.path()).is_ok(), "released on drop");
+    }
+
+    #[test]
+    fn only_our_own_temp_files_older_than_the_run_are_removed() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let ours = dir.path().join(".lakekeeper-setup.AbC123.tmp");
+        let other = dir.path().join(".editor.AbC123.tmp");
+        fs::write(&ours, "half").expect("ours");
+        fs::write(&other, "x").expect("other");
+        remove_stale_temps(dir.path(), UNIX_EPOCH);
+        assert!(ours.exists(), "newer than the run: kept");
+        let later = SystemTime::now() + std::time::Duration::from_secs(5);
+        remove_stale_temps(dir.path(), later);
+        assert!(!ours.exists(), "older than the run: removed");
+        assert!(other.exists(), "not ours: kept");
     }
 
     #[test]

@@ -53,23 +53,51 @@ fn anchor(file: &Path) -> Option<(PathBuf, String)> {
     Some((dir, rel.to_str()?.to_owned()))
 }
 
+/// Whether git could find a work tree from `dir`: `GIT_DIR` set, or a `.git` (directory or
+/// gitfile) in `dir` or an ancestor of its physical path, which is where git looks. `false` is
+/// certain and costs no child process; `true` is a maybe that git settles.
+fn may_be_in_repo(dir: &Path) -> bool {
+    if std::env::var_os("GIT_DIR").is_some() {
+        return true;
+    }
+    std::fs::canonicalize(dir).map_or(true, |abs| abs.ancestors().any(|d| d.join(".git").exists()))
+}
+
 /// The status of `file` (which need not exist yet, nor its directory).
+///
+/// Outside any repository no child at all; in the common case (an ignored `.env`) one:
+/// `check-ignore` exits 0 only for an ignored, untracked path (it never reports a tracked file
+/// as ignored), 1 for "not ignored", and 128 outside a work tree. A child costs as much as the
+/// rest of `check` together, so `ls-files` and `rev-parse` are asked only when the answer still
+/// depends on them.
 pub fn status(file: &Path) -> GitStatus {
     let Some((dir, name)) = anchor(file) else {
         return GitStatus::NotARepo;
     };
-    let inside = git(&dir, &["rev-parse", "--is-inside-work-tree"])
-        .is_some_and(|o| o.status.success() && o.stdout.starts_with(b"true"));
-    if !inside {
+    if !may_be_in_repo(&dir) {
         return GitStatus::NotARepo;
-    }
-    if git(&dir, &["ls-files", "--error-unmatch", "--", &name]).is_some_and(|o| o.status.success())
-    {
-        return GitStatus::Tracked;
     }
     match git(&dir, &["check-ignore", "-q", "--", &name]).and_then(|o| o.status.code()) {
         Some(0) => GitStatus::Ignored,
-        _ => GitStatus::NotIgnored,
+        Some(1) => {
+            if git(&dir, &["ls-files", "--error-unmatch", "--", &name])
+                .is_some_and(|o| o.status.success())
+            {
+                GitStatus::Tracked
+            } else {
+                GitStatus::NotIgnored
+            }
+        }
+        // Not a work tree, git missing, or another failure: only a work tree commits anything.
+        _ => {
+            let inside = git(&dir, &["rev-parse", "--is-inside-work-tree"])
+                .is_some_and(|o| o.status.success() && o.stdout.starts_with(b"true"));
+            if inside {
+                GitStatus::NotIgnored
+            } else {
+                GitStatus::NotARepo
+            }
+        }
     }
 }
 
@@ -83,6 +111,10 @@ pub fn repo_relative(file: &Path) -> Option<String> {
 
 /// The warning and fix for a file git would commit.
 pub fn advice(file: &Path, status: GitStatus) -> Option<(String, String)> {
+    if !status.would_commit() {
+        return None;
+    }
+    // Only now: it is one more `git` child.
     let rel = repo_relative(file).unwrap_or_else(|| file.display().to_string());
     match status {
         GitStatus::Tracked => Some((
@@ -128,6 +160,25 @@ mod tests {
         assert_eq!(repo_relative(&env).as_deref(), Some("backend/.env"));
         std::fs::write(repo.path().join(".gitignore"), "backend/.env\n").expect("ignore");
         assert_eq!(status(&env), GitStatus::Ignored);
+    }
+
+    #[test]
+    fn ignored_is_one_answer_and_a_tracked_file_that_gitignore_lists_is_still_tracked() {
+        let repo = tempfile::tempdir().expect("tmp");
+        git_in(repo.path(), &["init", "-q"]);
+        std::fs::write(repo.path().join(".gitignore"), ".env\n").expect("ignore");
+        std::fs::write(repo.path().join(".env"), "A=1\n").expect("write");
+        let env = repo.path().join(".env");
+        assert_eq!(status(&env), GitStatus::Ignored);
+        assert_eq!(advice(&env, GitStatus::Ignored), None);
+        // `check-ignore` never reports a tracked file as ignored, whatever .gitignore says.
+        git_in(repo.path(), &["add", "-f", ".env"]);
+        assert_eq!(status(&env), GitStatus::Tracked);
+        // Inside `.git` is no work tree: nothing there is committed.
+        assert_eq!(
+            status(&repo.path().join(".git/backend/.env")),
+            GitStatus::NotARepo
+        );
     }
 
     #[test]

@@ -1,0 +1,357 @@
+//! Secret-leak audit: known sentinel secrets sit in the environment and in `.env`; every command
+//! and mode runs (apply and its dry-run/JSON forms, check, verify and warehouse against loopback
+//! stand-ins, the full-screen wizard through its review, line mode, every `--help`, a forced
+//! error, the panic hook). No sentinel, nor any 12-character piece of one, may appear in any
+//! output, rendered screen or file other than `.env` and its backups; those are mode 0600; and
+//! `git` (the only child process the tool starts) never sees one on its command line.
+
+mod support;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use support::oidc::OidcProvider;
+use support::project::Project;
+use support::tmux::Tmux;
+use support::tools::require_tool;
+use support::wizard::files_under;
+
+const TENANT: &str = "11111111-2222-3333-4444-555555555555";
+const API_ID: &str = "aaaaaaaa-0000-4000-8000-000000000001";
+const BACKEND_ID: &str = "bbbbbbbb-0000-4000-8000-000000000002";
+
+const FILE_CLIENT: &str = "SENTINEL-client-secret-FILE-Q~7f3a9c2e1b4d";
+const FILE_PG: &str = "SENTINEL-pg-password-FILE-5e8d2a7c9b1f";
+const FILE_STORAGE: &str = "SENTINEL-storage-key-FILE-3c6f9a2d8e1b";
+const ENV_CLIENT: &str = "SENTINEL-client-secret-ENV-Q~0a1b2c3d4e5f";
+const ENV_PG: &str = "SENTINEL-pg-password-ENV-6a7b8c9d0e1f";
+const ENV_STORAGE: &str = "SENTINEL-storage-key-ENV-2b3c4d5e6f70";
+const ENC_KEY: &str = "SENTINEL-encryption-key-00112233445566778899";
+/// Only ever passed as invalid values (the forced errors).
+const BAD_PG: &str = "SENTINEL-bad-pg-password\twith-a-tab";
+const BAD_KEY: &str = "SENTINEL-short-enc-key";
+
+const ALL: [&str; 9] = [
+    FILE_CLIENT,
+    FILE_PG,
+    FILE_STORAGE,
+    ENV_CLIENT,
+    ENV_PG,
+    ENV_STORAGE,
+    ENC_KEY,
+    BAD_PG,
+    BAD_KEY,
+];
+
+/// Panics if `text` holds any 12-character piece of any sentinel.
+fn assert_clean(what: &str, text: &str) {
+    for s in ALL {
+        let chars: Vec<char> = s.chars().collect();
+        for w in chars.windows(12) {
+            let piece: String = w.iter().collect();
+            assert!(
+                !text.contains(&piece),
+                "{what} leaks {piece:?} (from a sentinel):\n{text}"
+            );
+        }
+    }
+}
+
+fn assert_output_clean(what: &str, out: &Output) {
+    assert_clean(
+        &format!("{what}: stdout"),
+        &String::from_utf8_lossy(&out.stdout),
+    );
+    assert_clean(
+        &format!("{what}: stderr"),
+        &String::from_utf8_lossy(&out.stderr),
+    );
+}
+
+fn profile(authority: &str) -> String {
+    format!(
+        "[entra]\ntenant = \"{TENANT}\"\nauthority_host = \"{authority}\"\n\n[lakekeeper_api]\nclient_id = \"{API_ID}\"\n\n[backend_service]\nclient_id = \"{BACKEND_ID}\"\n\n[postgres]\nhost = \"127.0.0.1\"\ndatabase = \"lake\"\nuser = \"lake\"\nsslmode = \"disable\"\n\n[storage]\naccount = \"fakeacct01\"\ncontainer = \"lakehouse\"\ncredential = \"shared-key\"\nblob_endpoint = \"http://127.0.0.1:9\"\ndfs_endpoint = \"http://127.0.0.1:9\"\n\n[lakekeeper]\nbase_uri = \"http://127.0.0.1:9\"\n"
+    )
+}
+
+fn env_file() -> String {
+    format!(
+        "# a user's file\nAPP_SETTING=keep-me\nLAKEKEEPER__OAUTH2__CLIENT_SECRET={FILE_CLIENT}\nPOSTGRES_HOST=127.0.0.1\nPOSTGRES_PORT=9\nPOSTGRES_PASSWORD={FILE_PG}\nAZURE_STORAGE_ACCOUNT_KEY={FILE_STORAGE}\nLAKEKEEPER__PG_ENCRYPTION_KEY={ENC_KEY}\n"
+    )
+}
+
+const SECRET_ENV: [(&str, &str); 4] = [
+    ("LAKEKEEPER__OAUTH2__CLIENT_SECRET", ENV_CLIENT),
+    ("POSTGRES_PASSWORD", ENV_PG),
+    ("AZURE_STORAGE_ACCOUNT_KEY", ENV_STORAGE),
+    ("LAKEKEEPER__PG_ENCRYPTION_KEY", ENC_KEY),
+];
+
+/// A project inside a git repository, with a `git` first on PATH that logs its argv.
+struct Audit {
+    p: Project,
+    bin: tempfile::TempDir,
+    log: PathBuf,
+}
+
+impl Audit {
+    fn new(authority: &str, git: &Path) -> Audit {
+        let p = Project::empty();
+        p.write("lakekeeper-setup.toml", &profile(authority));
+        p.write("backend/.env", &env_file());
+        let init = Command::new(git)
+            .args(["init", "-q"])
+            .arg(p.root())
+            .status()
+            .expect("git init");
+        assert!(init.success());
+        let tools = tempfile::tempdir().expect("tools");
+        let log = tools.path().join("git-argv.log");
+        let fake = tools.path().join("git");
+        std::fs::write(
+            &fake,
+            format!(
+                "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{}'\nexec '{}' \"$@\"\n",
+                log.display(),
+                git.display()
+            ),
+        )
+        .expect("fake git");
+        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        Audit { p, bin: tools, log }
+    }
+
+    fn path_var(&self) -> String {
+        format!(
+            "{}:{}",
+            self.bin.path().display(),
+            std::env::var("PATH").unwrap_or_default()
+        )
+    }
+
+    /// Runs the binary with the sentinels in its environment; checks its output.
+    fn run(&self, args: &[&str], extra_env: &[(&str, &str)]) -> Output {
+        let mut c = self.p.cmd();
+        c.args(args)
+            .env("PATH", self.path_var())
+            .stdin(Stdio::null());
+        for (k, v) in SECRET_ENV.iter().chain(extra_env) {
+            c.env(k, v);
+        }
+        let out = c.output().expect("run");
+        assert_output_clean(&args.join(" "), &out);
+        out
+    }
+
+    /// Every file other than `.env` and its backups is clean; once the tool has written them,
+    /// those are 0600; git's argv is clean too.
+    fn check_files(&self, written: bool) {
+        for f in files_under(self.p.root()) {
+            let name = f.file_name().map(|n| n.to_string_lossy().into_owned());
+            let name = name.unwrap_or_default();
+            if f.parent() == Some(&self.p.path("backend"))
+                && (name == ".env" || name.starts_with(".env.bak."))
+            {
+                let mode = std::fs::metadata(&f).expect("meta").permissions().mode() & 0o777;
+                assert!(
+                    !written || mode == 0o600,
+                    "{} is mode {mode:o}",
+                    f.display()
+                );
+                continue;
+            }
+            let bytes = std::fs::read(&f).expect("read");
+            assert_clean(&f.display().to_string(), &String::from_utf8_lossy(&bytes));
+        }
+        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+        // A run that got as far as writing has asked git about the file: the log is not vacuous.
+        assert!(
+            !written || log.contains("rev-parse"),
+            "git was never run: {log:?}"
+        );
+        assert_clean("git's command lines", &log);
+    }
+
+    fn tmux(&self, args: &[&str]) -> Tmux {
+        let path = self.path_var();
+        let mut env: Vec<(&str, &str)> = vec![("NO_COLOR", "1"), ("PATH", &path)];
+        env.extend(SECRET_ENV);
+        Tmux::start(
+            self.p.root(),
+            Path::new(env!("CARGO_BIN_EXE_lakekeeper-setup")),
+            args,
+            &env,
+            120,
+            40,
+        )
+    }
+}
+
+fn git() -> Option<PathBuf> {
+    require_tool("git")
+}
+
+#[test]
+fn no_command_line_mode_leaks_a_secret() {
+    let Some(git) = git() else { return };
+    let idp = OidcProvider::start(2);
+    let authority = idp
+        .as_ref()
+        .map_or_else(|| "http://127.0.0.1:9".to_owned(), OidcProvider::authority);
+
+    let a = Audit::new(&authority, &git);
+    for args in [
+        &["apply", "--dry-run"][..],
+        &["apply", "--dry-run", "--json"],
+        &["check"],
+        &["check", "--json"],
+        &["warehouse", "--dry-run"],
+        &["warehouse", "--dry-run", "--json"],
+    ] {
+        let out = a.run(args, &[]);
+        assert!(out.status.code().is_some(), "{args:?} was killed");
+    }
+    let backups = |a: &Audit| a.p.backend_files(".env.bak.").len();
+    let out = a.run(&["apply", "--json", "--save-profile"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(backups(&a), 1, "the old .env was backed up");
+    // The environment's values replaced the file's: the audit covered a real edit.
+    let env = a.p.read("backend/.env");
+    assert!(env.contains(ENV_CLIENT) && !env.contains(FILE_CLIENT));
+    let out = a.run(&["apply"], &[("POSTGRES_PASSWORD", FILE_PG)]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(backups(&a), 2);
+    for args in [&["verify", "--json"][..], &["verify"], &["check", "--json"]] {
+        let out = a.run(args, &[]);
+        assert!(
+            matches!(out.status.code(), Some(0..=2)),
+            "{args:?}: {out:?}"
+        );
+    }
+    a.check_files(true);
+}
+
+#[test]
+fn forced_errors_and_help_leak_nothing() {
+    let Some(git) = git() else { return };
+    let a = Audit::new("http://127.0.0.1:9", &git);
+    let before = a.p.read("backend/.env");
+    // An invalid secret, a too-short key, a key that would replace the existing one.
+    for extra in [
+        &[("POSTGRES_PASSWORD", BAD_PG)][..],
+        &[("LAKEKEEPER__PG_ENCRYPTION_KEY", BAD_KEY)],
+    ] {
+        for json in [false, true] {
+            let args: &[&str] = if json {
+                &["apply", "--json"]
+            } else {
+                &["apply"]
+            };
+            let out = a.run(args, extra);
+            assert_eq!(out.status.code(), Some(1), "{extra:?}: {out:?}");
+        }
+    }
+    let out = a.run(
+        &["apply", "--rotate-key"],
+        &[("LAKEKEEPER__PG_ENCRYPTION_KEY", BAD_KEY)],
+    );
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert_eq!(
+        a.p.read("backend/.env"),
+        before,
+        "a failed run wrote nothing"
+    );
+    for args in [
+        &["--help"][..],
+        &["apply", "--help"],
+        &["check", "--help"],
+        &["verify", "--help"],
+        &["warehouse", "--help"],
+        &["--version"],
+        &["no-such-command"],
+    ] {
+        a.run(args, &[]);
+    }
+    // Nothing was written: the seeded .env keeps its mode, and no backup exists.
+    assert_eq!(a.p.backend_files(".env.bak."), Vec::<String>::new());
+    a.check_files(false);
+}
+
+#[test]
+fn the_wizard_screens_and_line_mode_leak_nothing() {
+    let Some(git) = git() else { return };
+    if require_tool("tmux").is_none() {
+        return;
+    }
+    let a = Audit::new("http://127.0.0.1:9", &git);
+    let t = a.tmux(&[]);
+    let mut screens = vec![t.wait_for(&["Step 1 of 10", "exists, will be edited in place"])];
+    t.keys(&["Enter"]);
+    for n in 3..=8 {
+        t.keys(&["C-n"]);
+        screens.push(t.wait_for(&[&format!("Step {n} of 10")]));
+    }
+    t.keys(&["C-n"]);
+    screens.push(t.wait_for(&["Step 9 of 10", "Your answers", "will change"]));
+    t.keys(&["Enter"]);
+    screens.push(t.wait_for(&["Step 10 of 10", "wrote"]));
+    t.keys(&["Enter"]);
+    screens.push(t.wait_for(&["EXIT=0"]));
+    screens.push(t.history());
+    drop(t);
+    for (i, s) in screens.iter().enumerate() {
+        assert_clean(&format!("wizard screen {i}"), s);
+    }
+    assert_eq!(a.p.backend_files(".env.bak.").len(), 1);
+
+    // Line mode: Enter keeps every pre-filled answer, up to the review.
+    a.p.write("backend/.env", &env_file());
+    let t = a.tmux(&["--plain"]);
+    let mut history = String::new();
+    for _ in 0..60 {
+        history = t.history();
+        if history.contains("? Next") {
+            break;
+        }
+        t.keys(&["Enter"]);
+        std::thread::sleep(std::time::Duration::from_millis(150));
+    }
+    assert!(history.contains("Your answers"), "{history}");
+    t.keys(&["Enter"]);
+    t.wait_for(&["EXIT="]);
+    let history = t.history();
+    drop(t);
+    assert_clean("line mode", &history);
+    a.check_files(true);
+}
+
+/// Runs in a child copy of this test binary (see below): installs the wizard's panic hook and
+/// panics with a secret in the message, as a bug formatting a typed value might.
+fn panic_child() -> ! {
+    lakekeeper_setup::tui::install_panic_hook();
+    let r = std::panic::catch_unwind(|| panic!("typed value: {ENV_CLIENT}"));
+    // Exit before the test harness can report the payload itself.
+    std::process::exit(if r.is_err() { 42 } else { 0 });
+}
+
+#[test]
+fn the_panic_hook_withholds_the_message() {
+    if std::env::var_os("LEAK_AUDIT_PANIC_CHILD").is_some() {
+        panic_child();
+    }
+    let out = Command::new(std::env::current_exe().expect("test binary"))
+        .args([
+            "--exact",
+            "the_panic_hook_withholds_the_message",
+            "--nocapture",
+        ])
+        .env("LEAK_AUDIT_PANIC_CHILD", "1")
+        .output()
+        .expect("run child");
+    assert_eq!(out.status.code(), Some(42), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("internal error"), "{err}");
+    assert!(err.contains("message is withheld"), "{err}");
+    assert_output_clean("panic hook", &out);
+}
