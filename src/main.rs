@@ -8,6 +8,17 @@ use lakekeeper_setup::commands;
 use lakekeeper_setup::output::Style;
 
 fn main() -> ExitCode {
+    // A panic message could quote a value being processed (a secret among them): print where,
+    // never what. The wizard replaces this with its own hook that also restores the terminal.
+    std::panic::set_hook(Box::new(|info| {
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!(
+            "lakekeeper-setup: internal error{at}; the message is withheld because it could contain a secret. Please report it."
+        );
+    }));
     let cli = Cli::parse();
     let paths = Paths::resolve(&cli.global);
     let process_env = std::env::vars().collect();
