@@ -6,11 +6,16 @@
 //! value, shown only as `••••last4`.
 
 mod ask;
+mod checks;
+
+use std::sync::mpsc::Receiver;
 
 use inquire::InquireError;
 
 use crate::output::Style;
-use crate::wizard::{self, Effect, FieldStatus, LineKind, Msg, Outcome, Phase, Step, Wizard};
+use crate::wizard::{
+    self, Effect, FieldStatus, LineKind, Msg, Outcome, Phase, Step, VerifyState, Wizard,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PromptError {
@@ -24,10 +29,12 @@ impl From<InquireError> for PromptError {
     }
 }
 
-/// Runs the wizard as line prompts until it finishes.
+/// Runs the wizard as line prompts until it finishes. `inbox` brings the messages of work the
+/// driver runs in the background (the live checks offered on the Done step).
 pub fn run(
     w: &mut Wizard,
     exec: &mut dyn FnMut(Effect) -> Vec<Msg>,
+    inbox: &Receiver<Msg>,
 ) -> Result<Outcome, PromptError> {
     let style = Style::stdout();
     let mut shown = None;
@@ -49,6 +56,14 @@ pub fn run(
             header(w, style);
         }
         let answer = match step {
+            Step::Done if w.verify_offered() && *w.verify() == VerifyState::Idle => {
+                // Esc on this question just leaves (the files are written already).
+                Ok(if ask::confirm_verify().unwrap_or(false) {
+                    Msg::Input('v')
+                } else {
+                    Msg::Enter
+                })
+            }
             Step::Welcome | Step::Done => Ok(Msg::Enter),
             Step::Review => ask::review_choice(w),
             Step::EncryptionKey if w.focused().is_none() => ask::key_choice(w),
@@ -72,6 +87,11 @@ pub fn run(
             if let Some(outcome) = dispatch(w, msg, exec) {
                 return Ok(outcome);
             }
+        }
+        if w.verify().is_running()
+            && let Some(outcome) = checks::wait(w, exec, inbox, style)
+        {
+            return Ok(outcome);
         }
         if let Some(f) = focused_before {
             report(w, f, style);

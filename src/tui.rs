@@ -17,6 +17,7 @@ mod tests;
 use std::io::{self, stdout};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
 use ratatui::crossterm::event::{self, DisableBracketedPaste, EnableBracketedPaste};
@@ -90,27 +91,43 @@ fn watch_signals() -> Arc<AtomicBool> {
     flag
 }
 
+/// How long one wait for a key lasts: short, so messages from background work (the live
+/// checks) are drawn promptly while keys keep working.
+const POLL: Duration = Duration::from_millis(50);
+
 /// Runs the wizard full-screen until it finishes. `exec` performs an effect and returns the
-/// messages that answer it.
-pub fn run(w: &mut Wizard, exec: &mut dyn FnMut(Effect) -> Vec<Msg>) -> Result<Outcome, TuiError> {
+/// messages that answer it; `inbox` brings the messages of work the driver runs in the
+/// background (never waited on: the loop only takes what has arrived).
+pub fn run(
+    w: &mut Wizard,
+    exec: &mut dyn FnMut(Effect) -> Vec<Msg>,
+    inbox: &Receiver<Msg>,
+) -> Result<Outcome, TuiError> {
     let stop = watch_signals();
     install_panic_hook();
     let mut terminal = ratatui::try_init()?;
     let _restore = Restore;
     execute!(stdout(), EnableBracketedPaste)?;
     let theme = Theme::from_env();
+    let mut dirty = true;
     loop {
-        terminal.draw(|f| f.render_widget(&Screen { wizard: w, theme }, f.area()))?;
-        let mut queue = Vec::new();
+        if dirty {
+            terminal.draw(|f| f.render_widget(&Screen { wizard: w, theme }, f.area()))?;
+            dirty = false;
+        }
+        let mut queue: Vec<Msg> = inbox.try_iter().collect();
         if stop.load(Ordering::SeqCst) {
             // Like a confirmed cancel (or leaving the Done screen): nothing more is written.
             queue.push(Msg::Cancel);
             queue.push(Msg::Cancel);
-        } else if event::poll(Duration::from_millis(250))?
-            && let Some(msg) = keys::map(&event::read()?, w)
-        {
-            queue.push(msg);
+        } else if event::poll(POLL)? {
+            // Any event (a resize too) redraws.
+            dirty = true;
+            if let Some(msg) = keys::map(&event::read()?, w) {
+                queue.push(msg);
+            }
         }
+        dirty |= !queue.is_empty();
         while !queue.is_empty() {
             let msg = queue.remove(0);
             for effect in w.update(msg) {

@@ -85,7 +85,7 @@ pub enum Status {
 }
 
 /// One check's result. Never holds a secret.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CheckResult {
     /// Stable name: `oidc-discovery`, `token`, `token-claims`, `postgres`, `storage`,
     /// `lakekeeper`, `shadowing`.
@@ -128,7 +128,7 @@ impl CheckResult {
 }
 
 /// All results, in a fixed order.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct VerifyReport {
     pub checks: Vec<CheckResult>,
 }
@@ -208,7 +208,7 @@ pub fn parse_only(value: &str) -> Result<BTreeSet<String>, UnknownCheck> {
 
 /// Live progress for the TUI / line mode: one `Started` per reported check as it begins its
 /// own work, one `Finished` when its result is known.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProgressEvent {
     Started(CheckName),
     Finished(CheckResult),

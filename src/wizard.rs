@@ -11,11 +11,13 @@ mod form;
 mod lines;
 mod msg;
 mod steps;
+mod verify;
 
 pub use field::{FieldKind, FieldState, FieldStatus};
 pub use lines::{Line, LineKind, done_lines, field_message, review_lines, welcome_lines};
 pub use msg::{Context, Effect, KeyChoice, Msg, Outcome, PlanSummary, Text, WrittenFile};
 pub use steps::Step;
+pub use verify::{CheckState, VerifyState, result_lines, status_word, verify_lines};
 
 use std::collections::BTreeMap;
 
@@ -98,8 +100,10 @@ pub struct Wizard {
     done: Option<Done>,
     /// Why the last `Forward` was refused.
     blocked: Option<String>,
-    /// Review screen scroll offset (lines).
+    /// Review and Done screens' scroll offset (lines).
     scroll: u16,
+    /// The live checks offered on the Done screen.
+    verify: VerifyState,
     save_profile: bool,
     ctx: Context,
 }
@@ -142,6 +146,7 @@ impl Wizard {
             done: None,
             blocked: None,
             scroll: 0,
+            verify: VerifyState::Idle,
             save_profile: false,
             ctx,
         }
@@ -181,6 +186,16 @@ impl Wizard {
 
     pub fn scroll(&self) -> u16 {
         self.scroll
+    }
+
+    pub fn verify(&self) -> &VerifyState {
+        &self.verify
+    }
+
+    /// Whether the Done screen offers to run the live checks: only once the files hold the
+    /// answers (written, or already up to date), never after a dry run or a failed write.
+    pub fn verify_offered(&self) -> bool {
+        self.step == Step::Done && matches!(self.done, Some(Done::Written(_) | Done::UpToDate))
     }
 
     pub fn revealed(&self) -> bool {
@@ -238,6 +253,16 @@ impl Wizard {
         match msg {
             Msg::PlanReady(r) => return self.plan_ready(r),
             Msg::Written(r) => return self.written(r),
+            Msg::VerifyProgress(e) => {
+                self.verify.progress(e);
+                return Vec::new();
+            }
+            Msg::VerifyDone(r) => {
+                if self.verify.is_running() {
+                    self.verify = VerifyState::Done(r);
+                }
+                return Vec::new();
+            }
             _ => {}
         }
         if self.phase == Phase::CancelAsked {
@@ -312,11 +337,26 @@ impl Wizard {
         }
     }
 
+    /// Enter/q leave (also while checks run: the driver's run is abandoned, nothing waits
+    /// for it); `v` runs the live checks (again), ↑↓ scroll.
     fn on_done(&mut self, msg: &Msg) -> Vec<Effect> {
         match (msg, &self.done) {
             (Msg::Enter | Msg::Forward | Msg::Input('q') | Msg::Submit(_), Some(d)) => {
                 let outcome = done_outcome(d);
                 self.finish(outcome)
+            }
+            (Msg::Input('v' | 'V'), _) if self.verify_offered() && !self.verify.is_running() => {
+                self.verify = VerifyState::started();
+                vec![Effect::StartVerify]
+            }
+            (Msg::NextField | Msg::Right, _) => {
+                let max = u16::try_from(done_lines(self).len()).unwrap_or(u16::MAX);
+                self.scroll = self.scroll.saturating_add(1).min(max);
+                Vec::new()
+            }
+            (Msg::PrevField | Msg::Left, _) => {
+                self.scroll = self.scroll.saturating_sub(1);
+                Vec::new()
             }
             _ => Vec::new(),
         }
@@ -326,6 +366,7 @@ impl Wizard {
         self.done = Some(d);
         self.step = Step::Done;
         self.focus = 0;
+        self.scroll = 0;
         Vec::new()
     }
 

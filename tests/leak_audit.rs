@@ -319,6 +319,9 @@ fn the_wizard_screens_and_line_mode_leak_nothing() {
     }
     assert!(history.contains("Your answers"), "{history}");
     t.keys(&["Enter"]);
+    // After the write the wizard offers the live checks (default No).
+    t.wait_for(&["Check the setup live now"]);
+    t.keys(&["Enter"]);
     t.wait_for(&["EXIT="]);
     let history = t.history();
     drop(t);

@@ -93,7 +93,14 @@ fn plain_line_prompts_fill_every_step_with_the_same_validation_and_write() {
         );
     }
     t.keys(&["Enter"]);
-    t.wait_for(&["wrote", "EXIT=0"]);
+    // The live checks are offered, default no: Enter leaves without any network call.
+    t.wait_for(&[
+        "wrote",
+        "? Check the setup live now (lakekeeper-setup verify)? (y/N)",
+    ]);
+    t.keys(&["Enter"]);
+    let end = t.wait_for(&["EXIT=0"]);
+    assert!(!end.contains("Checking the setup live"), "{end}");
     drop(t);
     let env = read_env(&dir.path().join("backend/.env"));
     assert_eq!(

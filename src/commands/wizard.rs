@@ -1,10 +1,14 @@
 //! The wizard's driver: loads the project, builds the state machine, picks the front end
 //! (full-screen, or line prompts with `--plain`, `TERM=dumb` or a small terminal), and executes
 //! the machine's effects with the real engine: `validate` + `plan` for the review, `apply`
-//! for the write. All of the wizard's I/O happens here and in the front ends.
+//! for the write, and the live checks (`verify`) on a background thread whose progress comes
+//! back to the front end as messages. All of the wizard's I/O happens here and in the front
+//! ends.
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
+use std::sync::mpsc::{Sender, channel};
+use std::time::Duration;
 
 use super::{Exit, Project, RunError};
 use crate::cli::Paths;
@@ -12,7 +16,10 @@ use crate::output::Style;
 use crate::plan::{self, Plan};
 use crate::secret::generate_key;
 use crate::wizard::{Context, Effect, Msg, Outcome, PlanSummary, Wizard, WrittenFile};
-use crate::{apply, git, prompt, tui, validate};
+use crate::{apply, git, prompt, tui, validate, verify};
+
+/// Each live check's timeout, as `verify`'s default.
+const VERIFY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The one-line refusal without a terminal: scripts use `apply`.
 pub const NO_TTY: &str = "the wizard needs a terminal on stdin; in scripts and CI run `lakekeeper-setup apply` (values from the environment, lakekeeper-setup.toml and backend/.env)";
@@ -54,9 +61,13 @@ pub fn run(
     };
     tui::install_panic_hook();
     let mut wizard = Wizard::new(answers, ctx, generate_key(48));
+    let (tx, inbox) = channel();
     let mut driver = Driver {
         project: &project,
         plan: None,
+        paths,
+        process_env,
+        tx,
     };
     let mut exec = |e: Effect| driver.execute(e);
 
@@ -65,15 +76,17 @@ pub fn run(
         .map_or(true, |(w, h)| w < tui::MIN_WIDTH || h < tui::MIN_HEIGHT);
     let line_mode = plain || term_dumb || small || !std::io::stdout().is_terminal();
     let outcome = if line_mode {
-        prompt::run(&mut wizard, &mut exec).map_err(|e| terminal_error(&e))?
+        prompt::run(&mut wizard, &mut exec, &inbox).map_err(|e| terminal_error(&e))?
     } else {
-        let o = tui::run(&mut wizard, &mut exec).map_err(|e| terminal_error(&e))?;
+        let o = tui::run(&mut wizard, &mut exec, &inbox).map_err(|e| terminal_error(&e))?;
         // The screen is gone: leave the outcome in the scrollback.
         if let Some(lines) = wizard.done().map(|_| crate::wizard::done_lines(&wizard)) {
             prompt::print_lines(&lines, Style::stdout());
         }
         o
     };
+    // The exit code says whether the files were written; failed live checks are on the screen
+    // (and `lakekeeper-setup verify` gives them their own exit code).
     Ok(match outcome {
         Outcome::Written | Outcome::DryRun | Outcome::UpToDate => Exit::Ok,
         Outcome::Cancelled => {
@@ -95,6 +108,10 @@ fn terminal_error(e: &dyn std::fmt::Display) -> RunError {
 struct Driver<'a> {
     project: &'a Project,
     plan: Option<Plan>,
+    paths: &'a Paths,
+    process_env: &'a BTreeMap<String, String>,
+    /// To the front end's inbox, for the background checks' messages.
+    tx: Sender<Msg>,
 }
 
 impl Driver<'_> {
@@ -107,6 +124,12 @@ impl Driver<'_> {
                 vec![Msg::PlanReady(self.compute(&answers, save_profile))]
             }
             Effect::Write => vec![Msg::Written(self.write())],
+            Effect::StartVerify => self
+                .start_verify()
+                .err()
+                .map(|e| Msg::VerifyDone(Err(e)))
+                .into_iter()
+                .collect(),
             Effect::Exit(_) => Vec::new(),
         }
     }
@@ -139,6 +162,40 @@ impl Driver<'_> {
         };
         self.plan = Some(p);
         Ok(summary)
+    }
+
+    /// Starts the live checks on the files as they are now (re-read: the write just changed
+    /// them) on their own thread and runtime, so the front end never waits on the network.
+    /// Progress and the report go to the inbox; a send to a front end that has already left
+    /// fails and is ignored, and the thread ends with its checks' timeouts.
+    fn start_verify(&self) -> Result<(), String> {
+        let failed = |e: &dyn std::fmt::Display| e.to_string();
+        let project = Project::load(self.paths).map_err(|e| failed(&e))?;
+        let cfg = super::verify::config(&project, self.process_env, VERIFY_TIMEOUT)
+            .map_err(|e| failed(&e))?;
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| failed(&e))?;
+        let tx = self.tx.clone();
+        std::thread::Builder::new()
+            .name("verify".into())
+            .spawn(move || {
+                let (ptx, mut prx) = tokio::sync::mpsc::unbounded_channel();
+                let forward = async {
+                    while let Some(event) = prx.recv().await {
+                        let _ = tx.send(Msg::VerifyProgress(event));
+                    }
+                };
+                // `run` drops its sender when it returns, which ends `forward`: every progress
+                // message is sent before the report.
+                let (report, ()) =
+                    rt.block_on(async { tokio::join!(verify::run(&cfg, Some(ptx)), forward) });
+                let _ = tx.send(Msg::VerifyDone(Ok(report)));
+            })
+            .map(drop)
+            .map_err(|e| failed(&e))
     }
 
     fn write(&mut self) -> Result<Vec<WrittenFile>, String> {

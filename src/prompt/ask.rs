@@ -132,3 +132,12 @@ pub fn confirm_cancel() -> Asked<bool> {
         .with_default(true)
         .prompt()
 }
+
+/// The Done step's offer to run the live checks. Default no: Enter through the wizard never
+/// starts network calls the user did not ask for.
+pub fn confirm_verify() -> Asked<bool> {
+    Confirm::new("Check the setup live now (lakekeeper-setup verify)?")
+        .with_default(false)
+        .with_help_message("sign-in, token, PostgreSQL, storage and Lakekeeper; a few seconds")
+        .prompt()
+}

@@ -5,7 +5,7 @@
 
 use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use crate::wizard::{FieldKind, Msg, Phase, Step, Wizard};
+use crate::wizard::{FieldKind, Msg, Phase, Step, VerifyState, Wizard};
 
 /// The message for an event, if it means anything here (resize and focus events redraw only).
 pub fn map(event: &Event, w: &Wizard) -> Option<Msg> {
@@ -83,7 +83,17 @@ pub fn footer(w: &Wizard) -> Vec<(&'static str, &'static str)> {
             ));
             keys.push(("PgUp/b", "back"));
         }
-        Step::Done => keys.push(("Enter/q", "quit")),
+        Step::Done => {
+            if w.verify_offered() {
+                match w.verify() {
+                    VerifyState::Idle => keys.push(("v", "check the setup now (verify)")),
+                    VerifyState::Done(_) => keys.push(("v", "check again")),
+                    VerifyState::Running(_) => {}
+                }
+            }
+            keys.push(("↑↓", "scroll"));
+            keys.push(("Enter/q/Esc", "quit"));
+        }
         step => {
             keys.push(("Enter", "next field"));
             keys.push(("Tab/↓ ⇧Tab/↑", "move"));

@@ -10,6 +10,7 @@ use ratatui::style::Color;
 use super::{Screen, Theme};
 use crate::model::{Answers, FieldId, Source};
 use crate::plan::{ChangeKind, KeyChange};
+use crate::verify::{CheckName, CheckResult, ProgressEvent, Status, VerifyReport};
 use crate::wizard::tests::{
     ACCOUNT_KEY, BACKEND_SECRET, EXISTING_KEY, GENERATED_KEY, PG_PASSWORD, complete, fresh,
     walk_to_review,
@@ -156,8 +157,66 @@ fn screens() -> Vec<(&'static str, Wizard)> {
             },
         ]))],
     );
-    out.push(("10_done", w));
+    out.push(("10_done", w.clone()));
+    // The live checks: some running, one failed with its fix, then the whole report.
+    send(&mut w, [Msg::Input('v')]);
+    send(
+        &mut w,
+        [
+            Msg::VerifyProgress(ProgressEvent::Started(CheckName::OidcDiscovery)),
+            Msg::VerifyProgress(ProgressEvent::Started(CheckName::Postgres)),
+            Msg::VerifyProgress(ProgressEvent::Finished(check(
+                CheckName::Shadowing,
+                Status::Ok,
+            ))),
+            Msg::VerifyProgress(ProgressEvent::Finished(check(
+                CheckName::Postgres,
+                Status::Failed,
+            ))),
+        ],
+    );
+    out.push(("10_done_checks_running", w.clone()));
+    let report = VerifyReport {
+        checks: CheckName::ALL
+            .into_iter()
+            .map(|n| {
+                let status = match n {
+                    CheckName::Shadowing => Status::Ok,
+                    CheckName::Lakekeeper => Status::Warning,
+                    CheckName::TokenClaims => Status::Skipped,
+                    _ => Status::Failed,
+                };
+                check(n, status)
+            })
+            .collect(),
+    };
+    send(&mut w, [Msg::VerifyDone(Ok(report))]);
+    out.push(("10_done_checks_finished", w));
     out
+}
+
+/// A result as the checks word them against refusing loopback ports.
+fn check(name: CheckName, status: Status) -> CheckResult {
+    let r = CheckResult::new(
+        name,
+        status,
+        match status {
+            Status::Ok => "no shell variable overrides backend/.env".to_owned(),
+            Status::Skipped => "needs the token, which failed".to_owned(),
+            _ => format!(
+                "{}: cannot reach 127.0.0.1:9 (connection refused)",
+                name.as_str()
+            ),
+        },
+    );
+    if status == Status::Failed {
+        r.with_fix(format!(
+            "start the service or fix its address for {}",
+            name.as_str()
+        ))
+    } else {
+        r
+    }
 }
 
 #[test]

@@ -76,7 +76,7 @@ impl Widget for &Screen<'_> {
             }
         };
         let height = inner.height as usize;
-        let scroll = if matches!(w.step(), Step::Review) {
+        let scroll = if matches!(w.step(), Step::Review | Step::Done) {
             usize::from(w.scroll()).min(body.len().saturating_sub(height))
         } else {
             // Keep the focused field (and the two lines under it) in view.

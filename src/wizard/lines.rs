@@ -300,6 +300,11 @@ pub fn done_lines(w: &Wizard) -> Vec<Line> {
         }
         None => {}
     }
+    let checks = super::verify_lines(w.verify());
+    if !checks.is_empty() {
+        out.push(line(LineKind::Text, ""));
+        out.extend(checks);
+    }
     if !matches!(w.done(), Some(Done::Failed(_))) {
         out.push(line(LineKind::Text, ""));
         out.extend(Step::Done.help().lines().map(|l| line(LineKind::Text, l)));

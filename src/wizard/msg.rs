@@ -7,6 +7,7 @@ use std::fmt;
 use crate::model::Answers;
 use crate::plan::KeyChange;
 use crate::secret::Secret;
+use crate::verify::{ProgressEvent, VerifyReport};
 
 /// An input, from a key, a paste, a line prompt or the driver.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +45,10 @@ pub enum Msg {
     ChooseKey(KeyChoice),
     PlanReady(Result<PlanSummary, Vec<String>>),
     Written(Result<Vec<WrittenFile>, String>),
+    /// A live check started or finished (from the driver's `verify` run).
+    VerifyProgress(ProgressEvent),
+    /// The `verify` run ended: its report, or why it could not start.
+    VerifyDone(Result<VerifyReport, String>),
 }
 
 /// Work for the driver.
@@ -57,6 +62,9 @@ pub enum Effect {
     },
     /// Apply the plan last computed; answer with `Msg::Written`.
     Write,
+    /// Run the live checks on the files as written now, off the front end's thread; answer
+    /// with `Msg::VerifyProgress` as they go and `Msg::VerifyDone` at the end.
+    StartVerify,
     /// Leave the wizard.
     Exit(Outcome),
 }
