@@ -23,7 +23,7 @@ use std::time::Duration;
 use ratatui::crossterm::event::{self, DisableBracketedPaste, EnableBracketedPaste};
 use ratatui::crossterm::execute;
 
-use crate::wizard::{Effect, Msg, Outcome, Phase, Wizard};
+use crate::wizard::{Done, Effect, Msg, Outcome, Phase, Wizard};
 pub use theme::Theme;
 pub use view::{MIN_HEIGHT, MIN_WIDTH, Screen};
 
@@ -91,6 +91,17 @@ fn watch_signals() -> Arc<AtomicBool> {
     flag
 }
 
+/// What a signal leaves behind: files already written stay written; otherwise nothing was.
+fn signalled_outcome(w: &Wizard) -> Outcome {
+    match w.done() {
+        Some(Done::Written(_)) => Outcome::Written,
+        Some(Done::UpToDate) => Outcome::UpToDate,
+        Some(Done::DryRun) => Outcome::DryRun,
+        Some(Done::Failed(_)) => Outcome::Failed,
+        None => Outcome::Cancelled,
+    }
+}
+
 /// How long one wait for a key lasts: short, so messages from background work (the live
 /// checks) are drawn promptly while keys keep working.
 const POLL: Duration = Duration::from_millis(50);
@@ -115,12 +126,14 @@ pub fn run(
             terminal.draw(|f| f.render_widget(&Screen { wizard: w, theme }, f.area()))?;
             dirty = false;
         }
-        let mut queue: Vec<Msg> = inbox.try_iter().collect();
         if stop.load(Ordering::SeqCst) {
-            // Like a confirmed cancel (or leaving the Done screen): nothing more is written.
-            queue.push(Msg::Cancel);
-            queue.push(Msg::Cancel);
-        } else if event::poll(POLL)? {
+            // SIGTERM/SIGHUP (the terminal may be gone): leave now, whatever the state, and write
+            // nothing more. Handing the machine cancels instead could leave it on a screen that
+            // does not exit, and this loop would then spin without waiting for events.
+            return Ok(signalled_outcome(w));
+        }
+        let mut queue: Vec<Msg> = inbox.try_iter().collect();
+        if event::poll(POLL)? {
             // Any event (a resize too) redraws.
             dirty = true;
             if let Some(msg) = keys::map(&event::read()?, w) {

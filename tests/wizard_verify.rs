@@ -197,3 +197,44 @@ fn plain_mode_prints_a_line_per_check_then_the_table_after_yes() {
         assert!(!out.contains(secret), "line mode shows a secret:\n{out}");
     }
 }
+
+/// SIGTERM on the Done screen while checks wait on the network ends the process at once (it
+/// once kept spinning there, ignoring the signal), with exit 0 because the files were written.
+#[cfg(target_os = "linux")]
+#[test]
+fn sigterm_while_checks_run_ends_the_process_at_once() {
+    if require_tool("tmux").is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let silent = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    let addr = silent.local_addr().expect("addr").to_string();
+    let t = written(dir.path(), &addr);
+    t.keys(&["v"]);
+    t.wait_for(&["Checking the setup live", "running"]);
+    let shell = t.pane_pid();
+    let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children"))
+        .expect("/proc children");
+    let pid = children
+        .split_whitespace()
+        .next()
+        .expect("the wizard runs")
+        .to_owned();
+    let sent = Instant::now();
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    t.wait_for(&["EXIT=0"]);
+    assert!(
+        sent.elapsed() < Duration::from_secs(3),
+        "took {:?}",
+        sent.elapsed()
+    );
+    assert!(
+        !Path::new(&format!("/proc/{pid}")).exists(),
+        "the wizard is gone"
+    );
+    drop(silent);
+}
