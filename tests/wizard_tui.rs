@@ -261,15 +261,7 @@ fn sigterm_restores_the_terminal_and_writes_nothing() {
     t.keys(&["Enter"]);
     t.wait_for(&["Step 2 of 10"]);
     answer(&t, TENANT);
-    // The pane runs `sh -c "…"`, whose only child is the wizard.
-    let shell = t.pane_pid();
-    let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children"))
-        .expect("/proc children");
-    let pid = children
-        .split_whitespace()
-        .next()
-        .expect("the wizard runs")
-        .to_owned();
+    let pid = t.child_pid();
     let status = std::process::Command::new("kill")
         .args(["-TERM", &pid])
         .status()

@@ -212,14 +212,7 @@ fn sigterm_while_checks_run_ends_the_process_at_once() {
     let t = written(dir.path(), &addr);
     t.keys(&["v"]);
     t.wait_for(&["Checking the setup live", "running"]);
-    let shell = t.pane_pid();
-    let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children"))
-        .expect("/proc children");
-    let pid = children
-        .split_whitespace()
-        .next()
-        .expect("the wizard runs")
-        .to_owned();
+    let pid = t.child_pid();
     let sent = Instant::now();
     let status = std::process::Command::new("kill")
         .args(["-TERM", &pid])

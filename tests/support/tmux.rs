@@ -114,6 +114,18 @@ impl Tmux {
             .to_owned()
     }
 
+    /// The pid of the program the pane runs (`sh -c "…"`'s only child).
+    pub fn child_pid(&self) -> String {
+        let shell = self.pane_pid();
+        let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children"))
+            .expect("/proc children");
+        children
+            .split_whitespace()
+            .next()
+            .expect("the program runs")
+            .to_owned()
+    }
+
     pub fn screen(&self) -> String {
         self.tmux(&["capture-pane", "-p", "-t", "main"])
     }
