@@ -56,20 +56,9 @@ pub fn endpoints(text: &str) -> Endpoints {
     }
 }
 
+/// The same credential-name heuristic as for `.env` keys (profile keys are lower case).
 fn looks_secret(key: &str) -> bool {
-    let k = key.to_ascii_lowercase();
-    [
-        "secret",
-        "password",
-        "passwd",
-        "token",
-        "account_key",
-        "encryption_key",
-        "credential_value",
-    ]
-    .iter()
-    .any(|w| k.contains(w))
-        || k == "key"
+    crate::keys::looks_secret(&key.to_ascii_uppercase())
 }
 
 fn field_for(table: &str, key: &str) -> Option<FieldId> {
