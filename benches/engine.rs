@@ -60,11 +60,9 @@ fn inputs(env_text: String) -> Inputs {
 /// The editor chain of `plan`, without the bookkeeping.
 fn edit(text: &str, values: &[derive::Derived]) -> String {
     let mut file = EnvFile::parse(text).expect("parses");
-    for d in values {
-        file.set(d.key, d.value.raw()).expect("quotable");
-    }
-    let after = file.render();
     let expected: Vec<(&str, &str)> = values.iter().map(|d| (d.key, d.value.raw())).collect();
+    file.set_all(&expected).expect("quotable");
+    let after = file.render();
     envfile::verify_round_trip(&after, &expected).expect("reads back");
     after
 }

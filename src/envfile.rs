@@ -17,9 +17,12 @@ mod parse;
 mod quote;
 mod verify;
 
+pub use edit::SetError;
 pub use parse::{ParseError, ParseProblem};
 pub use quote::{QuoteError, quote_value};
 pub use verify::{RoundTripError, verify_round_trip};
+
+use std::collections::HashMap;
 
 use parse::Item;
 
@@ -88,15 +91,43 @@ impl EnvFile {
             .map(|e| e.value.as_str())
     }
 
+    /// Every occurrence of each of `keys`, in file order: `find(keys)[i]` holds the entries of
+    /// `keys[i]`. One pass over the file, however many keys are asked for.
+    pub fn find(&self, keys: &[&str]) -> Vec<Vec<&Entry>> {
+        let mut slots: HashMap<&str, Vec<usize>> = HashMap::with_capacity(keys.len());
+        for (i, key) in keys.iter().enumerate() {
+            slots.entry(*key).or_default().push(i);
+        }
+        let mut found = vec![Vec::new(); keys.len()];
+        for entry in self.entries() {
+            for &i in slots.get(entry.key.as_str()).into_iter().flatten() {
+                found[i].push(entry);
+            }
+        }
+        found
+    }
+
     /// Sets `key` to `value`: in place when the key exists (first occurrence replaced, later
     /// duplicates removed), else appended under [`MANAGED_HEADER`].
     pub fn set(&mut self, key: &str, value: &str) -> Result<(), QuoteError> {
-        edit::set(self, key, value)
+        edit::set_all(self, &[(key, value)]).map_err(|e| e.source)
+    }
+
+    /// [`EnvFile::set`] for every pair, in one pass over the file. New keys are appended in the
+    /// order given; a key given twice takes its last value. Atomic: when a value cannot be
+    /// written, the error names its index and the file is unchanged.
+    pub fn set_all(&mut self, pairs: &[(&str, &str)]) -> Result<(), SetError> {
+        edit::set_all(self, pairs)
     }
 
     /// Removes every occurrence of `key`; returns whether there was one.
     pub fn remove(&mut self, key: &str) -> bool {
-        edit::remove(self, key)
+        edit::remove_all(self, &[key]) > 0
+    }
+
+    /// Removes every occurrence of each of `keys` in one pass; returns how many entries went.
+    pub fn remove_all(&mut self, keys: &[&str]) -> usize {
+        edit::remove_all(self, keys)
     }
 
     pub fn render(&self) -> String {

@@ -171,24 +171,20 @@ pub fn plan(cfg: &SetupConfig, answers: &Answers, inputs: &Inputs) -> Result<Pla
         })?;
 
     let values = derive::env_values(cfg);
+    let keys: Vec<&str> = values.iter().map(|d| d.key).collect();
     let mut changes = Vec::new();
-    for d in &values {
-        let old = file.get(d.key).map(str::to_owned);
-        let occurrences: Vec<&str> = file
-            .entries()
-            .filter(|e| e.key == d.key)
-            .map(|e| e.raw_value.as_str())
-            .collect();
+    let mut sets = Vec::new();
+    for (d, occurrences) in values.iter().zip(file.find(&keys)) {
+        let old = occurrences.last().map(|e| e.value.as_str());
         let rendered = envfile::quote_value(d.value.raw())
             .map_err(|source| PlanError::Quote { key: d.key, source })?;
         // A line that already says exactly this is left alone, byte for byte; a right value in
         // a form some reader would misread (e.g. `$` unquoted) is re-quoted.
-        let untouched = occurrences == [rendered.as_str()];
+        let untouched = matches!(occurrences.as_slice(), [only] if only.raw_value == rendered);
         if !untouched {
-            file.set(d.key, d.value.raw())
-                .map_err(|source| PlanError::Quote { key: d.key, source })?;
+            sets.push((d.key, d.value.raw()));
         }
-        let (kind, why) = match old.as_deref() {
+        let (kind, why) = match old {
             None => (ChangeKind::Added, d.why),
             Some(_) if untouched => (ChangeKind::Unchanged, d.why),
             Some(o) if o == d.value.raw() => (ChangeKind::Changed, Some(REQUOTED)),
@@ -197,26 +193,31 @@ pub fn plan(cfg: &SetupConfig, answers: &Answers, inputs: &Inputs) -> Result<Pla
         changes.push(KeyChange {
             key: d.key.to_owned(),
             kind,
-            before: old.as_deref().map(|o| display(d.key, o)),
+            before: old.map(|o| display(d.key, o)),
             after: Some(d.value.display()),
             secret: d.value.is_secret(),
             why,
         });
     }
-    for key in derive::keys_to_remove(cfg) {
-        let old = file.get(key).map(str::to_owned);
-        if file.remove(key) {
+    file.set_all(&sets).map_err(|e| PlanError::Quote {
+        key: sets[e.index].0,
+        source: e.source,
+    })?;
+    let stale = derive::keys_to_remove(cfg);
+    for (key, occurrences) in stale.iter().zip(file.find(&stale)) {
+        if let Some(old) = occurrences.last() {
             changes.push(KeyChange {
-                key: key.to_owned(),
+                key: (*key).to_owned(),
                 kind: ChangeKind::Removed,
-                before: old.as_deref().map(|o| display(key, o)),
+                before: Some(display(key, &old.value)),
                 after: None,
                 secret: k::is_secret_key(key),
-                why: (key == k::OPENID_SCOPE)
+                why: (*key == k::OPENID_SCOPE)
                     .then_some("must not be set for Entra: Lakekeeper checks a `scope` claim Entra tokens do not have"),
             });
         }
     }
+    file.remove_all(&stale);
     let after = file.render();
     let expected: Vec<(&str, &str)> = values.iter().map(|d| (d.key, d.value.raw())).collect();
     envfile::verify_round_trip(&after, &expected)?;

@@ -1,72 +1,141 @@
-//! `set` and `remove`: surgical edits that leave every byte they do not own untouched.
+//! `set_all` and `remove_all`: surgical edits that leave every byte they do not own untouched.
 //!
-//! Never reformats other lines, never writes inline comments, and never changes the file's
-//! line-ending style.
+//! Each batch is one pass over the file plus one renumbering, whatever the number of keys, so
+//! editing a large file stays linear. A batch is atomic: when one value cannot be quoted,
+//! nothing changes. Never reformats other lines, never writes inline comments, and never
+//! changes the file's line-ending style.
+
+use std::collections::HashMap;
 
 use super::parse::{Item, RawEntry};
 use super::quote::{check_key, quoted};
-use super::{Entry, EnvFile, MANAGED_HEADER, QuoteError};
+use super::{Entry, EnvFile, MANAGED_HEADER, Quote, QuoteError};
 
-pub(super) fn set(file: &mut EnvFile, key: &str, value: &str) -> Result<(), QuoteError> {
-    check_key(key)?;
-    let (quote, rhs) = quoted(value)?;
-    let positions: Vec<usize> = entry_positions(file, key).collect();
-    if let Some((&first, duplicates)) = positions.split_first() {
-        if let Item::Entry(raw) = &mut file.items[first] {
-            let eol = line_ending_of(&raw.text).to_owned();
-            let lead = raw.text[..raw.lead_len].to_owned();
-            raw.text = format!("{lead}={rhs}{eol}");
-            value.clone_into(&mut raw.entry.value);
-            raw.entry.raw_value = rhs;
-            raw.entry.quote = quote;
-            raw.entry.inline_comment = false;
+/// A `set_all` pair that cannot be written; `index` is its position in the batch.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{source}")]
+pub struct SetError {
+    pub index: usize,
+    pub source: QuoteError,
+}
+
+/// A pair of the batch, ready to write.
+struct Pending<'a> {
+    key: &'a str,
+    value: &'a str,
+    quote: Quote,
+    rhs: String,
+    /// The file already had the key (its first occurrence was rewritten).
+    placed: bool,
+}
+
+pub(super) fn set_all(file: &mut EnvFile, pairs: &[(&str, &str)]) -> Result<(), SetError> {
+    // Quote everything first, so that a refused value leaves the file untouched.
+    let mut pending: Vec<Pending> = Vec::with_capacity(pairs.len());
+    let mut slot: HashMap<&str, usize> = HashMap::with_capacity(pairs.len());
+    for (index, &(key, value)) in pairs.iter().enumerate() {
+        let (quote, rhs) = check_key(key)
+            .and_then(|()| quoted(value))
+            .map_err(|source| SetError { index, source })?;
+        let next = Pending {
+            key,
+            value,
+            quote,
+            rhs,
+            placed: false,
+        };
+        // A key given twice behaves like two `set`s: the first position, the last value.
+        if let Some(&at) = slot.get(key) {
+            pending[at] = next;
+        } else {
+            slot.insert(key, pending.len());
+            pending.push(next);
         }
-        for &index in duplicates.iter().rev() {
-            file.items.remove(index);
+    }
+    if pending.is_empty() {
+        return Ok(());
+    }
+
+    // Later duplicates of a set key go: python-dotenv would read the last, dotenvy the first.
+    let mut doomed = Vec::new();
+    for (index, item) in file.items.iter_mut().enumerate() {
+        let Item::Entry(raw) = item else { continue };
+        let Some(&at) = slot.get(raw.entry.key.as_str()) else {
+            continue;
+        };
+        let p = &mut pending[at];
+        if p.placed {
+            doomed.push(index);
+        } else {
+            p.placed = true;
+            rewrite(raw, p);
         }
-    } else {
-        let nl = file_line_ending(file);
-        let lead_len = key.len();
-        let new = Item::Entry(RawEntry {
-            entry: Entry {
-                key: key.to_owned(),
-                value: value.to_owned(),
-                raw_value: rhs.clone(),
-                quote,
-                export: false,
-                line: 0,
-                inline_comment: false,
-            },
-            text: format!("{key}={rhs}{nl}"),
-            lead_len,
+    }
+    if !doomed.is_empty() {
+        let mut index = 0;
+        let mut doomed = doomed.into_iter().peekable();
+        file.items.retain(|_| {
+            let keep = doomed.next_if_eq(&index).is_none();
+            index += 1;
+            keep
         });
+    }
+
+    let nl = file_line_ending(file);
+    let new: Vec<Item> = pending
+        .into_iter()
+        .filter(|p| !p.placed)
+        .map(|p| {
+            Item::Entry(RawEntry {
+                text: format!("{}={}{nl}", p.key, p.rhs),
+                lead_len: p.key.len(),
+                entry: Entry {
+                    key: p.key.to_owned(),
+                    value: p.value.to_owned(),
+                    raw_value: p.rhs,
+                    quote: p.quote,
+                    export: false,
+                    line: 0,
+                    inline_comment: false,
+                },
+            })
+        })
+        .collect();
+    if !new.is_empty() {
         append(file, new, nl);
     }
     renumber(file);
     Ok(())
 }
 
-pub(super) fn remove(file: &mut EnvFile, key: &str) -> bool {
+/// Replaces the value of an existing entry, keeping its indent, `export` and key as written.
+fn rewrite(raw: &mut RawEntry, p: &Pending) {
+    let eol = line_ending_of(&raw.text);
+    let mut text = String::with_capacity(raw.lead_len + 1 + p.rhs.len() + eol.len());
+    text.push_str(&raw.text[..raw.lead_len]);
+    text.push('=');
+    text.push_str(&p.rhs);
+    text.push_str(eol);
+    raw.text = text;
+    p.value.clone_into(&mut raw.entry.value);
+    p.rhs.clone_into(&mut raw.entry.raw_value);
+    raw.entry.quote = p.quote;
+    raw.entry.inline_comment = false;
+}
+
+pub(super) fn remove_all(file: &mut EnvFile, keys: &[&str]) -> usize {
     let before = file.items.len();
     file.items
-        .retain(|item| !matches!(item, Item::Entry(raw) if raw.entry.key == key));
-    let removed = file.items.len() != before;
-    if removed {
+        .retain(|item| !matches!(item, Item::Entry(raw) if keys.contains(&raw.entry.key.as_str())));
+    let removed = before - file.items.len();
+    if removed > 0 {
         renumber(file);
     }
     removed
 }
 
-fn entry_positions<'a>(file: &'a EnvFile, key: &'a str) -> impl Iterator<Item = usize> + 'a {
-    file.items
-        .iter()
-        .enumerate()
-        .filter(move |(_, item)| matches!(item, Item::Entry(raw) if raw.entry.key == key))
-        .map(|(index, _)| index)
-}
-
 /// Inserts `new` at the end of the block under the managed header, creating it when absent.
-fn append(file: &mut EnvFile, new: Item, nl: &str) {
+fn append(file: &mut EnvFile, new: Vec<Item>, nl: &str) {
     let header = file
         .items
         .iter()
@@ -77,7 +146,7 @@ fn append(file: &mut EnvFile, new: Item, nl: &str) {
             at += 1;
         }
         terminate(&mut file.items[at - 1], nl);
-        file.items.insert(at, new);
+        file.items.splice(at..at, new);
         return;
     }
     if let Some(last) = file.items.last_mut() {
@@ -89,7 +158,7 @@ fn append(file: &mut EnvFile, new: Item, nl: &str) {
     }
     file.items
         .push(Item::Trivia(format!("{MANAGED_HEADER}{nl}")));
-    file.items.push(new);
+    file.items.extend(new);
 }
 
 /// Gives the item a final line ending if it is the file's unterminated last line.
@@ -103,7 +172,7 @@ fn terminate(item: &mut Item, nl: &str) {
     }
 }
 
-fn line_ending_of(text: &str) -> &str {
+fn line_ending_of(text: &str) -> &'static str {
     if text.ends_with("\r\n") {
         "\r\n"
     } else if text.ends_with('\n') {
@@ -113,14 +182,15 @@ fn line_ending_of(text: &str) -> &str {
     }
 }
 
-/// The file's line ending: that of its first line (CRLF files stay CRLF), LF by default.
+/// The file's line ending: that of its first terminated line (CRLF files stay CRLF), LF by
+/// default. An item's own ending is what counts, not a line break inside a quoted value.
 fn file_line_ending(file: &EnvFile) -> &'static str {
-    let first_terminated = file.items.iter().find_map(|item| {
-        let text = item.text();
-        text.find('\n')
-            .map(|nl| nl > 0 && text.as_bytes()[nl - 1] == b'\r')
-    });
-    if first_terminated == Some(true) {
+    let first = file
+        .items
+        .iter()
+        .map(Item::text)
+        .find(|text| text.ends_with('\n'));
+    if first.is_some_and(|text| text.ends_with("\r\n")) {
         "\r\n"
     } else {
         "\n"
@@ -130,10 +200,14 @@ fn file_line_ending(file: &EnvFile) -> &'static str {
 fn renumber(file: &mut EnvFile) {
     let mut line = 1;
     for item in &mut file.items {
-        if let Item::Entry(raw) = item {
-            raw.entry.line = line;
-        }
-        line += item.text().matches('\n').count();
+        let text = match item {
+            Item::Trivia(text) => text,
+            Item::Entry(raw) => {
+                raw.entry.line = line;
+                &raw.text
+            }
+        };
+        line += text.bytes().filter(|&b| b == b'\n').count();
     }
 }
 

@@ -1,4 +1,4 @@
-use super::super::{EnvFile, Quote, QuoteError};
+use super::super::{EnvFile, Quote, QuoteError, SetError};
 
 const H: &str = "# --- Lakekeeper (managed by lakekeeper-setup) ---";
 
@@ -185,4 +185,84 @@ fn untouched_bytes_survive_a_mix_of_edits() {
             "\u{feff}# keep  \r\nexport KEEP='a $b' # keep\r\nML=\"a\r\nb # x\"\r\nSET=3\r\n\r\n{H}\r\nNEW='x y'\r\n"
         )
     );
+}
+
+#[test]
+fn set_all_is_the_same_as_setting_one_key_after_another() {
+    let text = "# top\r\nA=1\r\nB=2 # c\r\nexport A=3\r\nC='x'";
+    let pairs = [
+        ("B", "two words"),
+        ("NEW1", "n1"),
+        ("A", "a$"),
+        ("NEW2", "n'2"),
+    ];
+    let mut one_by_one = EnvFile::parse(text).unwrap();
+    for (k, v) in pairs {
+        one_by_one.set(k, v).unwrap();
+    }
+    let batch = edited(text, |f| f.set_all(&pairs).unwrap());
+    assert_eq!(batch, one_by_one.render());
+    assert_eq!(
+        batch,
+        format!(
+            "# top\r\nA='a$'\r\nB='two words'\r\nC='x'\r\n\r\n{H}\r\nNEW1=n1\r\nNEW2=\"n'2\"\r\n"
+        )
+    );
+}
+
+#[test]
+fn set_all_with_a_key_twice_keeps_the_first_position_and_the_last_value() {
+    let out = edited("A=1\n", |f| {
+        f.set_all(&[("N", "x"), ("A", "2"), ("N", "y")]).unwrap();
+    });
+    assert_eq!(out, format!("A=2\n\n{H}\nN=y\n"));
+}
+
+#[test]
+fn set_all_refuses_the_whole_batch_and_names_the_bad_pair() {
+    let text = "A=1\nB=2\n";
+    let mut file = EnvFile::parse(text).unwrap();
+    let err = file
+        .set_all(&[("A", "fine"), ("B", "fake-secret\\"), ("C", "new")])
+        .unwrap_err();
+    assert_eq!(
+        err,
+        SetError {
+            index: 1,
+            source: QuoteError::TrailingBackslash
+        }
+    );
+    assert_eq!(file.render(), text, "nothing of the batch was applied");
+    assert_eq!(file.set_all(&[]), Ok(()));
+    assert_eq!(file.render(), text);
+}
+
+#[test]
+fn remove_all_counts_every_occurrence_and_renumbers() {
+    let mut file = EnvFile::parse("A=1\nB=\"x\ny\"\nA=2\nC=3\nD=4\n").unwrap();
+    assert_eq!(file.remove_all(&["A", "C", "ABSENT"]), 3);
+    assert_eq!(file.render(), "B=\"x\ny\"\nD=4\n");
+    let lines: Vec<_> = file.entries().map(|e| (e.key.as_str(), e.line)).collect();
+    assert_eq!(lines, [("B", 1), ("D", 3)]);
+    assert_eq!(file.remove_all(&["ABSENT"]), 0);
+}
+
+#[test]
+fn find_returns_each_keys_entries_in_file_order() {
+    let file = EnvFile::parse("A=1\nB=2\nexport A=3\n").unwrap();
+    let found = file.find(&["A", "Z", "B", "A"]);
+    let values: Vec<Vec<&str>> = found
+        .iter()
+        .map(|entries| entries.iter().map(|e| e.value.as_str()).collect())
+        .collect();
+    assert_eq!(values, [vec!["1", "3"], vec![], vec!["2"], vec!["1", "3"]]);
+    assert_eq!(found[0][1].line, 3);
+    assert!(found[0][1].export);
+}
+
+#[test]
+fn a_crlf_file_starting_with_a_multi_line_value_gets_crlf_appends() {
+    // The line break inside the quotes is LF; the entry's own line ending is CRLF.
+    let out = edited("A='x\ny'\r\nB=1\r\n", |f| f.set("C", "2").unwrap());
+    assert_eq!(out, format!("A='x\ny'\r\nB=1\r\n\r\n{H}\r\nC=2\r\n"));
 }

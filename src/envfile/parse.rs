@@ -5,6 +5,8 @@
 //! [`super::quote_value`] never writes. Never interpolates and never echoes file content in
 //! errors (a line may hold a secret).
 
+use std::borrow::Cow;
+
 use super::{Entry, Quote};
 
 /// A piece of the file that renders to exactly the text it was parsed from.
@@ -201,9 +203,12 @@ fn parse_quoted(
         },
     ))?;
     // python reads the file with universal newlines: a CRLF (or lone CR) inside a value is LF.
-    let content = text[open + 1..close]
-        .replace("\r\n", "\n")
-        .replace('\r', "\n");
+    let content = &text[open + 1..close];
+    let content: Cow<str> = if content.contains('\r') {
+        Cow::Owned(content.replace("\r\n", "\n").replace('\r', "\n"))
+    } else {
+        Cow::Borrowed(content)
+    };
     let (value, quote) = if q == b'\'' {
         (decode_single(&content), Quote::Single)
     } else {

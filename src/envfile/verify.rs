@@ -42,16 +42,17 @@ pub enum RoundTripError {
 /// `expected` must occur once and read back as exactly `value` in both.
 pub fn verify_round_trip(rendered: &str, expected: &[(&str, &str)]) -> Result<(), RoundTripError> {
     let own = EnvFile::parse(rendered)?;
-    let dotenvy = read_with_dotenvy(rendered)?;
-    for &(key, value) in expected {
-        let count = own.entries().filter(|e| e.key == key).count();
-        if count > 1 {
+    let keys: Vec<&str> = expected.iter().map(|&(key, _)| key).collect();
+    let dotenvy = read_with_dotenvy(rendered, &keys)?;
+    for (&(key, value), occurrences) in expected.iter().zip(own.find(&keys)) {
+        if occurrences.len() > 1 {
             return Err(RoundTripError::Duplicate {
                 key: key.to_owned(),
-                count,
+                count: occurrences.len(),
             });
         }
-        compare("lakekeeper-setup's parser", key, value, own.get(key))?;
+        let ours = occurrences.last().map(|e| e.value.as_str());
+        compare("lakekeeper-setup's parser", key, value, ours)?;
         compare("dotenvy", key, value, dotenvy.get(key).map(String::as_str))?;
     }
     Ok(())
@@ -78,16 +79,22 @@ fn compare(
     }
 }
 
-/// Reads like `dotenvy::from_read`, which stops at the first line it cannot parse.
-fn read_with_dotenvy(rendered: &str) -> Result<HashMap<String, String>, RoundTripError> {
+/// Reads like `dotenvy::from_read`, which stops at the first line it cannot parse; keeps the
+/// values of `keys` only.
+fn read_with_dotenvy(
+    rendered: &str,
+    keys: &[&str],
+) -> Result<HashMap<String, String>, RoundTripError> {
     let mut values = HashMap::new();
     let mut last_key = None;
     for item in dotenvy::from_read_iter(rendered.as_bytes()) {
         match item {
             Ok((key, value)) => {
-                last_key = Some(key.clone());
                 // dotenvy's loader never overrides, so the first occurrence is what it uses.
-                values.entry(key).or_insert(value);
+                if keys.contains(&key.as_str()) && !values.contains_key(&key) {
+                    values.insert(key.clone(), value);
+                }
+                last_key = Some(key);
             }
             Err(_) => {
                 return Err(RoundTripError::DotenvyRejects {
@@ -169,5 +176,22 @@ mod tests {
             verify_round_trip("A='open\n", &[]),
             Err(RoundTripError::Unparsable(_))
         ));
+    }
+
+    #[test]
+    fn an_unterminated_last_line_ending_in_a_blank_is_refused_for_dotenvy() {
+        // python-dotenv and our parser read these files; dotenvy's line splitter waits for
+        // more input after the blank and fails at the end of the file.
+        for text in ["A=1\nB = ", "A=1\n ", "A=1\nB=2\t"] {
+            assert_eq!(
+                verify_round_trip(text, &[("A", "1")]),
+                Err(RoundTripError::DotenvyRejects {
+                    after_key: Some("A".to_owned())
+                }),
+                "{text:?}"
+            );
+            let terminated = format!("{text}\n");
+            assert_eq!(verify_round_trip(&terminated, &[("A", "1")]), Ok(()));
+        }
     }
 }
