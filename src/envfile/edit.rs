@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use super::parse::{Item, RawEntry};
+use super::parse::{Item, RawEntry, newlines};
 use super::quote::{check_key, quoted};
 use super::{Entry, EnvFile, MANAGED_HEADER, Quote, QuoteError};
 
@@ -207,7 +207,7 @@ fn renumber(file: &mut EnvFile) {
                 &raw.text
             }
         };
-        line += text.bytes().filter(|&b| b == b'\n').count();
+        line += newlines(text);
     }
 }
 

@@ -65,14 +65,88 @@ pub enum ParseProblem {
     BareCarriageReturn,
 }
 
+/// One piece of the file, borrowed from its text: what [`parse_items`] makes owned, and what
+/// a read that keeps only a few values walks without allocating per line.
+pub(super) enum Piece<'a> {
+    Trivia(&'a str),
+    Entry(EntryRef<'a>),
+}
+
+/// An entry borrowed from the text; `value` is owned only when decoding changed it.
+pub(super) struct EntryRef<'a> {
+    pub key: &'a str,
+    pub value: Cow<'a, str>,
+    pub raw_value: &'a str,
+    pub quote: Quote,
+    pub export: bool,
+    pub line: usize,
+    pub inline_comment: bool,
+    /// All lines of the entry, through the line ending of its last line.
+    pub text: &'a str,
+    pub lead_len: usize,
+}
+
+impl From<Piece<'_>> for Item {
+    fn from(piece: Piece<'_>) -> Item {
+        match piece {
+            Piece::Trivia(text) => Item::Trivia(text.to_owned()),
+            Piece::Entry(e) => Item::Entry(RawEntry {
+                entry: Entry {
+                    key: e.key.to_owned(),
+                    value: e.value.into_owned(),
+                    raw_value: e.raw_value.to_owned(),
+                    quote: e.quote,
+                    export: e.export,
+                    line: e.line,
+                    inline_comment: e.inline_comment,
+                },
+                text: e.text.to_owned(),
+                lead_len: e.lead_len,
+            }),
+        }
+    }
+}
+
 pub(super) fn parse_items(text: &str) -> Result<Vec<Item>, ParseError> {
-    let mut items = Vec::new();
-    let mut pos = 0;
-    let mut line = 1;
-    while pos < text.len() {
+    pieces(text).map(|piece| piece.map(Item::from)).collect()
+}
+
+/// The pieces of `text` in order; stops after the first error.
+pub(super) fn pieces(text: &str) -> Pieces<'_> {
+    Pieces {
+        text,
+        pos: 0,
+        line: 1,
+    }
+}
+
+pub(super) struct Pieces<'a> {
+    text: &'a str,
+    pos: usize,
+    line: usize,
+}
+
+impl<'a> Iterator for Pieces<'a> {
+    type Item = Result<Piece<'a>, ParseError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.pos >= self.text.len() {
+            return None;
+        }
+        let piece = self.piece();
+        if piece.is_err() {
+            self.pos = self.text.len();
+        }
+        Some(piece)
+    }
+}
+
+impl<'a> Pieces<'a> {
+    fn piece(&mut self) -> Result<Piece<'a>, ParseError> {
+        let (text, pos, line) = (self.text, self.pos, self.line);
         let (content_end, next) = line_bounds(text, pos);
         let content = &text[pos..content_end];
-        if content.contains('\r') {
+        if content.as_bytes().contains(&b'\r') {
             return Err(ParseError {
                 line,
                 problem: ParseProblem::BareCarriageReturn,
@@ -80,28 +154,33 @@ pub(super) fn parse_items(text: &str) -> Result<Vec<Item>, ParseError> {
         }
         let trimmed = content.trim_start_matches([' ', '\t']);
         if trimmed.is_empty() || trimmed.starts_with('#') {
-            items.push(Item::Trivia(text[pos..next].to_owned()));
-            line += 1;
-            pos = next;
-            continue;
+            self.line += 1;
+            self.pos = next;
+            return Ok(Piece::Trivia(&text[pos..next]));
         }
-        let (raw, end) = parse_entry(text, pos, line).map_err(|(at_line, problem)| ParseError {
-            line: at_line,
-            problem,
-        })?;
-        line += raw.text.matches('\n').count();
-        items.push(Item::Entry(raw));
-        pos = end;
+        let (entry, end) =
+            parse_entry(text, pos, line).map_err(|(at_line, problem)| ParseError {
+                line: at_line,
+                problem,
+            })?;
+        self.line += newlines(entry.text);
+        self.pos = end;
+        Ok(Piece::Entry(entry))
     }
-    Ok(items)
+}
+
+pub(super) fn newlines(text: &str) -> usize {
+    text.bytes().filter(|&b| b == b'\n').count()
 }
 
 /// (end of the line's content, start of the next line) for the line starting at `pos`.
 fn line_bounds(text: &str, pos: usize) -> (usize, usize) {
-    match text[pos..].find('\n') {
+    let bytes = text.as_bytes();
+    // Lines are short: a plain loop beats a vectorised search's set-up cost here.
+    match bytes[pos..].iter().position(|&b| b == b'\n') {
         Some(offset) => {
             let nl = pos + offset;
-            let content_end = if nl > pos && text.as_bytes()[nl - 1] == b'\r' {
+            let content_end = if nl > pos && bytes[nl - 1] == b'\r' {
                 nl - 1
             } else {
                 nl
@@ -129,7 +208,7 @@ fn is_key_char(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'.'
 }
 
-fn parse_entry(text: &str, start: usize, line: usize) -> Result<(RawEntry, usize), Failure> {
+fn parse_entry(text: &str, start: usize, line: usize) -> Result<(EntryRef<'_>, usize), Failure> {
     let bytes = text.as_bytes();
     let mut i = skip_blanks(text, start);
     let mut export = false;
@@ -148,7 +227,7 @@ fn parse_entry(text: &str, start: usize, line: usize) -> Result<(RawEntry, usize
     while bytes.get(i).copied().is_some_and(is_key_char) {
         i += 1;
     }
-    let key = text[key_start..i].to_owned();
+    let key = &text[key_start..i];
     let lead_len = i - start;
     i = skip_blanks(text, i);
     match bytes.get(i) {
@@ -163,26 +242,24 @@ fn parse_entry(text: &str, start: usize, line: usize) -> Result<(RawEntry, usize
         _ => parse_unquoted(text, i),
     };
     let (_, next) = line_bounds(text, parsed.end);
-    let raw = RawEntry {
-        entry: Entry {
-            key,
-            value: parsed.value,
-            raw_value: parsed.raw_value,
-            quote: parsed.quote,
-            export,
-            line,
-            inline_comment: parsed.inline_comment,
-        },
-        text: text[start..next].to_owned(),
+    let entry = EntryRef {
+        key,
+        value: parsed.value,
+        raw_value: parsed.raw_value,
+        quote: parsed.quote,
+        export,
+        line,
+        inline_comment: parsed.inline_comment,
+        text: &text[start..next],
         lead_len,
     };
-    Ok((raw, next))
+    Ok((entry, next))
 }
 
 /// A value as read, and where its line's content ends.
-struct ParsedValue {
-    value: String,
-    raw_value: String,
+struct ParsedValue<'a> {
+    value: Cow<'a, str>,
+    raw_value: &'a str,
     quote: Quote,
     inline_comment: bool,
     end: usize,
@@ -195,7 +272,7 @@ fn parse_quoted(
     open: usize,
     q: u8,
     line: usize,
-) -> Result<ParsedValue, Failure> {
+) -> Result<ParsedValue<'_>, Failure> {
     let close = find_close(text.as_bytes(), open + 1, q).ok_or((
         line,
         ParseProblem::UnterminatedQuote {
@@ -210,32 +287,32 @@ fn parse_quoted(
         Cow::Borrowed(content)
     };
     let (value, quote) = if q == b'\'' {
-        (decode_single(&content), Quote::Single)
+        (decode_single(content), Quote::Single)
     } else {
-        (decode_double(&content), Quote::Double)
+        (decode_double(content), Quote::Double)
     };
     let (content_end, _) = line_bounds(text, close + 1);
     let rest = text[close + 1..content_end].trim_start_matches([' ', '\t']);
     let inline_comment = rest.starts_with('#');
     if !rest.is_empty() && !inline_comment {
-        let close_line = line + text[start..close].matches('\n').count();
+        let close_line = line + newlines(&text[start..close]);
         return Err((close_line, ParseProblem::TextAfterQuote));
     }
     Ok(ParsedValue {
         value,
-        raw_value: text[open..=close].to_owned(),
+        raw_value: &text[open..=close],
         quote,
         inline_comment,
         end: close + 1,
     })
 }
 
-fn parse_unquoted(text: &str, from: usize) -> ParsedValue {
+fn parse_unquoted(text: &str, from: usize) -> ParsedValue<'_> {
     let (content_end, _) = line_bounds(text, from);
     let (value, inline_comment) = strip_unquoted(&text[from..content_end]);
     ParsedValue {
-        value: value.to_owned(),
-        raw_value: value.to_owned(),
+        value: Cow::Borrowed(value),
+        raw_value: value,
         quote: Quote::None,
         inline_comment,
         end: from,
@@ -271,11 +348,11 @@ fn strip_unquoted(part: &str) -> (&str, bool) {
     (part.trim_end(), false)
 }
 
-fn decode_single(content: &str) -> String {
+fn decode_single(content: Cow<'_, str>) -> Cow<'_, str> {
     decode(content, |c| matches!(c, '\\' | '\'').then_some(c))
 }
 
-fn decode_double(content: &str) -> String {
+fn decode_double(content: Cow<'_, str>) -> Cow<'_, str> {
     decode(content, |c| match c {
         '\\' | '\'' | '"' => Some(c),
         'a' => Some('\u{7}'),
@@ -290,7 +367,11 @@ fn decode_double(content: &str) -> String {
 }
 
 /// Replaces `\x` with `escape(x)` where defined, left to right without overlap (like `re.sub`).
-fn decode(content: &str, escape: impl Fn(char) -> Option<char>) -> String {
+/// Most values hold no backslash and are returned as they are.
+fn decode(content: Cow<'_, str>, escape: impl Fn(char) -> Option<char>) -> Cow<'_, str> {
+    if !content.contains('\\') {
+        return content;
+    }
     let mut out = String::with_capacity(content.len());
     let mut chars = content.chars().peekable();
     while let Some(c) = chars.next() {
@@ -303,7 +384,7 @@ fn decode(content: &str, escape: impl Fn(char) -> Option<char>) -> String {
         }
         out.push(c);
     }
-    out
+    Cow::Owned(out)
 }
 
 #[cfg(test)]
