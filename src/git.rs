@@ -4,7 +4,7 @@
 //! The only I/O is running `git`; no secret is ever on its command line (only paths).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 
 /// How git sees a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -64,38 +64,83 @@ fn may_be_in_repo(dir: &Path) -> bool {
 }
 
 /// The status of `file` (which need not exist yet, nor its directory).
+pub fn status(file: &Path) -> GitStatus {
+    start(file).wait()
+}
+
+/// [`status`] under way: the first `git` child runs while the caller does its own work (a
+/// child costs as much as the rest of `check`), and [`Probe::wait`] settles the answer.
+pub struct Probe(Stage);
+
+enum Stage {
+    Known(GitStatus),
+    Asking {
+        dir: PathBuf,
+        name: String,
+        check_ignore: Option<Child>,
+    },
+}
+
+/// Starts [`status`] for `file`.
 ///
 /// Outside any repository no child at all; in the common case (an ignored `.env`) one:
 /// `check-ignore` exits 0 only for an ignored, untracked path (it never reports a tracked file
-/// as ignored), 1 for "not ignored", and 128 outside a work tree. A child costs as much as the
-/// rest of `check` together, so `ls-files` and `rev-parse` are asked only when the answer still
-/// depends on them.
-pub fn status(file: &Path) -> GitStatus {
+/// as ignored), 1 for "not ignored", and 128 outside a work tree. `ls-files` and `rev-parse`
+/// are asked only when the answer still depends on them.
+pub fn start(file: &Path) -> Probe {
     let Some((dir, name)) = anchor(file) else {
-        return GitStatus::NotARepo;
+        return Probe(Stage::Known(GitStatus::NotARepo));
     };
     if !may_be_in_repo(&dir) {
-        return GitStatus::NotARepo;
+        return Probe(Stage::Known(GitStatus::NotARepo));
     }
-    match git(&dir, &["check-ignore", "-q", "--", &name]).and_then(|o| o.status.code()) {
-        Some(0) => GitStatus::Ignored,
-        Some(1) => {
-            if git(&dir, &["ls-files", "--error-unmatch", "--", &name])
-                .is_some_and(|o| o.status.success())
-            {
-                GitStatus::Tracked
-            } else {
-                GitStatus::NotIgnored
+    let check_ignore = Command::new("git")
+        .arg("-C")
+        .arg(&dir)
+        .args(["check-ignore", "-q", "--", &name])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok();
+    Probe(Stage::Asking {
+        dir,
+        name,
+        check_ignore,
+    })
+}
+
+impl Probe {
+    pub fn wait(self) -> GitStatus {
+        let (dir, name, check_ignore) = match self.0 {
+            Stage::Known(status) => return status,
+            Stage::Asking {
+                dir,
+                name,
+                check_ignore,
+            } => (dir, name, check_ignore),
+        };
+        let code = check_ignore.and_then(|mut child| child.wait().ok()?.code());
+        match code {
+            Some(0) => GitStatus::Ignored,
+            Some(1) => {
+                if git(&dir, &["ls-files", "--error-unmatch", "--", &name])
+                    .is_some_and(|o| o.status.success())
+                {
+                    GitStatus::Tracked
+                } else {
+                    GitStatus::NotIgnored
+                }
             }
-        }
-        // Not a work tree, git missing, or another failure: only a work tree commits anything.
-        _ => {
-            let inside = git(&dir, &["rev-parse", "--is-inside-work-tree"])
-                .is_some_and(|o| o.status.success() && o.stdout.starts_with(b"true"));
-            if inside {
-                GitStatus::NotIgnored
-            } else {
-                GitStatus::NotARepo
+            // Not a work tree, git missing, or another failure: only a work tree commits anything.
+            _ => {
+                let inside = git(&dir, &["rev-parse", "--is-inside-work-tree"])
+                    .is_some_and(|o| o.status.success() && o.stdout.starts_with(b"true"));
+                if inside {
+                    GitStatus::NotIgnored
+                } else {
+                    GitStatus::NotARepo
+                }
             }
         }
     }

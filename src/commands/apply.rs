@@ -20,6 +20,8 @@ pub fn run(
     args: &ApplyArgs,
     process_env: &BTreeMap<String, String>,
 ) -> Result<Exit, RunError> {
+    // git answers while the plan is computed.
+    let git = git::start(&paths.env);
     let project = Project::load(paths)?;
     let mut answers = project.answers(process_env);
     let mut warnings: Vec<String> = Vec::new();
@@ -85,7 +87,7 @@ pub fn run(
         &answers,
         &project.plan_inputs(args.save_profile),
     )?;
-    let git_status = git::status(&paths.env);
+    let git_status = git.wait();
     if let Some((msg, fix)) = git::advice(&paths.env, git_status) {
         warnings.push(format!("{msg}. Fix: {fix}"));
     }

@@ -9,6 +9,8 @@ use crate::git;
 use crate::output::{self, Style};
 
 pub fn run(paths: &Paths, args: &CheckArgs) -> Result<Exit, RunError> {
+    // git answers while the files are read and linted.
+    let git = git::start(&paths.env);
     let project = Project::load(paths)?;
     if project.env_text.is_none() {
         return Err(RunError::Usage(format!(
@@ -27,7 +29,7 @@ pub fn run(paths: &Paths, args: &CheckArgs) -> Result<Exit, RunError> {
             .override_text
             .as_deref()
             .map(|t| (override_label.as_str(), t)),
-        git_advice: git::advice(&paths.env, git::status(&paths.env)),
+        git_advice: git::advice(&paths.env, git.wait()),
     });
     let errors = findings.iter().any(|f| f.severity == Severity::Error);
     if args.json {
