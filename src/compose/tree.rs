@@ -2,6 +2,7 @@
 //! flow style, and its anchor: what the text-level merge and the linter need to know and
 //! `yaml_rust2::Yaml` forgets. Built from yaml-rust2's event parser; performs no I/O.
 
+use yaml_rust2::Yaml;
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::{Marker, ScanError, TScalarStyle};
 
@@ -72,35 +73,59 @@ impl Node {
     }
 }
 
-/// Parses every document in `text`. The loader runs first because only it rejects what the
-/// event stream lets through (duplicate keys, unknown aliases).
+/// Parses every document in `text`, refusing what yaml-rust2's loader refuses: the event
+/// parser rejects syntax and unknown aliases, and the builder rejects a key repeated in a
+/// mapping (compared as the loader compares keys). A tagged, alias or collection key falls back
+/// to the loader itself, which is a second full parse.
 pub(crate) fn parse(text: &str) -> Result<Vec<Node>, ScanError> {
-    yaml_rust2::YamlLoader::load_from_str(text)?;
-    let lines: Vec<Vec<char>> = text.split('\n').map(|l| l.chars().collect()).collect();
     let mut builder = Builder {
-        lines,
+        text,
+        line_starts: std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect(),
         stack: Vec::new(),
         docs: Vec::new(),
+        duplicate: None,
+        complex_key: false,
     };
     Parser::new_from_str(text).load(&mut builder, true)?;
+    if let Some(err) = builder.duplicate {
+        return Err(err);
+    }
+    if builder.complex_key {
+        yaml_rust2::YamlLoader::load_from_str(text)?;
+    }
     Ok(builder.docs)
 }
 
-struct Builder {
-    lines: Vec<Vec<char>>,
-    /// Open collections; a mapping's children alternate key, value.
-    stack: Vec<(Node, Vec<Node>)>,
-    docs: Vec<Node>,
+/// A collection being built: its node, its children so far (a mapping's alternate key,
+/// value), and a mapping's keys as the loader compares them.
+struct Open {
+    node: Node,
+    children: Vec<Node>,
+    keys: Vec<Yaml>,
 }
 
-impl Builder {
+struct Builder<'t> {
+    text: &'t str,
+    /// Byte offset where each line starts.
+    line_starts: Vec<usize>,
+    stack: Vec<Open>,
+    docs: Vec<Node>,
+    /// The first key repeated in a mapping, as the loader reports it.
+    duplicate: Option<ScanError>,
+    /// A key this builder cannot compare as the loader does (tagged, alias or collection).
+    complex_key: bool,
+}
+
+impl Builder<'_> {
     fn node(&self, kind: Kind, anchor: usize, mark: Marker, tagged: bool) -> Node {
         let line = mark.line();
         let col = mark.col();
         let first = self
-            .lines
+            .line_starts
             .get(line.wrapping_sub(1))
-            .and_then(|l| l.get(col));
+            .and_then(|&start| self.text[start..].chars().nth(col));
         let flow = matches!(kind, Kind::Map(_) | Kind::Seq(_)) && matches!(first, Some('{' | '['));
         Node {
             kind,
@@ -112,36 +137,69 @@ impl Builder {
         }
     }
 
-    fn push_done(&mut self, node: Node) {
-        match self.stack.last_mut() {
-            Some((_, children)) => children.push(node),
-            None => self.docs.push(node),
+    fn push_done(&mut self, node: Node, mark: Marker) {
+        let Some(open) = self.stack.last_mut() else {
+            self.docs.push(node);
+            return;
+        };
+        if matches!(open.node.kind, Kind::Map(_)) {
+            if open.children.len() % 2 == 0 {
+                match (&node.kind, node.tagged) {
+                    (Kind::Scalar(text, true), false) => open.keys.push(Yaml::from_str(text)),
+                    (Kind::Scalar(text, false), false) => {
+                        open.keys.push(Yaml::String(text.clone()));
+                    }
+                    _ => self.complex_key = true,
+                }
+            } else if let Some((key, earlier)) = open.keys.split_last()
+                && earlier.contains(key)
+                && self.duplicate.is_none()
+                && open.keys.len() * 2 == open.children.len() + 1
+            {
+                // The loader's words and position: the key, when its value is complete.
+                self.duplicate = Some(ScanError::new_string(
+                    mark,
+                    format!("{key:?}: duplicated key in mapping"),
+                ));
+            }
         }
+        open.children.push(node);
     }
 }
 
-impl MarkedEventReceiver for Builder {
+impl MarkedEventReceiver for Builder<'_> {
     fn on_event(&mut self, ev: Event, mark: Marker) {
         match ev {
             Event::Scalar(value, style, anchor, tag) => {
                 let plain = style == TScalarStyle::Plain;
                 let node = self.node(Kind::Scalar(value, plain), anchor, mark, tag.is_some());
-                self.push_done(node);
+                self.push_done(node, mark);
             }
             Event::Alias(_) => {
                 let node = self.node(Kind::Alias, 0, mark, false);
-                self.push_done(node);
+                self.push_done(node, mark);
             }
             Event::SequenceStart(anchor, tag) => {
                 let node = self.node(Kind::Seq(Vec::new()), anchor, mark, tag.is_some());
-                self.stack.push((node, Vec::new()));
+                self.stack.push(Open {
+                    node,
+                    children: Vec::new(),
+                    keys: Vec::new(),
+                });
             }
             Event::MappingStart(anchor, tag) => {
                 let node = self.node(Kind::Map(Vec::new()), anchor, mark, tag.is_some());
-                self.stack.push((node, Vec::new()));
+                self.stack.push(Open {
+                    node,
+                    children: Vec::new(),
+                    keys: Vec::new(),
+                });
             }
             Event::SequenceEnd | Event::MappingEnd => {
-                if let Some((mut node, children)) = self.stack.pop() {
+                if let Some(Open {
+                    mut node, children, ..
+                }) = self.stack.pop()
+                {
                     node.kind = match node.kind {
                         Kind::Map(_) => {
                             let mut it = children.into_iter();
@@ -158,7 +216,7 @@ impl MarkedEventReceiver for Builder {
                         }
                         _ => Kind::Seq(children),
                     };
-                    self.push_done(node);
+                    self.push_done(node, mark);
                 }
             }
             Event::Nothing
@@ -166,6 +224,42 @@ impl MarkedEventReceiver for Builder {
             | Event::StreamEnd
             | Event::DocumentStart
             | Event::DocumentEnd => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `parse` refuses exactly what yaml-rust2's loader refuses, with the loader's message.
+    #[test]
+    fn repeated_keys_are_refused_as_the_loader_refuses_them() {
+        let cases = [
+            ("services:\n  a: 1\n  b: 2\n", false),
+            ("a: 1\na: 2\n", true),
+            ("x:\n  '1': a\n  1: b\n", false),
+            ("x:\n  1: a\n  01: b\n", true),
+            ("x:\n  \"a\": 1\n  a: 2\n", true),
+            ("x:\n  true: 1\n  True: 2\n", true),
+            ("x:\n  1.0: 1\n  1.00: 2\n", false),
+            ("x:\n  ~: 1\n  null: 2\n", true),
+            ("x: {a: 1, b: {c: 1, c: 2}}\n", true),
+            ("x:\n  a:\n    - 1\n  a: [2]\n", true),
+            ("x:\n  !!str 1: a\n  1: b\n", false),
+            ("x:\n  !!int 1: a\n  1: b\n", true),
+            ("x:\n  ? [a]\n  : 1\n  ? [a]\n  : 2\n", true),
+            ("k: &k a\nx:\n  *k : 1\n  a: 2\n", true),
+            ("a: 1\n---\na: 2\n", false),
+            ("a: *missing\n", true),
+        ];
+        for (text, refused) in cases {
+            let ours = parse(text).err().map(|e| e.to_string());
+            let loader = yaml_rust2::YamlLoader::load_from_str(text)
+                .err()
+                .map(|e| e.to_string());
+            assert_eq!(ours, loader, "{text:?}");
+            assert_eq!(ours.is_some(), refused, "{text:?}: {ours:?}");
         }
     }
 }
