@@ -80,7 +80,7 @@ impl FieldError {
     ) -> Self {
         Self {
             field,
-            value: (!field.is_secret()).then(|| raw.to_owned()),
+            value: (!field.is_secret()).then(|| without_url_password(raw)),
             message: message.into(),
             fix: fix.into(),
         }
@@ -101,6 +101,23 @@ impl FieldError {
             message: "is required but was not given".into(),
             fix: format!("{source} ({})", strings::hint(field)),
         }
+    }
+}
+
+/// `raw` with the password of a URL's user info (`scheme://user:password@host`) masked: an
+/// echoed value must not carry a credential even in a field that is not a secret.
+fn without_url_password(raw: &str) -> String {
+    let Some((scheme, rest)) = raw.split_once("://") else {
+        return raw.to_owned();
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    match authority.rsplit_once('@') {
+        Some((user_info, _)) if user_info.contains(':') => {
+            let user = user_info.split(':').next().unwrap_or_default();
+            let after = &rest[user_info.len()..];
+            format!("{scheme}://{user}:••••{after}")
+        }
+        _ => raw.to_owned(),
     }
 }
 
@@ -320,11 +337,16 @@ fn secure_url(field: FieldId, raw: &str) -> Result<url::Url, FieldError> {
 pub fn authority_host(raw: &str) -> FieldResult<String> {
     let field = FieldId::AuthorityHost;
     let u = secure_url(field, raw)?;
-    if u.path() != "/" || u.query().is_some() {
+    let extra = u.path() != "/"
+        || u.query().is_some()
+        || u.fragment().is_some()
+        || !u.username().is_empty()
+        || u.password().is_some();
+    if extra {
         return Err(FieldError::new(
             field,
             raw.trim(),
-            "has a path or query",
+            "has a path, query, fragment or user name",
             "give only the scheme and host, e.g. https://login.microsoftonline.com",
         ));
     }
@@ -335,23 +357,32 @@ pub fn authority_host(raw: &str) -> FieldResult<String> {
 /// An OpenID provider URI as Lakekeeper wants it: no `/.well-known/openid-configuration`, no
 /// trailing slash, https (http only on loopback).
 pub fn provider_uri(raw: &str) -> Result<Checked<String>, String> {
-    let t = raw.trim();
-    let mut value = t.to_owned();
+    let mut value = raw.trim();
+    let (mut well_known, mut slash) = (false, false);
+    // Strip until nothing changes (`…/x /`, a doubled suffix): `check` tells the user to "set
+    // it to" the result, so the result must pass unchanged.
+    loop {
+        let bare = value.trim_end_matches('/').trim_end();
+        if let Some(rest) = bare.strip_suffix(WELL_KNOWN) {
+            value = rest;
+            well_known = true;
+        } else if bare.len() < value.len() {
+            value = bare;
+            slash = true;
+        } else {
+            break;
+        }
+    }
     let mut c_notes = Vec::new();
-    if let Some(len) = value
-        .trim_end_matches('/')
-        .strip_suffix(WELL_KNOWN)
-        .map(str::len)
-    {
-        value.truncate(len);
+    if well_known {
         c_notes.push(format!(
             "stripped `{WELL_KNOWN}`: Lakekeeper appends it itself and fails with \"Expected fields: [\\\"jwks_uri\\\", \\\"issuer\\\"]\" when it is there twice"
         ));
     }
-    if value.ends_with('/') {
-        value.truncate(value.trim_end_matches('/').len());
+    if slash {
         c_notes.push("stripped the trailing `/`".to_owned());
     }
+    let value = value.to_owned();
     secure_url(FieldId::AuthorityHost, &value).map_err(|e| e.message)?;
     Ok(Checked {
         value,
@@ -368,16 +399,26 @@ pub fn app_id_uri(raw: &str) -> FieldResult<String> {
         return Err(FieldError::missing(field));
     }
     let mut c = Checked::ok(t.to_owned());
-    if let Some(s) = t.strip_suffix("/.default") {
-        c = Checked::ok(s.to_owned())
+    // Every `/.default`, so the result passes unchanged when validated again.
+    let mut bare = t;
+    while let Some(s) = bare
+        .strip_suffix("/.default")
+        .or_else(|| bare.strip_suffix("/.default/"))
+    {
+        bare = s;
+    }
+    if bare.len() < t.len() {
+        c = Checked::ok(bare.to_owned())
             .note("stripped `/.default`: that belongs to the scope, which is derived");
     }
     let v = c.value.clone();
-    if v.chars().any(|ch| ch.is_whitespace() || ch == ',') {
+    if v.chars()
+        .any(|ch| ch.is_whitespace() || ch.is_control() || ch == ',')
+    {
         return Err(FieldError::new(
             field,
             t,
-            "contains a space or comma",
+            "contains a space or comma (or a control character)",
             "paste the single Application ID URI",
         ));
     }

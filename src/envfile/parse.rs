@@ -294,9 +294,13 @@ fn parse_quoted(
     let (content_end, _) = line_bounds(text, close + 1);
     let rest = text[close + 1..content_end].trim_start_matches([' ', '\t']);
     let inline_comment = rest.starts_with('#');
+    let close_line = || line + newlines(&text[start..close]);
     if !rest.is_empty() && !inline_comment {
-        let close_line = line + newlines(&text[start..close]);
-        return Err((close_line, ParseProblem::TextAfterQuote));
+        return Err((close_line(), ParseProblem::TextAfterQuote));
+    }
+    // The first line was checked for a bare CR; the closing line of a multi-line value is here.
+    if rest.contains('\r') {
+        return Err((close_line(), ParseProblem::BareCarriageReturn));
     }
     Ok(ParsedValue {
         value,

@@ -343,8 +343,18 @@ fn errors_name_the_line_and_the_problem() {
         // Like python-dotenv, `\\"` ends in an escaped quote, so the value runs on to line 2.
         ("A=\"ab\\\\\"\nB=\"x\"\n", 2, ParseProblem::TextAfterQuote),
         ("A=1\rB=2\n", 1, ParseProblem::BareCarriageReturn),
+        // python-dotenv breaks the line at a CR after a multi-line value's closing quote too.
+        ("A='x\ny' # c\rB=2\n", 2, ParseProblem::BareCarriageReturn),
+        ("A='x\ny' # c\r\nB=2\n", 0, ParseProblem::InvalidKey),
     ];
     for (text, line, problem) in cases {
+        if line == 0 {
+            assert!(
+                EnvFile::parse(text).is_ok(),
+                "a CRLF is a line end: {text:?}"
+            );
+            continue;
+        }
         let err = EnvFile::parse(text).unwrap_err();
         assert_eq!((err.line, &err.problem), (line, &problem), "{text:?}");
     }

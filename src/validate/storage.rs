@@ -79,11 +79,12 @@ pub fn container(raw: &str) -> FieldResult<String> {
     Ok(Checked::ok(t.to_owned()))
 }
 
-/// Key prefix: slashes trimmed at both ends, at most 512 characters.
+/// Key prefix: slashes (and whitespace) trimmed at both ends, at most 512 characters.
 pub fn key_prefix(raw: &str) -> FieldResult<String> {
     let field = FieldId::StorageKeyPrefix;
     let t = raw.trim();
-    let trimmed = t.trim_matches('/');
+    // Whitespace too, or `/ x/` would become ` x`, which validates again as `x`.
+    let trimmed = t.trim_matches(|c: char| c == '/' || c.is_whitespace());
     if trimmed.chars().count() > 512 {
         return Err(FieldError::new(
             field,

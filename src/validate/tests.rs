@@ -115,6 +115,67 @@ fn app_id_uri_table() {
     assert!(app_id_uri("api://").is_err(), "empty name");
 }
 
+/// Review found that only one `/.default` was stripped; `cargo fuzz run validators` that control
+/// characters (which no `.env` form carries) were accepted.
+#[test]
+fn app_id_uri_strips_every_default_suffix_and_refuses_control_characters() {
+    let c = app_id_uri("api://x/.default/.default").expect("suffixes stripped");
+    assert_eq!((c.value.as_str(), c.notes.len()), ("api://x", 1));
+    assert_eq!(app_id_uri(&c.value).expect("fixed point").value, "api://x");
+    // A pasted scope with a trailing slash: `api://x/.default/` would derive `…/.default/.default`.
+    let c = app_id_uri("api://x/.default/").expect("suffix stripped");
+    assert_eq!((c.value.as_str(), c.notes.len()), ("api://x", 1));
+    let e = app_id_uri("https://o\0:").expect_err("NUL");
+    assert!(e.message.contains("control character"), "{}", e.message);
+}
+
+/// Found by `cargo fuzz run provider_uri` (`https:t\r/` kept the `\r`) and review (a doubled
+/// suffix): `check` says "set it to <value>", so the value must pass again unchanged.
+#[test]
+fn provider_uri_normalising_is_a_fixed_point() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "doubled well-known suffix",
+            "https://h/t/v2.0/.well-known/openid-configuration/.well-known/openid-configuration",
+            "https://h/t/v2.0",
+        ),
+        (
+            "whitespace before the slash",
+            "https://h/t /",
+            "https://h/t",
+        ),
+        (
+            "carriage return before the slash",
+            "https://h/t\r/",
+            "https://h/t",
+        ),
+        (
+            "slash between suffix and whitespace",
+            "https://h/t/ /.well-known/openid-configuration",
+            "https://h/t",
+        ),
+    ];
+    for (name, input, want) in cases {
+        let c = provider_uri(input).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(c.value, *want, "{name}");
+        let again = provider_uri(&c.value).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(
+            (again.value.as_str(), again.notes.len()),
+            (*want, 0),
+            "{name}"
+        );
+    }
+}
+
+/// Found by `cargo fuzz run abfss`: `/ x/` kept ` x`, which validates again as `x`.
+#[test]
+fn key_prefix_trims_whitespace_inside_the_slashes() {
+    assert_eq!(key_prefix("/ team/lk /").expect("ok").value, "team/lk");
+    let l = abfss("abfss://war@acct.dfs.core.windows.net/// //", None).expect("ok");
+    assert_eq!(l.value.key_prefix, "");
+    assert_eq!(l.value.to_uri(), "abfss://war@acct.dfs.core.windows.net");
+}
+
 #[test]
 fn client_secret_table() {
     let f = FieldId::BackendSecret;
@@ -195,6 +256,21 @@ fn authority_host_table() {
     assert!(
         authority_host("https://login.microsoftonline.com/tenant").is_err(),
         "path"
+    );
+    // Seen while reviewing the fuzz targets: a fragment or user info was let through.
+    for extra in [
+        "https://login.microsoftonline.com/#x",
+        "https://user@login.microsoftonline.com",
+        "https://user:fake-pass@login.microsoftonline.com",
+    ] {
+        let e = authority_host(extra).expect_err(extra);
+        assert!(e.message.contains("fragment or user name"), "{}", e.message);
+        assert!(!e.to_string().contains("fake-pass"), "{e}");
+    }
+    let e = authority_host("https://user:fake-pass@login.microsoftonline.com/x").expect_err("x");
+    assert_eq!(
+        e.value.as_deref(),
+        Some("https://user:••••@login.microsoftonline.com/x")
     );
 }
 
