@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use crate::compose;
-use crate::envfile::{EnvFile, Quote};
+use crate::envfile::{Entry, EnvFile, Quote};
 use crate::keys as k;
 use crate::model::{Answers, FieldId};
 use crate::validate::{self, is_guid};
@@ -156,6 +156,14 @@ fn compose_rules(l: &mut Lint<'_>, input: &CheckInput<'_>) {
 }
 
 /// Quoting and interpolation: what Compose would mangle, duplicates, stale legacy keys.
+/// A quoted value whose closing quote is an escaped one (`'…\'`): the reader found no plain
+/// closing quote after it and backtracked.
+fn closes_at_an_escaped_quote(e: &Entry) -> bool {
+    e.quote != Quote::None
+        && e.raw_value.len() >= 3
+        && e.raw_value[..e.raw_value.len() - 1].ends_with('\\')
+}
+
 fn syntax_rules(l: &mut Lint<'_>) {
     let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
     let entries: Vec<_> = l.env.entries().collect();
@@ -187,6 +195,16 @@ fn syntax_rules(l: &mut Lint<'_>) {
                 line: Some(e.line),
                 message: format!("{shown} contains `$`, which Docker Compose interpolates in {} values: the value is silently cut", if e.quote == Quote::Double { "double-quoted" } else { "unquoted" }),
                 fix: "single-quote the value ('…'), or run `lakekeeper-setup apply`, which quotes for you".into(),
+            });
+        }
+        if closes_at_an_escaped_quote(e) {
+            l.out.push(Finding {
+                severity: Severity::Warning,
+                file: l.label.to_owned(),
+                key: Some(e.key.clone()),
+                line: Some(e.line),
+                message: "the quoted value ends at an escaped quote (`\\'` or `\\\"`) because no plain closing quote follows: python-dotenv reads it that way only by backtracking, and a quote written anywhere below (by hand or by `apply`, which then refuses to write) moves its end and swallows the lines between".into(),
+                fix: "end the value with a plain closing quote".into(),
             });
         }
         if e.inline_comment && e.quote == Quote::None {

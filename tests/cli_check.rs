@@ -142,6 +142,40 @@ fn an_applied_setup_checks_clean_and_warnings_alone_exit_zero() {
     assert!(out.contains("0 error(s)"), "{out}");
 }
 
+/// Found by fuzzing the editor: a value whose quote closes only at an escaped quote moves its
+/// end to the first plain quote written below it, so `check` warns before `apply` refuses.
+#[test]
+fn a_value_closed_only_by_an_escaped_quote_is_warned_about() {
+    let warned = |env: &str| -> Vec<(String, u64)> {
+        let p = Project::empty();
+        p.write("backend/.env", env);
+        let (_, out) = check(&p, true);
+        let json: serde_json::Value = serde_json::from_str(&out).expect(&out);
+        let findings = json["findings"].as_array().expect("findings").clone();
+        findings
+            .iter()
+            .filter(|f| {
+                f["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("escaped quote"))
+            })
+            .map(|f| {
+                (
+                    f["key"].as_str().unwrap_or_default().to_owned(),
+                    f["line"].as_u64().unwrap_or(0),
+                )
+            })
+            .collect()
+    };
+    // No plain `'` follows B's escaped one, so python-dotenv ends B there by backtracking.
+    assert_eq!(
+        warned("A=1\nB='fake\\' # note\nC=\"ok\"\n"),
+        [("B".to_owned(), 2)]
+    );
+    // `D='x\'y'` holds an escaped quote but closes at a plain one: nothing to say.
+    assert_eq!(warned("A=1\nD='x\\'y'\n"), []);
+}
+
 #[test]
 fn a_missing_env_file_cannot_be_checked() {
     let p = Project::empty();
