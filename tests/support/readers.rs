@@ -7,17 +7,18 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// A file under the shared fixtures: `$LAKEKEEPER_FIXTURES`, else `shared/fixtures` beside
-/// the crate (where CI puts it).
+/// A file under the fixtures: `$LAKEKEEPER_FIXTURES` when set, else the crate's own copy in
+/// `tests/fixtures` (kept identical to `../shared/fixtures` by `fixtures_match_shared`), so a
+/// clone runs without the shared folder beside it.
 pub fn fixture(relative: &str) -> PathBuf {
     let root = std::env::var_os("LAKEKEEPER_FIXTURES").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures"),
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures"),
         PathBuf::from,
     );
     let path = root.join(relative);
     assert!(
         path.is_file(),
-        "fixture {} is missing; set LAKEKEEPER_FIXTURES to the shared fixtures folder",
+        "fixture {} is missing; set LAKEKEEPER_FIXTURES to a fixtures folder",
         path.display()
     );
     path
