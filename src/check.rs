@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use crate::compose;
-use crate::envfile::{Entry, EnvFile, Quote};
+use crate::envfile::{EnvFile, Quote};
 use crate::keys as k;
 use crate::model::{Answers, FieldId};
 use crate::validate::{self, is_guid};
@@ -156,14 +156,6 @@ fn compose_rules(l: &mut Lint<'_>, input: &CheckInput<'_>) {
 }
 
 /// Quoting and interpolation: what Compose would mangle, duplicates, stale legacy keys.
-/// A quoted value whose closing quote is an escaped one (`'…\'`): the reader found no plain
-/// closing quote after it and backtracked.
-fn closes_at_an_escaped_quote(e: &Entry) -> bool {
-    e.quote != Quote::None
-        && e.raw_value.len() >= 3
-        && e.raw_value[..e.raw_value.len() - 1].ends_with('\\')
-}
-
 fn syntax_rules(l: &mut Lint<'_>) {
     let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
     let entries: Vec<_> = l.env.entries().collect();
@@ -197,7 +189,7 @@ fn syntax_rules(l: &mut Lint<'_>) {
                 fix: "single-quote the value ('…'), or run `lakekeeper-setup apply`, which quotes for you".into(),
             });
         }
-        if closes_at_an_escaped_quote(e) {
+        if e.closes_at_an_escaped_quote() {
             l.out.push(Finding {
                 severity: Severity::Warning,
                 file: l.label.to_owned(),

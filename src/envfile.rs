@@ -55,6 +55,16 @@ pub struct Entry {
     pub inline_comment: bool,
 }
 
+impl Entry {
+    /// The quoted value ends at an escaped quote (`'…\'`): no plain closing quote followed, so
+    /// the reader backtracked, and a quote written anywhere below would move its end.
+    pub fn closes_at_an_escaped_quote(&self) -> bool {
+        self.quote != Quote::None
+            && self.raw_value.len() >= 3
+            && self.raw_value[..self.raw_value.len() - 1].ends_with('\\')
+    }
+}
+
 /// A parsed `.env` file that renders back to exactly the text it was parsed from, plus edits.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnvFile {

@@ -18,7 +18,7 @@
 //!   removed again) changes nothing.
 
 use arbitrary::Arbitrary;
-use lakekeeper_setup::envfile::{EnvFile, MANAGED_HEADER, Quote, verify_round_trip};
+use lakekeeper_setup::envfile::{EnvFile, MANAGED_HEADER, verify_round_trip};
 
 #[derive(Debug, Arbitrary)]
 enum Key {
@@ -164,11 +164,8 @@ fn dotenvy_agrees(text: &str, file: &EnvFile) -> bool {
 /// An entry whose quote closed on an escaped quote (`'a\'`): python-dotenv's regex backtracks
 /// there only because no plain closing quote follows anywhere in the file.
 fn closed_by_backtracking(file: &EnvFile, untouched: impl Fn(&str) -> bool) -> bool {
-    file.entries().any(|e| {
-        e.quote != Quote::None
-            && untouched(&e.key)
-            && e.raw_value[..e.raw_value.len() - 1].ends_with('\\')
-    })
+    file.entries()
+        .any(|e| untouched(&e.key) && e.closes_at_an_escaped_quote())
 }
 
 fn without(file: &EnvFile, keys: &[String]) -> String {
