@@ -1,10 +1,18 @@
-//! Whether git would commit a file: asks `git` itself (`ls-files`, `check-ignore`), since
-//! `.gitignore` rules, global excludes and `info/exclude` all count.
+//! Whether git would commit a file. `.gitignore` rules, global excludes and `info/exclude`
+//! all count: [`native`] reads them (and the index) as git does, and whatever it is not sure
+//! of is asked of `git` itself (`check-ignore`, `ls-files`).
 //!
-//! The only I/O is running `git`; no secret is ever on its command line (only paths).
+//! I/O: reading the repository's files and running `git`; no secret is ever on its command
+//! line (only paths).
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+
+mod config;
+mod ignore;
+mod index;
+pub mod native;
+mod wildmatch;
 
 /// How git sees a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -25,14 +33,19 @@ impl GitStatus {
     }
 }
 
-fn git(dir: &Path, args: &[&str]) -> Option<std::process::Output> {
+/// `git -C dir args…` made by `git` (`Command::new("git")`, or a test's own environment).
+fn command(git: &dyn Fn() -> Command, dir: &Path, args: &[&str]) -> Command {
+    let mut c = git();
+    c.arg("-C").arg(dir).args(args).stdin(Stdio::null());
+    c
+}
+
+fn output(git: &dyn Fn() -> Command, dir: &Path, args: &[&str]) -> Option<std::process::Output> {
+    command(git, dir, args).output().ok()
+}
+
+fn plain_git() -> Command {
     Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .ok()
 }
 
 /// The nearest existing directory at or above `file`'s directory, and `file`'s path relative
@@ -83,8 +96,8 @@ enum Stage {
 
 /// Starts [`status`] for `file`.
 ///
-/// Outside any repository no child at all; in the common case (an ignored `.env`) one:
-/// `check-ignore` exits 0 only for an ignored, untracked path (it never reports a tracked file
+/// Outside any repository, and whenever [`native`] is sure, no child at all; otherwise
+/// one in the common case (an ignored `.env`): `check-ignore` exits 0 only for an ignored, untracked path (it never reports a tracked file
 /// as ignored), 1 for "not ignored", and 128 outside a work tree. `ls-files` and `rev-parse`
 /// are asked only when the answer still depends on them.
 pub fn start(file: &Path) -> Probe {
@@ -94,15 +107,11 @@ pub fn start(file: &Path) -> Probe {
     if !may_be_in_repo(&dir) {
         return Probe(Stage::Known(GitStatus::NotARepo));
     }
-    let check_ignore = Command::new("git")
-        .arg("-C")
-        .arg(&dir)
-        .args(["check-ignore", "-q", "--", &name])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok();
+    // Nearly always certain from the repository's files, and then no child at all.
+    if let Some(status) = native::status(&native::Env::from_process(), &dir, &name) {
+        return Probe(Stage::Known(status));
+    }
+    let check_ignore = spawn_check_ignore(&plain_git, &dir, &name);
     Probe(Stage::Asking {
         dir,
         name,
@@ -110,37 +119,64 @@ pub fn start(file: &Path) -> Probe {
     })
 }
 
+fn spawn_check_ignore(git: &dyn Fn() -> Command, dir: &Path, name: &str) -> Option<Child> {
+    command(git, dir, &["check-ignore", "-q", "--", name])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()
+}
+
 impl Probe {
+    /// A `git` child is under way (the answer was not certain from the files).
+    pub fn asks_git(&self) -> bool {
+        matches!(self.0, Stage::Asking { .. })
+    }
+
     pub fn wait(self) -> GitStatus {
-        let (dir, name, check_ignore) = match self.0 {
-            Stage::Known(status) => return status,
+        match self.0 {
+            Stage::Known(status) => status,
             Stage::Asking {
                 dir,
                 name,
                 check_ignore,
-            } => (dir, name, check_ignore),
-        };
-        let code = check_ignore.and_then(|mut child| child.wait().ok()?.code());
-        match code {
-            Some(0) => GitStatus::Ignored,
-            Some(1) => {
-                if git(&dir, &["ls-files", "--error-unmatch", "--", &name])
-                    .is_some_and(|o| o.status.success())
-                {
-                    GitStatus::Tracked
-                } else {
-                    GitStatus::NotIgnored
-                }
+            } => settle(&plain_git, &dir, &name, check_ignore),
+        }
+    }
+}
+
+/// What `git` itself says about `name` below `dir` (no [`native`] answer), each command made
+/// by `git`: how tests hold [`native`] to git's answers under their own environment.
+pub fn ask_git(git: &dyn Fn() -> Command, dir: &Path, name: &str) -> GitStatus {
+    settle(git, dir, name, spawn_check_ignore(git, dir, name))
+}
+
+fn settle(
+    git: &dyn Fn() -> Command,
+    dir: &Path,
+    name: &str,
+    check_ignore: Option<Child>,
+) -> GitStatus {
+    let code = check_ignore.and_then(|mut child| child.wait().ok()?.code());
+    match code {
+        Some(0) => GitStatus::Ignored,
+        Some(1) => {
+            if output(git, dir, &["ls-files", "--error-unmatch", "--", name])
+                .is_some_and(|o| o.status.success())
+            {
+                GitStatus::Tracked
+            } else {
+                GitStatus::NotIgnored
             }
-            // Not a work tree, git missing, or another failure: only a work tree commits anything.
-            _ => {
-                let inside = git(&dir, &["rev-parse", "--is-inside-work-tree"])
-                    .is_some_and(|o| o.status.success() && o.stdout.starts_with(b"true"));
-                if inside {
-                    GitStatus::NotIgnored
-                } else {
-                    GitStatus::NotARepo
-                }
+        }
+        // Not a work tree, git missing, or another failure: only a work tree commits anything.
+        _ => {
+            let inside = output(git, dir, &["rev-parse", "--is-inside-work-tree"])
+                .is_some_and(|o| o.status.success() && o.stdout.starts_with(b"true"));
+            if inside {
+                GitStatus::NotIgnored
+            } else {
+                GitStatus::NotARepo
             }
         }
     }
@@ -149,7 +185,7 @@ impl Probe {
 /// The file's path relative to the repository root, for a `.gitignore` line.
 pub fn repo_relative(file: &Path) -> Option<String> {
     let (dir, name) = anchor(file)?;
-    let out = git(&dir, &["rev-parse", "--show-prefix"])?;
+    let out = output(&plain_git, &dir, &["rev-parse", "--show-prefix"])?;
     let prefix = String::from_utf8(out.stdout).ok()?;
     Some(format!("{}{name}", prefix.trim()))
 }
