@@ -3,6 +3,10 @@
 //! Pure: takes text, returns text. The `.env` is edited (not regenerated) by `envfile`, the
 //! result is re-read to prove every value reads back identically, and a key-level diff with
 //! secrets masked is produced for dry runs and the wizard's review screen.
+//!
+//! Still pure; for a large `.env`, a scoped helper thread reads the original text
+//! with dotenvy while this one parses and edits (see `envfile::ReadAhead`); it ends before
+//! `plan` returns.
 
 use std::path::PathBuf;
 
@@ -162,65 +166,19 @@ fn display(key: &str, value: &str) -> String {
 /// Computes the plan. Fails (writing nothing) if the `.env` cannot be parsed, a value cannot be
 /// quoted safely, the result would not read back identically, or the override cannot be merged.
 pub fn plan(cfg: &SetupConfig, answers: &Answers, inputs: &Inputs) -> Result<Plan, PlanError> {
-    let env_label = inputs.env_path.display().to_string();
     let before = inputs.env_text.clone();
-    let mut file =
-        EnvFile::parse(before.as_deref().unwrap_or("")).map_err(|source| PlanError::EnvParse {
-            path: env_label.clone(),
-            source,
-        })?;
-
     let values = derive::env_values(cfg);
     let keys: Vec<&str> = values.iter().map(|d| d.key).collect();
-    let mut changes = Vec::new();
-    let mut sets = Vec::new();
-    for (d, occurrences) in values.iter().zip(file.find(&keys)) {
-        let old = occurrences.last().map(|e| e.value.as_str());
-        let rendered = envfile::quote_value(d.value.raw())
-            .map_err(|source| PlanError::Quote { key: d.key, source })?;
-        // A line that already says exactly this is left alone, byte for byte; a right value in
-        // a form some reader would misread (e.g. `$` unquoted) is re-quoted.
-        let untouched = matches!(occurrences.as_slice(), [only] if only.raw_value == rendered);
-        if !untouched {
-            sets.push((d.key, d.value.raw()));
+    let text = before.as_deref().unwrap_or("");
+    // dotenvy's read of a large file is most of the cost: a second thread reads the original
+    // while this one parses and edits, and the check reuses what is unchanged.
+    let ahead = envfile::ReadAhead::new(text, &keys);
+    let (after, changes) = std::thread::scope(|s| {
+        if let Some(ahead) = &ahead {
+            s.spawn(|| ahead.work(false));
         }
-        let (kind, why) = match old {
-            None => (ChangeKind::Added, d.why),
-            Some(_) if untouched => (ChangeKind::Unchanged, d.why),
-            Some(o) if o == d.value.raw() => (ChangeKind::Changed, Some(REQUOTED)),
-            Some(_) => (ChangeKind::Changed, d.why),
-        };
-        changes.push(KeyChange {
-            key: d.key.to_owned(),
-            kind,
-            before: old.map(|o| display(d.key, o)),
-            after: Some(d.value.display()),
-            secret: d.value.is_secret(),
-            why,
-        });
-    }
-    file.set_all(&sets).map_err(|e| PlanError::Quote {
-        key: sets[e.index].0,
-        source: e.source,
+        edit_env(cfg, &values, &keys, text, inputs, ahead.as_ref())
     })?;
-    let stale = derive::keys_to_remove(cfg);
-    for (key, occurrences) in stale.iter().zip(file.find(&stale)) {
-        if let Some(old) = occurrences.last() {
-            changes.push(KeyChange {
-                key: (*key).to_owned(),
-                kind: ChangeKind::Removed,
-                before: Some(display(key, &old.value)),
-                after: None,
-                secret: k::is_secret_key(key),
-                why: (*key == k::OPENID_SCOPE)
-                    .then_some("must not be set for Entra: Lakekeeper checks a `scope` claim Entra tokens do not have"),
-            });
-        }
-    }
-    file.remove_all(&stale);
-    let after = file.render();
-    let expected: Vec<(&str, &str)> = values.iter().map(|d| (d.key, d.value.raw())).collect();
-    envfile::verify_round_trip(&after, &expected)?;
 
     let compose_label = inputs.override_path.display().to_string();
     let override_after = compose::render_override(
@@ -259,4 +217,72 @@ pub fn plan(cfg: &SetupConfig, answers: &Answers, inputs: &Inputs) -> Result<Pla
         profile,
         changes,
     })
+}
+
+/// The `.env` part of [`plan`]: the edited text, checked, and the key-level changes.
+fn edit_env(
+    cfg: &SetupConfig,
+    values: &[Derived],
+    keys: &[&str],
+    text: &str,
+    inputs: &Inputs,
+    ahead: Option<&envfile::ReadAhead>,
+) -> Result<(String, Vec<KeyChange>), PlanError> {
+    let mut file = EnvFile::parse(text).map_err(|source| PlanError::EnvParse {
+        path: inputs.env_path.display().to_string(),
+        source,
+    })?;
+    let mut changes = Vec::new();
+    let mut sets = Vec::new();
+    for (d, occurrences) in values.iter().zip(file.find(keys)) {
+        let old = occurrences.last().map(|e| e.value);
+        let rendered = envfile::quote_value(d.value.raw())
+            .map_err(|source| PlanError::Quote { key: d.key, source })?;
+        // A line that already says exactly this is left alone, byte for byte; a right value in
+        // a form some reader would misread (e.g. `$` unquoted) is re-quoted.
+        let untouched = matches!(occurrences.as_slice(), [only] if only.raw_value == rendered);
+        if !untouched {
+            sets.push((d.key, d.value.raw()));
+        }
+        let (kind, why) = match old {
+            None => (ChangeKind::Added, d.why),
+            Some(_) if untouched => (ChangeKind::Unchanged, d.why),
+            Some(o) if o == d.value.raw() => (ChangeKind::Changed, Some(REQUOTED)),
+            Some(_) => (ChangeKind::Changed, d.why),
+        };
+        changes.push(KeyChange {
+            key: d.key.to_owned(),
+            kind,
+            before: old.map(|o| display(d.key, o)),
+            after: Some(d.value.display()),
+            secret: d.value.is_secret(),
+            why,
+        });
+    }
+    file.set_all(&sets).map_err(|e| PlanError::Quote {
+        key: sets[e.index].0,
+        source: e.source,
+    })?;
+    let stale = derive::keys_to_remove(cfg);
+    for (key, occurrences) in stale.iter().zip(file.find(&stale)) {
+        if let Some(old) = occurrences.last() {
+            changes.push(KeyChange {
+                key: (*key).to_owned(),
+                kind: ChangeKind::Removed,
+                before: Some(display(key, old.value)),
+                after: None,
+                secret: k::is_secret_key(key),
+                why: (*key == k::OPENID_SCOPE)
+                    .then_some("must not be set for Entra: Lakekeeper checks a `scope` claim Entra tokens do not have"),
+            });
+        }
+    }
+    file.remove_all(&stale);
+    let after = file.render();
+    let expected: Vec<(&str, &str)> = values.iter().map(|d| (d.key, d.value.raw())).collect();
+    match ahead {
+        Some(ahead) => file.verify_rendered(&after, &expected, ahead)?,
+        None => envfile::verify_round_trip(&after, &expected)?,
+    }
+    Ok((after, changes))
 }

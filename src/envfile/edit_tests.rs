@@ -253,7 +253,7 @@ fn find_returns_each_keys_entries_in_file_order() {
     let found = file.find(&["A", "Z", "B", "A"]);
     let values: Vec<Vec<&str>> = found
         .iter()
-        .map(|entries| entries.iter().map(|e| e.value.as_str()).collect())
+        .map(|entries| entries.iter().map(|e| e.value).collect())
         .collect();
     assert_eq!(values, [vec!["1", "3"], vec![], vec!["2"], vec!["1", "3"]]);
     assert_eq!(found[0][1].line, 3);

@@ -6,34 +6,9 @@
 //! errors (a line may hold a secret).
 
 use std::borrow::Cow;
+use std::ops::Range;
 
-use super::{Entry, Quote};
-
-/// A piece of the file that renders to exactly the text it was parsed from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Item {
-    /// A blank or comment line, with its line ending.
-    Trivia(String),
-    Entry(RawEntry),
-}
-
-impl Item {
-    pub(super) fn text(&self) -> &str {
-        match self {
-            Item::Trivia(text) => text,
-            Item::Entry(raw) => &raw.text,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct RawEntry {
-    pub entry: Entry,
-    /// All lines of the entry, through the line ending of its last line ("" at EOF).
-    pub text: String,
-    /// Length of the text up to and including the key (indent, `export `, key): kept on `set`.
-    pub lead_len: usize,
-}
+use super::Quote;
 
 /// A line that cannot be read; names the line and the problem, never the content.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -65,50 +40,61 @@ pub enum ParseProblem {
     BareCarriageReturn,
 }
 
-/// One piece of the file, borrowed from its text: what [`parse_items`] makes owned, and what
-/// a read that keeps only a few values walks without allocating per line.
-pub(super) enum Piece<'a> {
-    Trivia(&'a str),
-    Entry(EntryRef<'a>),
+/// One piece of the file (a trivia line or an entry) as offsets into the parsed text:
+/// what [`super::EnvFile`] keeps without copying, and what a read that keeps only a few
+/// values walks without allocating per line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Piece {
+    /// The piece's text in the parsed text: all its lines, through the last line ending.
+    pub span: Range<usize>,
+    /// Line feeds in the piece's text (1 for a terminated one-line piece).
+    pub newlines: usize,
+    /// `None` for a blank or comment line.
+    pub entry: Option<Meta>,
 }
 
-/// An entry borrowed from the text; `value` is owned only when decoding changed it.
-pub(super) struct EntryRef<'a> {
-    pub key: &'a str,
-    pub value: Cow<'a, str>,
-    pub raw_value: &'a str,
+/// An entry's parts, as offsets relative to the start of the entry's text (so they stay
+/// valid when the text is moved or rewritten after its lead).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Meta {
+    pub key_start: usize,
+    /// Length of the text up to and including the key (indent, `export `, key): kept on
+    /// `set`; also where the key ends.
+    pub lead_len: usize,
+    /// The value exactly as in the file, quotes included (without any inline comment).
+    pub raw: Range<usize>,
+    pub value: Value,
     pub quote: Quote,
     pub export: bool,
+    /// 1-based line where the entry starts.
     pub line: usize,
     pub inline_comment: bool,
-    /// All lines of the entry, through the line ending of its last line.
-    pub text: &'a str,
-    pub lead_len: usize,
 }
 
-impl From<Piece<'_>> for Item {
-    fn from(piece: Piece<'_>) -> Item {
-        match piece {
-            Piece::Trivia(text) => Item::Trivia(text.to_owned()),
-            Piece::Entry(e) => Item::Entry(RawEntry {
-                entry: Entry {
-                    key: e.key.to_owned(),
-                    value: e.value.into_owned(),
-                    raw_value: e.raw_value.to_owned(),
-                    quote: e.quote,
-                    export: e.export,
-                    line: e.line,
-                    inline_comment: e.inline_comment,
-                },
-                text: e.text.to_owned(),
-                lead_len: e.lead_len,
-            }),
+/// A value as python-dotenv reads it: most values are a slice of the entry's text; only a
+/// value that decoding changed is owned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Value {
+    Slice(Range<usize>),
+    Owned(String),
+}
+
+impl Meta {
+    pub fn key<'t>(&self, text: &'t str) -> &'t str {
+        &text[self.key_start..self.lead_len]
+    }
+
+    pub fn raw_value<'t>(&self, text: &'t str) -> &'t str {
+        &text[self.raw.clone()]
+    }
+
+    /// The value; `text` is the entry's text (the one the offsets are relative to).
+    pub fn value<'t>(&'t self, text: &'t str) -> &'t str {
+        match &self.value {
+            Value::Slice(range) => &text[range.clone()],
+            Value::Owned(value) => value,
         }
     }
-}
-
-pub(super) fn parse_items(text: &str) -> Result<Vec<Item>, ParseError> {
-    pieces(text).map(|piece| piece.map(Item::from)).collect()
 }
 
 /// The pieces of `text` in order; stops after the first error.
@@ -126,46 +112,46 @@ pub(super) struct Pieces<'a> {
     line: usize,
 }
 
-impl<'a> Iterator for Pieces<'a> {
-    type Item = Result<Piece<'a>, ParseError>;
+impl Iterator for Pieces<'_> {
+    type Item = Result<Piece, ParseError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.pos >= self.text.len() {
             return None;
         }
         let piece = self.piece();
-        if piece.is_err() {
-            self.pos = self.text.len();
+        match &piece {
+            Ok(piece) => {
+                self.pos = piece.span.end;
+                self.line += piece.newlines;
+            }
+            Err(_) => self.pos = self.text.len(),
         }
         Some(piece)
     }
 }
 
-impl<'a> Pieces<'a> {
-    fn piece(&mut self) -> Result<Piece<'a>, ParseError> {
+impl Pieces<'_> {
+    fn piece(&self) -> Result<Piece, ParseError> {
         let (text, pos, line) = (self.text, self.pos, self.line);
-        let (content_end, next) = line_bounds(text, pos);
-        let content = &text[pos..content_end];
-        if content.as_bytes().contains(&b'\r') {
+        let Some((content_end, next)) = first_line(text.as_bytes(), pos) else {
             return Err(ParseError {
                 line,
                 problem: ParseProblem::BareCarriageReturn,
             });
+        };
+        let trimmed = skip_blanks(text, pos);
+        if trimmed == content_end || text.as_bytes()[trimmed] == b'#' {
+            return Ok(Piece {
+                span: pos..next,
+                newlines: usize::from(next > content_end),
+                entry: None,
+            });
         }
-        let trimmed = content.trim_start_matches([' ', '\t']);
-        if trimmed.is_empty() || trimmed.starts_with('#') {
-            self.line += 1;
-            self.pos = next;
-            return Ok(Piece::Trivia(&text[pos..next]));
-        }
-        let (entry, end) =
-            parse_entry(text, pos, line).map_err(|(at_line, problem)| ParseError {
-                line: at_line,
-                problem,
-            })?;
-        self.line += newlines(entry.text);
-        self.pos = end;
-        Ok(Piece::Entry(entry))
+        parse_entry(text, pos, line, content_end, next).map_err(|(at_line, problem)| ParseError {
+            line: at_line,
+            problem,
+        })
     }
 }
 
@@ -173,10 +159,26 @@ pub(super) fn newlines(text: &str) -> usize {
     text.bytes().filter(|&b| b == b'\n').count()
 }
 
-/// (end of the line's content, start of the next line) for the line starting at `pos`.
+/// (end of the line's content, start of the next line) for the line starting at `pos`, or
+/// `None` when a carriage return occurs in it other than right before its line feed. One
+/// pass over the line: this runs for every line of the file.
+fn first_line(bytes: &[u8], pos: usize) -> Option<(usize, usize)> {
+    let mut i = pos;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\n' => return Some((i, i + 1)),
+            b'\r' => {
+                return (bytes.get(i + 1) == Some(&b'\n')).then_some((i, i + 2));
+            }
+            _ => i += 1,
+        }
+    }
+    Some((bytes.len(), bytes.len()))
+}
+
+/// (end of the line's content, start of the next line) for the line holding `pos`.
 fn line_bounds(text: &str, pos: usize) -> (usize, usize) {
     let bytes = text.as_bytes();
-    // Lines are short: a plain loop beats a vectorised search's set-up cost here.
     match bytes[pos..].iter().position(|&b| b == b'\n') {
         Some(offset) => {
             let nl = pos + offset;
@@ -208,7 +210,15 @@ fn is_key_char(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'.'
 }
 
-fn parse_entry(text: &str, start: usize, line: usize) -> Result<(EntryRef<'_>, usize), Failure> {
+/// The entry starting at `start` on `line`, whose first line's content ends at
+/// `content_end` and is followed by `next`.
+fn parse_entry(
+    text: &str,
+    start: usize,
+    line: usize,
+    content_end: usize,
+    next: usize,
+) -> Result<Piece, Failure> {
     let bytes = text.as_bytes();
     let mut i = skip_blanks(text, start);
     let mut export = false;
@@ -227,7 +237,6 @@ fn parse_entry(text: &str, start: usize, line: usize) -> Result<(EntryRef<'_>, u
     while bytes.get(i).copied().is_some_and(is_key_char) {
         i += 1;
     }
-    let key = &text[key_start..i];
     let lead_len = i - start;
     i = skip_blanks(text, i);
     match bytes.get(i) {
@@ -237,32 +246,57 @@ fn parse_entry(text: &str, start: usize, line: usize) -> Result<(EntryRef<'_>, u
     }
     i = skip_blanks(text, i);
 
-    let parsed = match bytes.get(i) {
-        Some(&q @ (b'\'' | b'"')) => parse_quoted(text, start, i, q, line)?,
-        _ => parse_unquoted(text, i),
+    let (parsed, end, newlines) = match bytes.get(i) {
+        Some(&q @ (b'\'' | b'"')) => {
+            let parsed = parse_quoted(text, start, i, q, line)?;
+            if parsed.end <= content_end {
+                (parsed, next, usize::from(next > content_end))
+            } else {
+                // A multi-line value: the entry runs through the line of its closing quote.
+                let (_, end) = line_bounds(text, parsed.end);
+                (parsed, end, newlines(&text[start..end]))
+            }
+        }
+        _ => (
+            parse_unquoted(text, i, content_end),
+            next,
+            usize::from(next > content_end),
+        ),
     };
-    let (_, next) = line_bounds(text, parsed.end);
-    let entry = EntryRef {
-        key,
-        value: parsed.value,
-        raw_value: parsed.raw_value,
-        quote: parsed.quote,
-        export,
-        line,
-        inline_comment: parsed.inline_comment,
-        text: &text[start..next],
-        lead_len,
-    };
-    Ok((entry, next))
+    let relative = |range: Range<usize>| range.start - start..range.end - start;
+    Ok(Piece {
+        span: start..end,
+        newlines,
+        entry: Some(Meta {
+            key_start: key_start - start,
+            lead_len,
+            raw: relative(parsed.raw),
+            value: match parsed.value {
+                Decoded::Same(range) => Value::Slice(relative(range)),
+                Decoded::Changed(value) => Value::Owned(value),
+            },
+            quote: parsed.quote,
+            export,
+            line,
+            inline_comment: parsed.inline_comment,
+        }),
+    })
 }
 
-/// A value as read, and where its line's content ends.
-struct ParsedValue<'a> {
-    value: Cow<'a, str>,
-    raw_value: &'a str,
+/// A value as read (offsets into the whole text), and where it ends.
+struct ParsedValue {
+    value: Decoded,
+    raw: Range<usize>,
     quote: Quote,
     inline_comment: bool,
+    /// Just after the closing quote, or the end of an unquoted value's line content.
     end: usize,
+}
+
+/// A decoded value: the text as it stands, or what decoding made of it.
+enum Decoded {
+    Same(Range<usize>),
+    Changed(String),
 }
 
 /// The quoted value opening with `q` at `open` (the entry starts at `start` on `line`).
@@ -272,7 +306,7 @@ fn parse_quoted(
     open: usize,
     q: u8,
     line: usize,
-) -> Result<ParsedValue<'_>, Failure> {
+) -> Result<ParsedValue, Failure> {
     let close = find_close(text.as_bytes(), open + 1, q).ok_or((
         line,
         ParseProblem::UnterminatedQuote {
@@ -291,6 +325,10 @@ fn parse_quoted(
     } else {
         (decode_double(content), Quote::Double)
     };
+    let value = match value {
+        Cow::Borrowed(_) => Decoded::Same(open + 1..close),
+        Cow::Owned(value) => Decoded::Changed(value),
+    };
     let (content_end, _) = line_bounds(text, close + 1);
     let rest = text[close + 1..content_end].trim_start_matches([' ', '\t']);
     let inline_comment = rest.starts_with('#');
@@ -304,24 +342,25 @@ fn parse_quoted(
     }
     Ok(ParsedValue {
         value,
-        raw_value: &text[open..=close],
+        raw: open..close + 1,
         quote,
         inline_comment,
         end: close + 1,
     })
 }
 
-fn parse_unquoted(text: &str, from: usize) -> ParsedValue<'_> {
-    let (content_end, _) = line_bounds(text, from);
-    let (value, inline_comment) = strip_unquoted(&text[from..content_end]);
+/// The unquoted value starting at `from`, on a line whose content ends at `content_end`.
+fn parse_unquoted(text: &str, from: usize, content_end: usize) -> ParsedValue {
+    let (value_len, inline_comment) = strip_unquoted(&text[from..content_end]);
     ParsedValue {
-        value: Cow::Borrowed(value),
-        raw_value: value,
+        value: Decoded::Same(from..from + value_len),
+        raw: from..from + value_len,
         quote: Quote::None,
         inline_comment,
-        end: from,
+        end: content_end,
     }
 }
+
 /// The closing quote, as python-dotenv's `'((?:\\'|[^'])*)'` finds it: the first quote not
 /// escaped by `\`; failing that, the last escaped one (the regex backtracks into it).
 fn find_close(bytes: &[u8], from: usize, q: u8) -> Option<usize> {
@@ -341,15 +380,16 @@ fn find_close(bytes: &[u8], from: usize, q: u8) -> Option<usize> {
 }
 
 /// python-dotenv's unquoted value: cut at the first whitespace-then-`#`, then strip the right.
-fn strip_unquoted(part: &str) -> (&str, bool) {
+/// Returns the value's length (it starts where `part` does).
+fn strip_unquoted(part: &str) -> (usize, bool) {
     let mut prev_ws = false;
     for (idx, c) in part.char_indices() {
         if c == '#' && prev_ws {
-            return (part[..idx].trim_end(), true);
+            return (part[..idx].trim_end().len(), true);
         }
         prev_ws = c.is_whitespace();
     }
-    (part.trim_end(), false)
+    (part.trim_end().len(), false)
 }
 
 fn decode_single(content: Cow<'_, str>) -> Cow<'_, str> {

@@ -1,7 +1,7 @@
 use super::super::{EnvFile, Quote};
 use super::ParseProblem;
 
-fn only(text: &str) -> super::Entry {
+fn only(text: &str) -> super::super::Entry {
     let file = EnvFile::parse(text).unwrap();
     let entries: Vec<_> = file.entries().cloned().collect();
     assert_eq!(entries.len(), 1, "{text:?}");

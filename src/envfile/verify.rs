@@ -8,13 +8,23 @@
 //! large file is read by it in two parts at once, split at a line end. The parts' verdict is
 //! only trusted when it is a pass: dotenvy keeps no state across a line end that can make a
 //! line fail (its `$NAME` substitution never fails), and a split inside a multi-line value
-//! makes the first part fail at its end. Any failure is decided again by reading the whole
-//! text in one piece, so every answer is whole-file dotenvy's.
+//! makes the first part fail at its end. Substitution can change a value, though (a later part
+//! does not see the earlier lines' keys), so a later part that supplies an expected key's
+//! value is trusted only when it holds no `$`. Any failure is decided again by reading the
+//! whole text in one piece, so every answer is whole-file dotenvy's.
+//!
+//! `plan` goes further: a second thread reads the original text ahead in parts
+//! ([`super::ReadAhead`]) and the check reuses every part the rendered text holds byte for
+//! byte ([`verify_reusing`]; its soundness argument is the `ahead` module doc). Same rules: a
+//! pass of the segments is trusted, anything else goes to the whole-file read.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::ops::Range;
 
-use super::parse::{self, ParseError, Piece};
+use super::KeyMap;
+use super::ahead::{PartRead, ReadAhead, read_part};
+use super::parse::{self, ParseError, Value};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RoundTripError {
@@ -53,7 +63,7 @@ const PARALLEL_MIN_BYTES: usize = 64 * 1024;
 pub fn verify_round_trip(rendered: &str, expected: &[(&str, &str)]) -> Result<(), RoundTripError> {
     // Both readers skip a byte-order mark (dotenvy's loader does; `from_read_iter` does not).
     let body = rendered.strip_prefix('\u{feff}').unwrap_or(rendered);
-    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let cores = super::cores();
     verify_split(body, expected, split_point(body, cores))
 }
 
@@ -65,32 +75,127 @@ fn verify_split(
     split: Option<usize>,
 ) -> Result<(), RoundTripError> {
     let keys: Vec<&str> = expected.iter().map(|&(key, _)| key).collect();
-    let (own, theirs) = match split {
-        Some(at) => std::thread::scope(|s| {
-            let (first, second) = body.split_at(at);
-            let first = s.spawn(|| read_with_dotenvy(first, &keys));
-            let own = read_own(body, &keys);
-            let second = read_with_dotenvy(second, &keys);
-            let first = first
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (
-                own,
-                first.and_then(|first| second.map(|second| merge(first, second))),
-            )
-        }),
-        None => (read_own(body, &keys), read_with_dotenvy(body, &keys)),
+    let Some(at) = split else {
+        let own = read_own(body, &keys)?;
+        let theirs = read_with_dotenvy(body, &keys)?;
+        return check(expected, &own, &theirs);
     };
-    let own = own?;
-    let verdict = theirs.and_then(|theirs| check(expected, &own, &theirs));
-    match (verdict, split) {
-        // The parts' failure may be the split's doing: the whole text decides.
-        (Err(_), Some(_)) => {
-            let theirs = read_with_dotenvy(body, &keys)?;
-            check(expected, &own, &theirs)
-        }
-        (verdict, _) => verdict,
+    let (first, second) = body.split_at(at);
+    let (own, first, second) = std::thread::scope(|s| {
+        let first = s.spawn(|| read_part(first, &keys));
+        let own = read_own(body, &keys);
+        let second = read_part(second, &keys);
+        let first = first
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (own, first, second)
+    });
+    decide(
+        body,
+        expected,
+        &own?,
+        merge([first.as_ref(), second.as_ref()]),
+    )
+}
+
+/// The verdict from the parts' merged read when that passes; otherwise (the failure may be
+/// the parts' doing) from one whole-file read, so every answer is whole-file dotenvy's.
+fn decide(
+    body: &str,
+    expected: &[(&str, &str)],
+    own: &KeyMap<Vec<Cow<str>>>,
+    parts: Option<HashMap<String, String>>,
+) -> Result<(), RoundTripError> {
+    if let Some(theirs) = parts
+        && check(expected, own, &theirs) == Ok(())
+    {
+        return Ok(());
     }
+    let keys: Vec<&str> = expected.iter().map(|&(key, _)| key).collect();
+    let theirs = read_with_dotenvy(body, &keys)?;
+    check(expected, own, &theirs)
+}
+
+/// [`verify_round_trip`] of `rendered`, reusing the parts of `ahead` that it holds byte for
+/// byte where `hints` (`(position in the rendered text, range of the read-ahead text)`, in
+/// order; only hints, every one is checked) says they are. See the `ahead` module doc for why
+/// every verdict is still whole-file dotenvy's.
+pub(super) fn verify_reusing(
+    rendered: &str,
+    expected: &[(&str, &str)],
+    ahead: &ReadAhead,
+    hints: &[(usize, Range<usize>)],
+) -> Result<(), RoundTripError> {
+    let body = rendered.strip_prefix('\u{feff}').unwrap_or(rendered);
+    let keys: Vec<&str> = expected.iter().map(|&(key, _)| key).collect();
+    let own = read_own(body, &keys)?;
+    // A part keeps only the keys it was asked for: one missing could hide a first occurrence.
+    let layout = if keys.iter().all(|key| ahead.keys().contains(key)) {
+        layout(body, ahead, hints)
+    } else {
+        vec![Segment::Fresh(0..body.len())]
+    };
+    let fresh: Vec<Option<PartRead>> = layout
+        .iter()
+        .map(|segment| match segment {
+            Segment::Fresh(range) => read_part(&body[range.clone()], &keys),
+            Segment::Reused(_) => None,
+        })
+        .collect();
+    ahead.work(true);
+    let reads = layout
+        .iter()
+        .zip(&fresh)
+        .map(|(segment, fresh)| match segment {
+            Segment::Fresh(_) => fresh.as_ref(),
+            Segment::Reused(i) => ahead.read(*i),
+        });
+    decide(body, expected, &own, merge(reads))
+}
+
+/// A region of the rendered text: read afresh, or the read-ahead's part `i`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Segment {
+    Fresh(Range<usize>),
+    Reused(usize),
+}
+
+/// The rendered text `body` as consecutive segments: every part of `ahead` that the hints
+/// place in `body` and that is there byte for byte, at a line start, ending at a line end (or
+/// the end), is reused; the regions between are read afresh.
+fn layout(body: &str, ahead: &ReadAhead, hints: &[(usize, Range<usize>)]) -> Vec<Segment> {
+    let (bytes, text) = (body.as_bytes(), ahead.text().as_bytes());
+    let mut out = Vec::new();
+    let mut at = 0;
+    let mut hints = hints.iter().peekable();
+    for (i, part) in ahead.parts().iter().enumerate() {
+        while hints.next_if(|(_, range)| range.end < part.end).is_some() {}
+        let Some((rendered_at, range)) = hints.peek() else {
+            break;
+        };
+        if range.start > part.start {
+            continue;
+        }
+        let p = rendered_at + (part.start - range.start);
+        let end = p + part.len();
+        let fits = p >= at
+            && end <= bytes.len()
+            && bytes[p..end] == text[part.clone()]
+            && (p == 0 || bytes[p - 1] == b'\n')
+            && (bytes[end - 1] == b'\n' || end == bytes.len());
+        if !fits {
+            continue;
+        }
+        if p > at {
+            out.push(Segment::Fresh(at..p));
+        }
+        out.push(Segment::Reused(i));
+        at = end;
+    }
+    if at < bytes.len() || out.is_empty() {
+        out.push(Segment::Fresh(at..bytes.len()));
+    }
+    out
 }
 
 /// Where a large text is cut for the parallel read: the first line end after the point that
@@ -107,7 +212,7 @@ fn split_point(body: &str, cores: usize) -> Option<usize> {
 
 fn check(
     expected: &[(&str, &str)],
-    own: &HashMap<&str, Vec<Cow<str>>>,
+    own: &KeyMap<Vec<Cow<str>>>,
     theirs: &HashMap<String, String>,
 ) -> Result<(), RoundTripError> {
     for &(key, value) in expected {
@@ -130,14 +235,17 @@ fn check(
 fn read_own<'t, 'k>(
     text: &'t str,
     keys: &[&'k str],
-) -> Result<HashMap<&'k str, Vec<Cow<'t, str>>>, ParseError> {
-    let mut found: HashMap<&str, Vec<Cow<str>>> =
-        keys.iter().map(|&key| (key, Vec::new())).collect();
+) -> Result<KeyMap<'k, Vec<Cow<'t, str>>>, ParseError> {
+    let mut found: KeyMap<Vec<Cow<str>>> = keys.iter().map(|&key| (key, Vec::new())).collect();
     for piece in parse::pieces(text) {
-        if let Piece::Entry(entry) = piece?
-            && let Some(values) = found.get_mut(entry.key)
-        {
-            values.push(entry.value);
+        let piece = piece?;
+        let Some(meta) = piece.entry else { continue };
+        let entry = &text[piece.span];
+        if let Some(values) = found.get_mut(meta.key(entry)) {
+            values.push(match meta.value {
+                Value::Slice(range) => Cow::Borrowed(&entry[range]),
+                Value::Owned(value) => Cow::Owned(value),
+            });
         }
     }
     Ok(found)
@@ -166,7 +274,7 @@ fn compare(
 
 /// Reads like `dotenvy::from_read`, which stops at the first line it cannot parse; keeps the
 /// values of `keys` only.
-fn read_with_dotenvy(
+pub(super) fn read_with_dotenvy(
     rendered: &str,
     keys: &[&str],
 ) -> Result<HashMap<String, String>, RoundTripError> {
@@ -191,203 +299,66 @@ fn read_with_dotenvy(
     Ok(values)
 }
 
-/// The values of two consecutive parts: the first occurrence wins, as in one read.
-fn merge(
-    mut first: HashMap<String, String>,
-    second: HashMap<String, String>,
-) -> HashMap<String, String> {
-    for (key, value) in second {
-        first.entry(key).or_insert(value);
+/// The values of consecutive segments as one read sees them (the first occurrence wins), or
+/// `None` when one failed, or when a segment after the first supplies a value and holds a `$`
+/// (dotenvy's substitution could have read it differently with the earlier lines before it).
+fn merge<'r>(
+    segments: impl IntoIterator<Item = Option<&'r PartRead>>,
+) -> Option<HashMap<String, String>> {
+    let mut merged: HashMap<String, String> = HashMap::new();
+    for (n, segment) in segments.into_iter().enumerate() {
+        let segment = segment?;
+        for (key, value) in &segment.values {
+            if !merged.contains_key(key) {
+                if n > 0 && segment.dollar {
+                    return None;
+                }
+                merged.insert(key.clone(), value.clone());
+            }
+        }
     }
-    first
+    Some(merged)
+}
+
+/// What the read-ahead tests need to see of the layout.
+#[cfg(test)]
+pub(super) mod tests_support {
+    use std::ops::Range;
+
+    use super::super::{EnvFile, ReadAhead};
+    use std::collections::HashMap;
+
+    use super::super::ahead::PartRead;
+    use super::Segment;
+
+    /// The merged values of consecutive segments.
+    pub fn merge(segments: &[Option<&PartRead>]) -> Option<HashMap<String, String>> {
+        super::merge(segments.iter().copied())
+    }
+
+    /// How many parts the check of `file`'s `rendered` text reuses.
+    pub fn reused_count(rendered: &str, ahead: &ReadAhead, file: &EnvFile) -> usize {
+        layout_with(rendered, ahead, &file.unchanged_spans()).len()
+    }
+
+    /// The parts reused with these hints.
+    pub fn layout_with(
+        rendered: &str,
+        ahead: &ReadAhead,
+        hints: &[(usize, Range<usize>)],
+    ) -> Vec<usize> {
+        let body = rendered.strip_prefix('\u{feff}').unwrap_or(rendered);
+        super::layout(body, ahead, hints)
+            .into_iter()
+            .filter_map(|segment| match segment {
+                Segment::Reused(i) => Some(i),
+                Segment::Fresh(_) => None,
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
-mod tests {
-    use std::fmt::Write as _;
-
-    use super::super::EnvFile;
-    use super::*;
-
-    #[test]
-    fn accepts_what_set_wrote() {
-        let mut file = EnvFile::parse("A=1\n").unwrap();
-        file.set("B", "fake-secret-'quote'").unwrap();
-        file.set("C", "fake $ecret #1").unwrap();
-        let expected = [
-            ("A", "1"),
-            ("B", "fake-secret-'quote'"),
-            ("C", "fake $ecret #1"),
-        ];
-        assert_eq!(verify_round_trip(&file.render(), &expected), Ok(()));
-    }
-
-    #[test]
-    fn catches_a_value_that_reads_back_differently() {
-        // Unquoted `\ ` is an escaped space to dotenvy but two characters to python-dotenv.
-        let rendered = "C=fake\\ secret\n";
-        assert_eq!(
-            verify_round_trip(rendered, &[("C", "fake\\ secret")]),
-            Err(RoundTripError::Mismatch {
-                reader: "dotenvy",
-                key: "C".to_owned(),
-                expected_len: 12,
-                actual_len: 11,
-            })
-        );
-    }
-
-    #[test]
-    fn catches_a_mismatch_in_the_own_parser() {
-        let err = verify_round_trip("A=x # note\n", &[("A", "x # note")]).unwrap_err();
-        assert!(
-            matches!(err, RoundTripError::Mismatch { reader, .. } if reader.contains("parser"))
-        );
-        let message = err.to_string();
-        assert!(!message.contains("note"), "value leaked: {message}");
-    }
-
-    #[test]
-    fn catches_missing_duplicate_and_unreadable() {
-        assert_eq!(
-            verify_round_trip("A=1\n", &[("B", "1")]),
-            Err(RoundTripError::Missing {
-                reader: "lakekeeper-setup's parser",
-                key: "B".to_owned()
-            })
-        );
-        assert_eq!(
-            verify_round_trip("A=1\nA=1\n", &[("A", "1")]),
-            Err(RoundTripError::Duplicate {
-                key: "A".to_owned(),
-                count: 2
-            })
-        );
-        // python-dotenv and our parser read `a b`; dotenvy rejects the space and stops there.
-        assert_eq!(
-            verify_round_trip("A=1\nB=a b\nC=1\n", &[("C", "1")]),
-            Err(RoundTripError::DotenvyRejects {
-                after_key: Some("A".to_owned())
-            })
-        );
-        assert!(matches!(
-            verify_round_trip("A='open\n", &[]),
-            Err(RoundTripError::Unparsable(_))
-        ));
-    }
-
-    #[test]
-    fn an_unterminated_last_line_ending_in_a_blank_is_refused_for_dotenvy() {
-        // python-dotenv and our parser read these files; dotenvy's line splitter waits for
-        // more input after the blank and fails at the end of the file.
-        for text in ["A=1\nB = ", "A=1\n ", "A=1\nB=2\t"] {
-            assert_eq!(
-                verify_round_trip(text, &[("A", "1")]),
-                Err(RoundTripError::DotenvyRejects {
-                    after_key: Some("A".to_owned())
-                }),
-                "{text:?}"
-            );
-            let terminated = format!("{text}\n");
-            assert_eq!(verify_round_trip(&terminated, &[("A", "1")]), Ok(()));
-        }
-    }
-
-    #[test]
-    fn a_byte_order_mark_is_skipped_by_both_readers() {
-        assert_eq!(
-            verify_round_trip("\u{feff}A=1\nB='x y'\n", &[("A", "1"), ("B", "x y")]),
-            Ok(())
-        );
-    }
-
-    /// A file of `n` filler lines around the given middle.
-    fn around(middle: &str, n: usize) -> String {
-        let filler = |from: usize| -> String {
-            (from..from + n).fold(String::new(), |mut s, i| {
-                writeln!(s, "FILLER_{i}=value-{i}").unwrap();
-                s
-            })
-        };
-        format!("{}{middle}{}", filler(0), filler(n))
-    }
-
-    #[test]
-    fn the_parallel_read_agrees_with_the_whole_read_wherever_the_split_falls() {
-        let text = around(
-            "ML='line one\nline # two\nline three'\nKEY='fake $ecret'\n",
-            40,
-        );
-        let expected = [
-            ("FILLER_0", "value-0"),
-            ("ML", "line one\nline # two\nline three"),
-            ("KEY", "fake $ecret"),
-            ("FILLER_79", "value-79"),
-        ];
-        // Every line end is a split point, including the two inside the multi-line value
-        // (where the first part ends in an open quote and the whole text decides).
-        let ends = text.match_indices('\n').map(|(i, _)| i + 1);
-        for at in ends.filter(|&at| at < text.len()) {
-            assert_eq!(
-                verify_split(&text, &expected, Some(at)),
-                Ok(()),
-                "split at {at}"
-            );
-        }
-        assert_eq!(verify_split(&text, &expected, None), Ok(()));
-    }
-
-    #[test]
-    fn the_parallel_read_reports_what_the_whole_read_reports() {
-        // python-dotenv reads `a b`; dotenvy rejects the space.
-        let text = around("BAD=a b\n", 30);
-        let whole = verify_split(&text, &[("FILLER_0", "value-0")], None);
-        assert_eq!(
-            whole,
-            Err(RoundTripError::DotenvyRejects {
-                after_key: Some("FILLER_29".to_owned())
-            })
-        );
-        for at in text
-            .match_indices('\n')
-            .map(|(i, _)| i + 1)
-            .filter(|&at| at < text.len())
-        {
-            assert_eq!(
-                verify_split(&text, &[("FILLER_0", "value-0")], Some(at)),
-                whole
-            );
-        }
-        // A key in both parts: dotenvy keeps the first, python-dotenv the last.
-        let text = around("", 20) + "FILLER_0=other\n";
-        let at = text.find("FILLER_10=").unwrap();
-        assert_eq!(
-            verify_split(&text, &[("FILLER_0", "value-0")], Some(at)),
-            Err(RoundTripError::Duplicate {
-                key: "FILLER_0".to_owned(),
-                count: 2
-            })
-        );
-    }
-
-    #[test]
-    fn only_a_large_file_on_more_than_one_core_is_split_and_at_a_line_end() {
-        let small = around("", 100);
-        assert_eq!(split_point(&small, 8), None);
-        let large = around("", 2_000);
-        assert!(large.len() >= PARALLEL_MIN_BYTES);
-        assert_eq!(split_point(&large, 1), None);
-        let at = split_point(&large, 2).unwrap();
-        assert_eq!(&large[at - 1..at], "\n");
-        assert!(
-            at > large.len() / 2 && at < large.len() * 3 / 5,
-            "{at} of {}",
-            large.len()
-        );
-        assert_eq!(
-            verify_round_trip(&large, &[("FILLER_3999", "value-3999")]),
-            Ok(())
-        );
-    }
-}
+#[path = "verify_tests.rs"]
+mod tests;
