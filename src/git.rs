@@ -104,12 +104,12 @@ pub fn start(file: &Path) -> Probe {
     let Some((dir, name)) = anchor(file) else {
         return Probe(Stage::Known(GitStatus::NotARepo));
     };
-    if !may_be_in_repo(&dir) {
-        return Probe(Stage::Known(GitStatus::NotARepo));
-    }
     // Nearly always certain from the repository's files, and then no child at all.
     if let Some(status) = native::status(&native::Env::from_process(), &dir, &name) {
         return Probe(Stage::Known(status));
+    }
+    if !may_be_in_repo(&dir) {
+        return Probe(Stage::Known(GitStatus::NotARepo));
     }
     let check_ignore = spawn_check_ignore(&plain_git, &dir, &name);
     Probe(Stage::Asking {

@@ -12,20 +12,15 @@
 //! Bounded: 256 cases per property by default (`PROPTEST_CASES` overrides; 30,000 cases pass
 //! in about 30 s), well under a second in CI.
 
+mod support;
+
 use lakekeeper_setup::envfile::{EnvFile, MANAGED_HEADER, quote_value, verify_round_trip};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 
 /// 256 cases unless `PROPTEST_CASES` says otherwise.
 fn config() -> Config {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(256);
-    Config {
-        cases,
-        ..Config::default()
-    }
+    support::cases::proptest_config(256)
 }
 
 /// One generated line (or multi-line entry) of a file, without its line ending.

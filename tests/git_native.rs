@@ -414,14 +414,7 @@ fn git_ignored(w: &World, paths: &[String]) -> Vec<bool> {
 }
 
 fn config() -> Config {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(64);
-    Config {
-        cases,
-        ..Config::default()
-    }
+    support::cases::proptest_config(64)
 }
 
 proptest! {

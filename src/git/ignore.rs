@@ -53,7 +53,7 @@ impl Rules {
         for (end, _) in path.match_indices('/') {
             let dir = &path[..end];
             // Only the files above `dir` count for `dir` itself.
-            let visible = |p: &&Pattern| dir.starts_with(p.base.as_str()) && p.base.len() <= end;
+            let visible = |p: &&Pattern| dir.starts_with(p.base.as_str());
             if let Some(pattern) = self.last_match(dir, true, visible).ok()?
                 && !pattern.negative
             {

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod azurite;
+pub mod cases;
 pub mod http_mock;
 pub mod oidc;
 pub mod pg;
