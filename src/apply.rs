@@ -149,7 +149,7 @@ fn backup(target: &Path, contents: &[u8], mode: u32) -> Result<PathBuf, ApplyErr
 }
 
 /// Removes this tool's temp files in `dir` that are older than `started`: leftovers of a run
-/// that was killed between creating and renaming them. Only called under the directory lock, so
+/// that was killed between creating and renaming them. Only called under the lock, so
 /// no live run of ours is using them; failures are ignored (they are only clutter).
 fn remove_stale_temps(dir: &Path, started: SystemTime) {
     let Ok(entries) = fs::read_dir(dir) else {
@@ -220,30 +220,36 @@ pub struct DirLock {
     path: PathBuf,
 }
 
-/// Locks `dir` through its [`LOCK_NAME`] file (created if absent), refusing at once if another
-/// run holds it. The lock is the OS's, not the file's existence: a file a killed run left
-/// behind is simply locked again.
-pub fn lock_dir(dir: &Path) -> Result<DirLock, ApplyError> {
+/// Locks the directory of `file` through its [`LOCK_NAME`] file (created if absent), refusing
+/// at once if another run holds it. The lock is the OS's, not the file's existence: a file a
+/// killed run left behind is simply locked again. Errors name `file` (the one the user knows).
+pub fn lock_beside(file: &Path) -> Result<DirLock, ApplyError> {
+    let dir = file
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let path = dir.join(LOCK_NAME);
     // A run that released between our open and our lock has removed the file we now hold
     // (Unix): start over on the file the name now gives.
     for _ in 0..3 {
-        let file = fs::OpenOptions::new()
+        let handle = fs::OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
             .truncate(false)
             .open(&path)
-            .map_err(|e| io_err(&path, "opening the lock file", e))?;
-        match file.try_lock() {
+            .map_err(|e| io_err(file, "creating the lock file beside it", e))?;
+        match handle.try_lock() {
             Ok(()) => {}
             Err(fs::TryLockError::WouldBlock) => {
                 return Err(ApplyError::Locked(dir.display().to_string()));
             }
-            Err(fs::TryLockError::Error(e)) => return Err(io_err(&path, "locking", e)),
+            Err(fs::TryLockError::Error(e)) => {
+                return Err(io_err(file, "locking the lock file beside it", e));
+            }
         }
-        if still_named(&file, &path) {
-            return Ok(DirLock { file, path });
+        if still_named(&handle, &path) {
+            return Ok(DirLock { file: handle, path });
         }
     }
     Err(ApplyError::Locked(dir.display().to_string()))
@@ -280,7 +286,7 @@ impl Drop for DirLock {
     }
 }
 
-/// Writes every changed file of the plan, under a lock on the `.env` directory.
+/// Writes every changed file of the plan, under the lock beside the `.env`.
 pub fn apply(plan: &Plan) -> Result<Vec<Written>, ApplyError> {
     let started = SystemTime::now();
     let env_target = resolve_target(&plan.env.path)?;
@@ -289,7 +295,7 @@ pub fn apply(plan: &Plan) -> Result<Vec<Written>, ApplyError> {
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     fs::create_dir_all(dir).map_err(|e| io_err(dir, "creating the directory", e))?;
-    let _lock = lock_dir(dir)?;
+    let _lock = lock_beside(&env_target)?;
     // Re-check under the lock: if the file changed since the plan was made, writing would lose
     // someone else's edit.
     let now = fs::read_to_string(&env_target).ok();
@@ -402,8 +408,9 @@ mod tests {
     #[test]
     fn a_second_run_is_refused_while_the_lock_file_is_held() {
         let dir = tempfile::tempdir().expect("tmp");
-        let held = lock_dir(dir.path()).expect("first lock");
-        let err = lock_dir(dir.path()).err().expect("second is refused");
+        let env = dir.path().join(".env");
+        let held = lock_beside(&env).expect("first lock");
+        let err = lock_beside(&env).err().expect("second is refused");
         assert!(
             err.to_string()
                 .contains("another lakekeeper-setup is writing here"),
@@ -413,10 +420,10 @@ mod tests {
         drop(held);
         #[cfg(unix)]
         assert!(!dir.path().join(LOCK_NAME).exists(), "removed on release");
-        assert!(lock_dir(dir.path()).is_ok(), "released on drop");
+        assert!(lock_beside(&env).is_ok(), "released on drop");
         // A lock file left behind by a killed run is no lock.
         fs::write(dir.path().join(LOCK_NAME), "").expect("leftover");
-        let again = lock_dir(dir.path()).expect("a leftover file does not block");
+        let again = lock_beside(&env).expect("a leftover file does not block");
         drop(again);
     }
 
