@@ -1,7 +1,8 @@
-//! Whole-process benchmark of issue 5: `lakekeeper-setup check` and `apply --dry-run` on a
-//! realistic project, side by side with what the old shell scripts did to read the same file
+//! Whole-process benchmark: `lakekeeper-setup check` and `apply --dry-run` on a realistic
+//! project, side by side with what the old shell scripts did to read the same file
 //! (`bash -c 'set -a; . backend/.env'`), plus the release binary's size and the peak RSS of
-//! `check`. Not a timed test: it prints numbers and verdicts and never fails a build.
+//! `check`. Target (issue 12): both within 3× of bash, the `git` child they start included.
+//! Not a timed test: it prints numbers and verdicts and never fails a build.
 //!
 //! The project: a copy of `tests/fixtures/team-project` in a git repository whose
 //! `.gitignore` lists `backend/.env` (the state the tool asks for), with the team profile, after
@@ -10,9 +11,8 @@
 //!
 //! The runs are interleaved (one of each command per round) so that machine noise hits all of
 //! them alike. Also measured, to show where the time goes: `--version` (process start-up, the
-//! floor), `check` on the same project outside any git repository, `check` made to ask git
-//! itself (what it did before it read the repository's files), and one `git rev-parse` (the
-//! cost of a git child process).
+//! floor), `check` on the same project outside any git repository (no `git` child), and one
+//! `git check-ignore` (the cost of the child `check` and `apply` start).
 //!
 //! Run: `cargo bench --bench cli` (`BENCH_ITERS`, default 50 rounds). `cargo bench` builds the
 //! binary with the release profile, so `CARGO_BIN_EXE_lakekeeper-setup` is the release binary.
@@ -81,9 +81,8 @@ fn clock_ticks() -> u64 {
         .filter(|t| *t > 0)
         .unwrap_or(100)
 }
-/// Issue 5's targets.
-const TARGET_MS: f64 = 5.0;
-const TARGET_RATIO: f64 = 2.5;
+/// Issue 12's target (the ratio to bash); issue 5's aims for size and memory.
+const TARGET_RATIO: f64 = 3.0;
 const TARGET_SIZE_MB: f64 = 12.0;
 const TARGET_RSS_MB: f64 = 20.0;
 const ENV_LINES: usize = 60;
@@ -226,7 +225,7 @@ fn main() {
         );
     }
 
-    let (a, b, c, d, e) = (p.clone(), p.clone(), p.clone(), plain.clone(), p.clone());
+    let (a, b, c, d) = (p.clone(), p.clone(), p.clone(), plain.clone());
     let backend = p.path("backend");
     let mut cases = vec![
         case("bash -c 'set -a; . backend/.env'", move || {
@@ -247,23 +246,16 @@ fn main() {
             x.arg("--version");
             x
         }),
-        case("check, git asked (a GIT_* variable)", move || {
-            // An empty ceiling list changes nothing for git, but the native reader leaves
-            // every answer to git when such a variable is set: the cost of the old way.
-            let mut x = tool(&e);
-            x.arg("check").env("GIT_CEILING_DIRECTORIES", "");
-            x
-        }),
         case("check, project not in git", move || {
             let mut x = tool(&d);
             x.arg("check");
             x
         }),
-        case("one git child (rev-parse)", move || {
+        case("one git child (check-ignore .env)", move || {
             let mut x = Command::new("git");
             x.arg("-C")
                 .arg(&backend)
-                .args(["rev-parse", "--is-inside-work-tree"]);
+                .args(["check-ignore", "-q", ".env"]);
             x
         }),
     ];
@@ -310,9 +302,8 @@ fn main() {
         let m = ms(Samples(c.samples.clone()).median());
         let ratio = m / ms(bash);
         println!(
-            "{}: median {m:.3} ms (target ≤ {TARGET_MS} ms: {}), {ratio:.2}× bash (target ≤ {TARGET_RATIO}×: {})",
+            "{}: median {m:.3} ms, {ratio:.2}× bash (target ≤ {TARGET_RATIO}×: {})",
             c.name,
-            verdict(m <= TARGET_MS),
             verdict(ratio <= TARGET_RATIO)
         );
     }

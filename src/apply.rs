@@ -1,9 +1,15 @@
 //! Apply: the careful I/O step. Each changed file is written atomically (a temp file in the same
 //! directory, fsync, rename, fsync of the directory), the previous version is kept as a
 //! timestamped backup, secret-bearing files get mode 0600, a symlink is written through to its
-//! target, and a lock on the directory stops two runs from interleaving.
+//! target, and a lock file beside the `.env` stops two runs from interleaving.
 //!
 //! An interrupted run leaves either the complete old file or the complete new one.
+//!
+//! Platforms: on Linux and macOS the files get mode 0600 (secret) or 0644. Windows has no mode
+//! bits: a new file inherits the access list of its directory (inside the user's profile: the
+//! user, SYSTEM and Administrators), which this tool leaves as it is. The lock is an OS lock
+//! (`flock` / `LockFileEx`) on [`LOCK_NAME`], released by the OS when the run ends however it
+//! ends, so a file left behind by a killed run never blocks the next one.
 
 use std::fs::{self, File};
 use std::io::{self, Write};
@@ -99,6 +105,7 @@ fn temp_in(dir: &Path, mode: u32) -> io::Result<tempfile::NamedTempFile> {
         use std::os::unix::fs::PermissionsExt;
         builder.permissions(fs::Permissions::from_mode(mode));
     }
+    // Windows: no mode bits; the file inherits its directory's access list (see the module doc).
     #[cfg(not(unix))]
     let _ = mode;
     builder.tempfile_in(dir)
@@ -142,7 +149,7 @@ fn backup(target: &Path, contents: &[u8], mode: u32) -> Result<PathBuf, ApplyErr
 }
 
 /// Removes this tool's temp files in `dir` that are older than `started`: leftovers of a run
-/// that was killed between creating and renaming them. Only called under the directory lock, so
+/// that was killed between creating and renaming them. Only called under the lock, so
 /// no live run of ours is using them; failures are ignored (they are only clutter).
 fn remove_stale_temps(dir: &Path, started: SystemTime) {
     let Ok(entries) = fs::read_dir(dir) else {
@@ -192,7 +199,9 @@ pub fn write_atomic(path: &Path, contents: &str, secret: bool) -> Result<Written
         .map_err(|e| io_err(&target, "writing the new version", e))?;
     tmp.persist(&target)
         .map_err(|e| io_err(&target, "replacing", e.error))?;
-    // The rename is durable only once the directory entry is.
+    // The rename is durable only once the directory entry is. (Windows cannot open a directory
+    // as a file; NTFS journals the rename itself.)
+    #[cfg(unix)]
     if let Ok(d) = File::open(&dir) {
         let _ = d.sync_all();
     }
@@ -202,22 +211,82 @@ pub fn write_atomic(path: &Path, contents: &str, secret: bool) -> Result<Written
     })
 }
 
-/// Holds an exclusive lock on a directory for the duration of a write.
+/// The lock file's name, in the `.env`'s directory.
+pub const LOCK_NAME: &str = ".lakekeeper-setup.lock";
+
+/// Holds the exclusive lock on a directory's [`LOCK_NAME`] for the duration of a write.
 pub struct DirLock {
-    _file: File,
+    file: File,
+    path: PathBuf,
 }
 
-/// Locks `dir` (advisory `flock`), refusing at once if another run holds it.
-pub fn lock_dir(dir: &Path) -> Result<DirLock, ApplyError> {
-    let file = File::open(dir).map_err(|e| io_err(dir, "opening the directory", e))?;
-    match file.try_lock() {
-        Ok(()) => Ok(DirLock { _file: file }),
-        Err(fs::TryLockError::WouldBlock) => Err(ApplyError::Locked(dir.display().to_string())),
-        Err(fs::TryLockError::Error(e)) => Err(io_err(dir, "locking the directory", e)),
+/// Locks the directory of `file` through its [`LOCK_NAME`] file (created if absent), refusing
+/// at once if another run holds it. The lock is the OS's, not the file's existence: a file a
+/// killed run left behind is simply locked again. Errors name `file` (the one the user knows).
+pub fn lock_beside(file: &Path) -> Result<DirLock, ApplyError> {
+    let dir = file
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let path = dir.join(LOCK_NAME);
+    // A run that released between our open and our lock has removed the file we now hold
+    // (Unix): start over on the file the name now gives.
+    for _ in 0..3 {
+        let handle = fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| io_err(file, "creating the lock file beside it", e))?;
+        match handle.try_lock() {
+            Ok(()) => {}
+            Err(fs::TryLockError::WouldBlock) => {
+                return Err(ApplyError::Locked(dir.display().to_string()));
+            }
+            Err(fs::TryLockError::Error(e)) => {
+                return Err(io_err(file, "locking the lock file beside it", e));
+            }
+        }
+        if still_named(&handle, &path) {
+            return Ok(DirLock { file: handle, path });
+        }
+    }
+    Err(ApplyError::Locked(dir.display().to_string()))
+}
+
+/// Whether `path` still names the file we locked.
+#[cfg(unix)]
+fn still_named(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), fs::metadata(path)) {
+        (Ok(held), Ok(named)) => held.dev() == named.dev() && held.ino() == named.ino(),
+        _ => false,
     }
 }
 
-/// Writes every changed file of the plan, under a lock on the `.env` directory.
+/// Windows: the lock file is never removed (see [`DirLock`]'s `Drop`), so the name always
+/// gives the file we locked.
+#[cfg(not(unix))]
+fn still_named(_file: &File, _path: &Path) -> bool {
+    true
+}
+
+impl Drop for DirLock {
+    /// Unix: the file is removed while still locked (a run that opened it meanwhile sees the
+    /// name gone and starts over), then closing it releases the lock. Windows keeps the empty
+    /// file: a file another process has open cannot be safely replaced there, and closing the
+    /// handle alone releases the lock.
+    fn drop(&mut self) {
+        #[cfg(unix)]
+        let _ = fs::remove_file(&self.path);
+        #[cfg(not(unix))]
+        let _ = &self.path;
+        let _ = self.file.unlock();
+    }
+}
+
+/// Writes every changed file of the plan, under the lock beside the `.env`.
 pub fn apply(plan: &Plan) -> Result<Vec<Written>, ApplyError> {
     let started = SystemTime::now();
     let env_target = resolve_target(&plan.env.path)?;
@@ -226,7 +295,7 @@ pub fn apply(plan: &Plan) -> Result<Vec<Written>, ApplyError> {
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     fs::create_dir_all(dir).map_err(|e| io_err(dir, "creating the directory", e))?;
-    let _lock = lock_dir(dir)?;
+    let _lock = lock_beside(&env_target)?;
     // Re-check under the lock: if the file changed since the plan was made, writing would lose
     // someone else's edit.
     let now = fs::read_to_string(&env_target).ok();
@@ -249,12 +318,15 @@ mod tests {
     use super::*;
     use std::time::UNIX_EPOCH;
 
+    #[cfg(unix)]
     use std::os::unix::fs::PermissionsExt;
 
+    #[cfg(unix)]
     fn mode(p: &Path) -> u32 {
         fs::metadata(p).expect("meta").permissions().mode() & 0o777
     }
 
+    #[cfg(unix)]
     #[test]
     fn a_write_keeps_a_backup_and_sets_0600_on_both() {
         let dir = tempfile::tempdir().expect("tmp");
@@ -303,6 +375,7 @@ mod tests {
         assert_eq!(fs::read_to_string(b2).expect("read"), "A=2\n");
     }
 
+    #[cfg(unix)]
     #[test]
     fn a_dangling_symlink_is_written_through() {
         let dir = tempfile::tempdir().expect("tmp");
@@ -319,6 +392,7 @@ mod tests {
         assert_eq!(fs::read_to_string(&link).expect("read"), "A=1\n");
     }
 
+    #[cfg(unix)]
     #[test]
     fn a_symlink_loop_is_an_error_not_a_hang() {
         let dir = tempfile::tempdir().expect("tmp");
@@ -332,17 +406,25 @@ mod tests {
     }
 
     #[test]
-    fn a_second_run_is_refused_while_the_directory_is_locked() {
+    fn a_second_run_is_refused_while_the_lock_file_is_held() {
         let dir = tempfile::tempdir().expect("tmp");
-        let held = lock_dir(dir.path()).expect("first lock");
-        let err = lock_dir(dir.path()).err().expect("second is refused");
+        let env = dir.path().join(".env");
+        let held = lock_beside(&env).expect("first lock");
+        let err = lock_beside(&env).err().expect("second is refused");
         assert!(
             err.to_string()
                 .contains("another lakekeeper-setup is writing here"),
             "{err}"
         );
+        assert!(dir.path().join(LOCK_NAME).is_file());
         drop(held);
-        assert!(lock_dir(dir.path()).is_ok(), "released on drop");
+        #[cfg(unix)]
+        assert!(!dir.path().join(LOCK_NAME).exists(), "removed on release");
+        assert!(lock_beside(&env).is_ok(), "released on drop");
+        // A lock file left behind by a killed run is no lock.
+        fs::write(dir.path().join(LOCK_NAME), "").expect("leftover");
+        let again = lock_beside(&env).expect("a leftover file does not block");
+        drop(again);
     }
 
     #[test]

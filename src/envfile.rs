@@ -15,13 +15,11 @@
 //! This module performs no I/O and never prints a value: values may be secrets, so errors name
 //! lines, keys and positions, never contents.
 
-mod ahead;
 mod edit;
 mod parse;
 mod quote;
 mod verify;
 
-pub use ahead::ReadAhead;
 pub use edit::SetError;
 pub use parse::{ParseError, ParseProblem};
 pub use quote::{QuoteError, quote_value};
@@ -185,13 +183,6 @@ impl Hasher for KeyHasher {
     }
 }
 
-/// The cores this process may use, asked once: the answer costs file reads (cgroup limits),
-/// which would be a fixed cost of every check.
-fn cores() -> usize {
-    static CORES: OnceLock<usize> = OnceLock::new();
-    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
-}
-
 /// A map keyed by `.env` keys, with a hasher cheap for short keys.
 type KeyMap<'k, V> = HashMap<&'k str, V, BuildHasherDefault<KeyHasher>>;
 
@@ -305,38 +296,6 @@ impl EnvFile {
     /// Removes every occurrence of each of `keys` in one pass; returns how many entries went.
     pub fn remove_all(&mut self, keys: &[&str]) -> usize {
         edit::remove_all(self, keys)
-    }
-
-    /// [`verify_round_trip`] of `rendered` (this file's [`EnvFile::render`]), reusing what
-    /// `ahead` read of the text this file was parsed from wherever it is unchanged; also reads
-    /// `ahead`'s unclaimed parts, so run it after (or while another thread runs)
-    /// [`ReadAhead::work`]. Its verdict is always that of [`verify_round_trip`].
-    pub fn verify_rendered(
-        &self,
-        rendered: &str,
-        expected: &[(&str, &str)],
-        ahead: &ReadAhead,
-    ) -> Result<(), RoundTripError> {
-        verify::verify_reusing(rendered, expected, ahead, &self.unchanged_spans())
-    }
-
-    /// Where the rendered text (without byte-order mark) still holds the parsed text: `(start
-    /// in the rendered text, range of the parsed text)`, in order, adjacent ones joined.
-    fn unchanged_spans(&self) -> Vec<(usize, Range<usize>)> {
-        let mut spans: Vec<(usize, Range<usize>)> = Vec::new();
-        let mut at = 0;
-        for item in &self.items {
-            if let Text::Source(range) = &item.text {
-                match spans.last_mut() {
-                    Some((start, prev)) if prev.end == range.start && *start + prev.len() == at => {
-                        prev.end = range.end;
-                    }
-                    _ => spans.push((at, range.clone())),
-                }
-            }
-            at += item.text(&self.source).len();
-        }
-        spans
     }
 
     pub fn render(&self) -> String {

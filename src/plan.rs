@@ -3,10 +3,6 @@
 //! Pure: takes text, returns text. The `.env` is edited (not regenerated) by `envfile`, the
 //! result is re-read to prove every value reads back identically, and a key-level diff with
 //! secrets masked is produced for dry runs and the wizard's review screen.
-//!
-//! Still pure; for a large `.env`, a scoped helper thread reads the original text
-//! with dotenvy while this one parses and edits (see `envfile::ReadAhead`); it ends before
-//! `plan` returns.
 
 use std::path::PathBuf;
 
@@ -170,15 +166,7 @@ pub fn plan(cfg: &SetupConfig, answers: &Answers, inputs: &Inputs) -> Result<Pla
     let values = derive::env_values(cfg);
     let keys: Vec<&str> = values.iter().map(|d| d.key).collect();
     let text = before.as_deref().unwrap_or("");
-    // dotenvy's read of a large file is most of the cost: a second thread reads the original
-    // while this one parses and edits, and the check reuses what is unchanged.
-    let ahead = envfile::ReadAhead::new(text, &keys);
-    let (after, changes) = std::thread::scope(|s| {
-        if let Some(ahead) = &ahead {
-            s.spawn(|| ahead.work(false));
-        }
-        edit_env(cfg, &values, &keys, text, inputs, ahead.as_ref())
-    })?;
+    let (after, changes) = edit_env(cfg, &values, &keys, text, inputs)?;
 
     let compose_label = inputs.override_path.display().to_string();
     let override_after = compose::render_override(
@@ -226,7 +214,6 @@ fn edit_env(
     keys: &[&str],
     text: &str,
     inputs: &Inputs,
-    ahead: Option<&envfile::ReadAhead>,
 ) -> Result<(String, Vec<KeyChange>), PlanError> {
     let mut file = EnvFile::parse(text).map_err(|source| PlanError::EnvParse {
         path: inputs.env_path.display().to_string(),
@@ -280,9 +267,6 @@ fn edit_env(
     file.remove_all(&stale);
     let after = file.render();
     let expected: Vec<(&str, &str)> = values.iter().map(|d| (d.key, d.value.raw())).collect();
-    match ahead {
-        Some(ahead) => file.verify_rendered(&after, &expected, ahead)?,
-        None => envfile::verify_round_trip(&after, &expected)?,
-    }
+    envfile::verify_round_trip(&after, &expected)?;
     Ok((after, changes))
 }

@@ -57,38 +57,65 @@ pub fn install_panic_hook() {
     }));
 }
 
-/// Sets the returned flag on SIGTERM or SIGHUP (Unix); the event loop checks it between polls.
+/// Sets the returned flag when the terminal goes away or the run is asked to stop: SIGTERM
+/// or SIGHUP on Linux and macOS; on a Windows console, the window being closed (Windows
+/// allows a few seconds to clean up) or Ctrl+Break. (Ctrl+C is a key in raw mode, on every
+/// platform.) The event loop checks the flag between polls and returns, so the terminal is
+/// restored on every platform.
 fn watch_signals() -> Arc<AtomicBool> {
     let flag = Arc::new(AtomicBool::new(false));
-    #[cfg(unix)]
-    {
-        let f = Arc::clone(&flag);
-        let _ = std::thread::Builder::new()
-            .name("signals".into())
-            .spawn(move || {
-                use tokio::signal::unix::{SignalKind, signal};
-                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                else {
-                    return;
-                };
-                rt.block_on(async {
-                    let (Ok(mut term), Ok(mut hup)) = (
-                        signal(SignalKind::terminate()),
-                        signal(SignalKind::hangup()),
-                    ) else {
-                        return;
-                    };
-                    tokio::select! {
-                        _ = term.recv() => {}
-                        _ = hup.recv() => {}
-                    }
+    let f = Arc::clone(&flag);
+    let _ = std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async {
+                if stop_requested().await {
                     f.store(true, Ordering::SeqCst);
-                });
+                }
             });
-    }
+        });
     flag
+}
+
+/// Waits for SIGTERM or SIGHUP; `false` when they cannot be watched.
+#[cfg(unix)]
+async fn stop_requested() -> bool {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut hup)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+    ) else {
+        return false;
+    };
+    tokio::select! {
+        _ = term.recv() => true,
+        _ = hup.recv() => true,
+    }
+}
+
+/// Waits for the console window to close or Ctrl+Break; `false` when they cannot be watched.
+#[cfg(windows)]
+async fn stop_requested() -> bool {
+    use tokio::signal::windows::{ctrl_break, ctrl_close};
+    let (Ok(mut close), Ok(mut brk)) = (ctrl_close(), ctrl_break()) else {
+        return false;
+    };
+    tokio::select! {
+        _ = close.recv() => true,
+        _ = brk.recv() => true,
+    }
+}
+
+/// Elsewhere nothing is watched (keys still cancel).
+#[cfg(not(any(unix, windows)))]
+async fn stop_requested() -> bool {
+    false
 }
 
 /// What a signal leaves behind: files already written stay written; otherwise nothing was.
@@ -127,7 +154,7 @@ pub fn run(
             dirty = false;
         }
         if stop.load(Ordering::SeqCst) {
-            // SIGTERM/SIGHUP (the terminal may be gone): leave now, whatever the state, and write
+            // SIGTERM/SIGHUP, or the console closing (the terminal may be gone): leave now, whatever the state, and write
             // nothing more. Handing the machine cancels instead could leave it on a screen that
             // does not exit, and this loop would then spin without waiting for events.
             return Ok(signalled_outcome(w));

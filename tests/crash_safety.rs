@@ -161,6 +161,7 @@ fn sigkill_at_any_point_leaves_the_old_or_the_new_file_and_a_backup_when_replace
         for n in &names {
             assert!(
                 n == ".env"
+                    || n == ".lakekeeper-setup.lock"
                     || n.starts_with(".env.bak.")
                     || is_temp(n)
                     || n.starts_with("docker-compose."),

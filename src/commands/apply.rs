@@ -20,7 +20,7 @@ pub fn run(
     args: &ApplyArgs,
     process_env: &BTreeMap<String, String>,
 ) -> Result<Exit, RunError> {
-    // Settled from the repository's files, or git answers while the plan is computed.
+    // git (one child) answers while the plan is computed.
     let git = git::start(&paths.env);
     let project = Project::load(paths)?;
     let mut answers = project.answers(process_env);

@@ -9,7 +9,7 @@ use crate::git;
 use crate::output::{self, Style};
 
 pub fn run(paths: &Paths, args: &CheckArgs) -> Result<Exit, RunError> {
-    // Settled from the repository's files, or git answers while the files are read and linted.
+    // git (one child) answers while the files are read and linted.
     let git = git::start(&paths.env);
     let project = Project::load(paths)?;
     if project.env_text.is_none() {

@@ -1,19 +1,20 @@
-//! `git::native` against git itself: in real repositories made by git, every answer the
-//! native reader gives must be the one `git check-ignore` / `git ls-files` give, and where it
-//! cannot be sure it must say so (`None`) rather than guess.
+//! `git::statuses` against git's own view of the work tree: in real repositories made by git,
+//! our answer (from `check-ignore` and `ls-files`, as `check` and `apply` ask) must be the one
+//! `git status --porcelain --ignored` gives once the file exists (a file that does not exist
+//! yet is judged first, then created for the comparison).
 //!
 //! Each repository has its own `HOME` (global config and excludes) and system config, given
-//! alike to git (`HOME`, `GIT_CONFIG_SYSTEM`) and to the native reader (`Env`). The property
-//! test generates `.gitignore` files (root, nested, `info/exclude`, global) from git's pattern
-//! syntax and compares every generated path; 64 cases by default (`PROPTEST_CASES`).
+//! to every `git` child (`HOME`, `GIT_CONFIG_SYSTEM`). The property test generates
+//! `.gitignore` files (root, nested, `info/exclude`, global) from git's pattern syntax and
+//! compares every generated path; 64 cases by default (`PROPTEST_CASES`).
 
 mod support;
 
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use lakekeeper_setup::git::native::{self, Env};
-use lakekeeper_setup::git::{GitStatus, ask_git};
+use lakekeeper_setup::git::{GitStatus, statuses_with};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 
@@ -58,11 +59,11 @@ impl World {
         c
     }
 
-    fn git(&self, args: &[&str]) -> String {
+    fn git_in(&self, dir: &Path, args: &[&str]) -> Vec<u8> {
         let out = self
             .command()
             .arg("-C")
-            .arg(&self.repo)
+            .arg(dir)
             .args(args)
             .output()
             .expect("git");
@@ -71,18 +72,11 @@ impl World {
             "git {args:?}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        out.stdout
     }
 
-    fn env(&self) -> Env {
-        Env {
-            git_vars: false,
-            git_found: true,
-            system_config: Some(self.system.clone()),
-            home: Some(self.home.clone()),
-            xdg_config_home: None,
-            euid: Env::from_process().euid,
-        }
+    fn git(&self, args: &[&str]) -> Vec<u8> {
+        self.git_in(&self.repo, args)
     }
 
     fn write(&self, rel: &str, contents: &str) {
@@ -91,24 +85,82 @@ impl World {
         std::fs::write(path, contents).expect("write");
     }
 
-    fn native(&self, name: &str) -> Option<GitStatus> {
-        native::status(&self.env(), &self.repo, name)
+    /// Our answers for `names` (relative to `dir`), from one call as `check` makes it.
+    fn ours_in(&self, dir: &Path, names: &[&str]) -> Vec<GitStatus> {
+        statuses_with(&|| self.command(), dir, names)
     }
 
-    fn by_git(&self, name: &str) -> GitStatus {
-        ask_git(&|| self.command(), &self.repo, name)
-    }
-
-    /// The native answer, asserted to be there and to be git's.
+    /// Our answer, asserted to be the one `git status` gives.
     fn agreed(&self, name: &str) -> GitStatus {
-        let git = self.by_git(name);
-        assert_eq!(self.native(name), Some(git), "{name}: native vs git");
-        git
+        let ours = self.ours_in(&self.repo, &[name])[0];
+        assert_eq!(ours, self.by_status(name), "{name}: ours vs git status");
+        ours
     }
 
-    /// The native reader leaves `name` to git.
-    fn left_to_git(&self, name: &str) {
-        assert_eq!(self.native(name), None, "{name}: should be left to git");
+    /// What `git status --porcelain --ignored` says of `name` (created for the question, and
+    /// removed again, when it does not exist).
+    fn by_status(&self, name: &str) -> GitStatus {
+        let path = self.repo.join(name);
+        let mut created: Vec<PathBuf> = Vec::new();
+        if !path.exists() {
+            let mut missing: Vec<&Path> = path
+                .ancestors()
+                .skip(1)
+                .take_while(|d| !d.exists())
+                .collect();
+            missing.reverse();
+            for d in missing {
+                std::fs::create_dir(d).expect("dir");
+                created.push(d.to_path_buf());
+            }
+            std::fs::write(&path, "A=1\n").expect("write");
+            created.push(path.clone());
+        }
+        let answer = self.porcelain().get(name).copied().unwrap_or_else(|| {
+            let tracked = self
+                .command()
+                .arg("-C")
+                .arg(&self.repo)
+                .args(["ls-files", "--error-unmatch", "--", name])
+                .output()
+                .expect("git");
+            assert!(
+                tracked.status.success(),
+                "{name}: git status is silent on it"
+            );
+            GitStatus::Tracked
+        });
+        for p in created.iter().rev() {
+            if p.is_dir() {
+                std::fs::remove_dir(p).expect("rmdir");
+            } else {
+                std::fs::remove_file(p).expect("rm");
+            }
+        }
+        answer
+    }
+
+    /// Every path `git status --porcelain --ignored --untracked-files=all` lists, with what
+    /// its code means here (`!!` ignored, `??` untracked, any other: tracked).
+    fn porcelain(&self) -> BTreeMap<String, GitStatus> {
+        let out = self.git(&[
+            "status",
+            "--porcelain=v1",
+            "-z",
+            "--ignored=traditional",
+            "--untracked-files=all",
+        ]);
+        out.split(|&b| b == 0)
+            .filter(|e| e.len() > 3)
+            .map(|e| {
+                let status = match &e[..2] {
+                    b"!!" => GitStatus::Ignored,
+                    b"??" => GitStatus::NotIgnored,
+                    _ => GitStatus::Tracked,
+                };
+                (String::from_utf8_lossy(&e[3..]).into_owned(), status)
+            })
+            .collect()
     }
 }
 
@@ -224,7 +276,7 @@ fn line_syntax_spaces_crlf_bom_and_escapes() {
 }
 
 #[test]
-fn index_versions_and_extensions_git_writes() {
+fn tracked_files_in_every_index_version_split_or_not() {
     let Some(w) = World::new() else { return };
     w.write(".gitignore", "backend/.env\n");
     for f in [
@@ -251,54 +303,64 @@ fn index_versions_and_extensions_git_writes() {
     w.write("backend/new.env", "x\n");
     w.git(&["add", "-N", "backend/new.env"]);
     assert_eq!(w.agreed("backend/new.env"), GitStatus::Tracked);
-    // The untracked cache is an extension the reader skips.
     w.git(&["update-index", "--untracked-cache"]);
-    w.git(&["status", "--porcelain"]);
-    assert_eq!(w.agreed("backend/.env"), GitStatus::Tracked);
-    // A split index keeps entries elsewhere: git decides.
     w.git(&["update-index", "--split-index"]);
-    w.left_to_git("backend/.env");
-    assert_eq!(w.by_git("backend/.env"), GitStatus::Tracked);
+    assert_eq!(w.agreed("backend/.env"), GitStatus::Tracked);
+    // Asked from the file's own directory, with a name git would read as a glob.
+    w.write("backend/x[1].env", "x\n");
+    w.git(&["add", "backend/x[1].env"]);
+    assert_eq!(
+        w.ours_in(
+            &w.repo.join("backend"),
+            &[".env", "x[1].env", "x1.env", ".env.example"]
+        ),
+        [
+            GitStatus::Tracked,
+            GitStatus::Tracked,
+            GitStatus::NotIgnored,
+            GitStatus::Tracked
+        ]
+    );
 }
 
+/// What a re-implementation of git would have to model, and git answers anyway.
 #[test]
-fn what_is_left_to_git() {
+fn case_folding_includes_links_submodules_worktrees_and_no_git() {
     let Some(w) = World::new() else { return };
     w.write(".gitignore", ".env\n");
-    // A variable that moves the repository.
-    let env = Env {
-        git_vars: true,
-        ..w.env()
-    };
-    assert_eq!(native::status(&env, &w.repo, ".env"), None);
-    // Case-insensitive matching.
+    // Case-insensitive matching (the default on macOS and Windows file systems).
     w.git(&["config", "core.ignoreCase", "true"]);
-    w.left_to_git(".env");
+    assert_eq!(w.agreed(".ENV"), GitStatus::Ignored);
     w.git(&["config", "core.ignoreCase", "false"]);
-    assert_eq!(w.agreed(".env"), GitStatus::Ignored);
-    // A config include.
+    assert_eq!(w.agreed(".ENV"), GitStatus::NotIgnored);
+    // A config include naming the global excludes file.
+    std::fs::write(w.home.join("other"), "[core]\nexcludesFile = ~/mine\n").expect("cfg");
+    std::fs::write(w.home.join("mine"), "*.local\n").expect("mine");
     std::fs::write(w.home.join(".gitconfig"), "[include]\npath = other\n").expect("cfg");
-    w.left_to_git(".env");
+    assert_eq!(w.agreed("backend/.env.local"), GitStatus::Ignored);
     std::fs::write(w.home.join(".gitconfig"), "").expect("cfg");
-    // A character class; a symbolic link as .gitignore (git does not follow it).
+    assert_eq!(w.agreed("backend/.env.local"), GitStatus::NotIgnored);
+    // A character class.
     w.write(".gitignore", "[[:alpha:]]env\n");
-    w.left_to_git(".env");
-    std::fs::remove_file(w.repo.join(".gitignore")).expect("rm");
-    std::fs::write(w.home.join("target"), ".env\n").expect("target");
-    std::os::unix::fs::symlink(w.home.join("target"), w.repo.join(".gitignore")).expect("ln");
-    w.left_to_git(".env");
-    std::fs::remove_file(w.repo.join(".gitignore")).expect("rm");
-    // A path inside a submodule.
+    assert_eq!(w.agreed("xenv"), GitStatus::Ignored);
+    assert_eq!(w.agreed("1env"), GitStatus::NotIgnored);
+    // A path inside a submodule is no file of this repository.
     w.git(&[
         "update-index",
         "--add",
         "--cacheinfo",
-        "160000,1111111111111111111111111111111111111111,backend",
+        "160000,1111111111111111111111111111111111111111,sub",
     ]);
-    w.left_to_git("backend/.env");
-    // A linked worktree (its `.git` is a file).
+    assert_eq!(
+        w.ours_in(&w.repo, &["sub/.env"]),
+        [GitStatus::NotARepo],
+        "git refuses a path inside a submodule"
+    );
+    w.git(&["rm", "-q", "--cached", "sub"]);
+    // A linked worktree (its `.git` is a file) with its own ignore rules.
+    w.write(".gitignore", ".env\n");
     w.write("README", "x\n");
-    w.git(&["add", "README"]);
+    w.git(&["add", "README", ".gitignore"]);
     w.git(&[
         "-c",
         "user.name=t",
@@ -310,27 +372,38 @@ fn what_is_left_to_git() {
     ]);
     let linked = w.home.join("linked");
     w.git(&["worktree", "add", "-q", linked.to_str().expect("utf-8")]);
-    assert_eq!(native::status(&w.env(), &linked, ".env"), None);
-    // Outside any repository the answer is certain.
     assert_eq!(
-        native::status(&w.env(), &w.home, ".env"),
-        Some(GitStatus::NotARepo)
+        w.ours_in(&linked, &[".env", "README", "new.txt"]),
+        [
+            GitStatus::Ignored,
+            GitStatus::Tracked,
+            GitStatus::NotIgnored
+        ]
     );
+    // Outside any repository, and without git, nothing is committed.
+    assert_eq!(w.ours_in(&w.home, &[".env"]), [GitStatus::NotARepo]);
     assert_eq!(
-        native::status(
-            &Env {
-                git_found: false,
-                ..w.env()
-            },
+        statuses_with(
+            &|| Command::new(w.home.join("no-such-git")),
             &w.repo,
-            ".env"
+            &[".env"]
         ),
-        Some(GitStatus::NotARepo),
-        "no git, no repository to commit to"
+        [GitStatus::NotARepo],
+        "no git, no answer but NotARepo"
     );
 }
 
-// ---- generated ignore files, every path compared with one `git check-ignore --stdin` ----
+/// A symbolic link as `.gitignore` is not followed by git: the file is not ignored.
+#[cfg(unix)]
+#[test]
+fn a_symlinked_gitignore_is_not_read() {
+    let Some(w) = World::new() else { return };
+    std::fs::write(w.home.join("target"), ".env\n").expect("target");
+    std::os::unix::fs::symlink(w.home.join("target"), w.repo.join(".gitignore")).expect("ln");
+    assert_eq!(w.agreed(".env"), GitStatus::NotIgnored);
+}
+
+// ---- generated ignore files, every path compared with one `git status --ignored` ----
 
 const NAMES: [&str; 8] = ["a", "b", "backend", ".env", "x.env", "env", "a b", "b.a"];
 
@@ -383,36 +456,6 @@ const PLACES: [&str; 6] = [
     "~/.config/git/ignore",
 ];
 
-/// `git check-ignore --stdin -z -v -n` for `paths`: whether each is ignored (matched by a
-/// pattern that is not a `!` one).
-fn git_ignored(w: &World, paths: &[String]) -> Vec<bool> {
-    use std::io::Write;
-    let mut child = w
-        .command()
-        .arg("-C")
-        .arg(&w.repo)
-        .args(["check-ignore", "--stdin", "-z", "-v", "-n"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("git");
-    let mut stdin = child.stdin.take().expect("stdin");
-    for p in paths {
-        stdin.write_all(p.as_bytes()).expect("write");
-        stdin.write_all(b"\0").expect("write");
-    }
-    drop(stdin);
-    let out = child.wait_with_output().expect("git");
-    let fields: Vec<&[u8]> = out.stdout.split(|&b| b == 0).collect();
-    let answers: Vec<bool> = fields
-        .chunks(4)
-        .filter(|c| c.len() == 4)
-        .map(|c| !c[2].is_empty() && !c[2].starts_with(b"!"))
-        .collect();
-    assert_eq!(answers.len(), paths.len(), "one answer per path");
-    answers
-}
-
 fn config() -> Config {
     support::cases::proptest_config(64)
 }
@@ -421,7 +464,7 @@ proptest! {
     #![proptest_config(config())]
 
     #[test]
-    fn generated_ignore_files_agree_with_git(
+    fn generated_ignore_files_agree_with_git_status(
         files in prop::collection::vec(ignore_file(), PLACES.len()),
         paths in prop::collection::vec(path(), 1..24),
     ) {
@@ -434,64 +477,25 @@ proptest! {
             std::fs::create_dir_all(target.parent().expect("parent")).expect("dirs");
             std::fs::write(&target, contents).expect("write");
         }
-        let by_git = git_ignored(&w, &paths);
-        let mut answered = 0;
-        for (path, &ignored) in paths.iter().zip(&by_git) {
-            let Some(native) = w.native(path) else { continue };
-            answered += 1;
-            let expected = if ignored { GitStatus::Ignored } else { GitStatus::NotIgnored };
+        // Each path becomes a file where it can (not where another path needs a directory).
+        let files_made: Vec<&str> = paths
+            .iter()
+            .filter(|p| {
+                let target = w.repo.join(p);
+                target.is_file()
+                    || (!target.exists()
+                        && std::fs::create_dir_all(target.parent().expect("parent")).is_ok()
+                        && std::fs::write(&target, "x\n").is_ok())
+            })
+            .map(String::as_str)
+            .collect();
+        let ours = w.ours_in(&w.repo, &files_made);
+        let by_status = w.porcelain();
+        for (path, ours) in files_made.iter().zip(&ours) {
             prop_assert_eq!(
-                native, expected,
+                Some(ours), by_status.get(*path),
                 "{:?} with {:?}", path, PLACES.iter().zip(&files).collect::<Vec<_>>()
             );
         }
-        // Only a directory on disk (a/, a/b/, backend/) is left to git here.
-        let dirs = paths.iter().filter(|p| w.repo.join(p).is_dir()).count();
-        prop_assert_eq!(answered + dirs, paths.len());
     }
-}
-
-#[test]
-fn start_answers_without_a_child_whenever_the_native_reader_can() {
-    // `git::start` reads this process's environment and the machine's git. With a git build
-    // the reader knows and no relocating `GIT_*` variable, an ignored `.env` is settled
-    // without any child; otherwise git is asked. Either way the answer is git's.
-    let Some(w) = World::new() else { return };
-    w.write(".gitignore", "/backend/.env\n");
-    let file = w.repo.join("backend/.env");
-    let env = Env::from_process();
-    let native_possible = !env.git_vars && env.system_config.is_some();
-    let probe = lakekeeper_setup::git::start(&file);
-    assert_eq!(probe.asks_git(), !native_possible, "{env:?}");
-    assert_eq!(probe.wait(), GitStatus::Ignored);
-}
-
-/// Whatever bytes a `.gitignore`, `info/exclude` or index holds, the reader answers or defers;
-/// it never panics. (One repository, rewritten per case: `git init` per case would be slow.)
-#[test]
-fn arbitrary_files_never_panic() {
-    let Some(w) = World::new() else { return };
-    let cases = (
-        prop::collection::vec(any::<u8>(), 0..200),
-        "[!/*?\\[\\]\\\\a-c. -]{0,24}\n{0,1}",
-        prop::collection::vec(any::<u8>(), 0..120),
-        "[a-c.*/ ]{1,12}",
-    );
-    let mut runner = proptest::test_runner::TestRunner::new(Config {
-        cases: config().cases * 4,
-        ..config()
-    });
-    runner
-        .run(&cases, |(gitignore, exclude, index, path)| {
-            std::fs::write(w.repo.join(".gitignore"), &gitignore).expect("write");
-            w.write(".git/info/exclude", &exclude);
-            let _ = w.native(&path);
-            let mut dirc = b"DIRC\0\0\0\x02".to_vec();
-            dirc.extend(&index);
-            std::fs::write(w.repo.join(".git/index"), &dirc).expect("index");
-            let _ = w.native(&path);
-            std::fs::remove_file(w.repo.join(".git/index")).expect("rm");
-            Ok(())
-        })
-        .expect("no panic");
 }
