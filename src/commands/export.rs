@@ -58,9 +58,8 @@ fn run_helm(
         raw.as_ref().is_some_and(|r| r.contains_key("vault")) || names.vault.is_some();
     let mode = match args.secrets {
         Some(SecretsFrom::ExternalSecrets) => SecretsMode::ExternalSecrets,
-        Some(SecretsFrom::Kubernetes) => SecretsMode::Kubernetes,
         None if vault_named => SecretsMode::ExternalSecrets,
-        None => SecretsMode::Kubernetes,
+        Some(SecretsFrom::Kubernetes) | None => SecretsMode::Kubernetes,
     };
 
     let mut answers = project.answers(process_env);

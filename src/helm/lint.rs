@@ -95,7 +95,7 @@ pub fn lint_values(source: &str) -> Vec<Finding> {
             push(
                 "auth.oauth2.providerUri",
                 "ends in /.well-known/openid-configuration, which Lakekeeper appends itself",
-            )
+            );
         }
         Some(_) => {}
     }

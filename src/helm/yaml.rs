@@ -6,6 +6,8 @@
 //! are valid YAML double-quoted scalars), so no value can turn into a number, a boolean, `null`
 //! or a comment. Pure: no I/O.
 
+use std::fmt::Write as _;
+
 use yaml_rust2::yaml::Hash;
 use yaml_rust2::{Yaml, YamlLoader};
 
@@ -126,12 +128,11 @@ fn write_map(out: &mut String, entries: &[Entry], indent: usize) {
     let pad = " ".repeat(indent);
     for e in entries {
         let key = key_text(&e.key);
-        match scalar_text(&e.value) {
-            Some(v) => out.push_str(&format!("{pad}{key}: {v}{}\n", comment(e.why.as_ref()))),
-            None => {
-                out.push_str(&format!("{pad}{key}:{}\n", comment(e.why.as_ref())));
-                write_node(out, &e.value, indent + 2);
-            }
+        if let Some(v) = scalar_text(&e.value) {
+            _ = writeln!(out, "{pad}{key}: {v}{}", comment(e.why.as_ref()));
+        } else {
+            _ = writeln!(out, "{pad}{key}:{}", comment(e.why.as_ref()));
+            write_node(out, &e.value, indent + 2);
         }
     }
 }
@@ -143,19 +144,19 @@ fn write_node(out: &mut String, node: &Node, indent: usize) {
             let pad = " ".repeat(indent);
             for (item, why) in items {
                 match (scalar_text(item), item) {
-                    (Some(v), _) => out.push_str(&format!("{pad}- {v}{}\n", comment(why.as_ref()))),
+                    (Some(v), _) => _ = writeln!(out, "{pad}- {v}{}", comment(why.as_ref())),
                     (None, Node::Map(entries)) => {
                         // `- ` then the first entry on the same line, the rest aligned under it.
                         let mut inner = String::new();
                         write_map(&mut inner, entries, indent + 2);
                         let body = inner.trim_start_matches(' ');
                         if let Some(w) = why {
-                            out.push_str(&format!("{pad}# {w}\n"));
+                            _ = writeln!(out, "{pad}# {w}");
                         }
-                        out.push_str(&format!("{pad}- {body}"));
+                        _ = write!(out, "{pad}- {body}");
                     }
                     (None, _) => {
-                        out.push_str(&format!("{pad}-{}\n", comment(why.as_ref())));
+                        _ = writeln!(out, "{pad}-{}", comment(why.as_ref()));
                         write_node(out, item, indent + 2);
                     }
                 }
@@ -172,7 +173,7 @@ pub fn to_text(header: &[&str], root: &Node) -> String {
         if line.is_empty() {
             out.push_str("#\n");
         } else {
-            out.push_str(&format!("# {line}\n"));
+            _ = writeln!(out, "# {line}");
         }
     }
     write_node(&mut out, root, 0);

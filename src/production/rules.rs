@@ -247,18 +247,16 @@ pub fn validate(
         },
     };
     let vault_identity = get("vault_identity").and_then(|v| {
-        match validate::client_id(FieldId::StorageClientId, v) {
-            Ok(c) => Some(c.value),
-            Err(_) => {
-                errors.push(ProductionError::new(
-                    "vault_identity",
-                    Some(v),
-                    "is not a client ID (GUID)",
-                    "give the managed identity's 'Client ID' (Managed Identities → the identity → Overview)",
-                ));
-                None
-            }
+        let id = validate::client_id(FieldId::StorageClientId, v).ok();
+        if id.is_none() {
+            errors.push(ProductionError::new(
+                "vault_identity",
+                Some(v),
+                "is not a client ID (GUID)",
+                "give the managed identity's 'Client ID' (Managed Identities → the identity → Overview)",
+            ));
         }
+        id.map(|c| c.value)
     });
 
     match (errors.is_empty(), base_uri) {
