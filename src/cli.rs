@@ -156,6 +156,9 @@ pub struct VerifyArgs {
     /// Afterwards, bootstrap Lakekeeper and create the warehouse (as `warehouse`).
     #[arg(long)]
     pub create_warehouse: bool,
+    /// Check production: [production] base_uri and postgres_host replace the laptop's.
+    #[arg(long)]
+    pub production: bool,
 }
 
 #[derive(Debug, Args)]
@@ -169,6 +172,9 @@ pub struct WarehouseArgs {
     /// Seconds each request may take.
     #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_secs)]
     pub timeout: Duration,
+    /// Against production: [production] base_uri replaces the laptop's.
+    #[arg(long)]
+    pub production: bool,
 }
 
 fn parse_secs(s: &str) -> Result<Duration, String> {

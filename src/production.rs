@@ -256,12 +256,78 @@ pub fn vault_names(profile_text: &str) -> Result<VaultNames, ProductionError> {
     })
 }
 
+/// The laptop's `.env` values as production has them, for `verify`/`warehouse --production`:
+/// the public base URI, and production's database host in `POSTGRES_HOST` and both URLs.
+pub fn production_env(
+    env: &BTreeMap<String, String>,
+    prod: &Production,
+) -> BTreeMap<String, String> {
+    use crate::keys as k;
+    let mut out = env.clone();
+    out.insert(
+        k::BASE_URI.to_owned(),
+        crate::validate::base_uri_string(&prod.base_uri),
+    );
+    if let Some(host) = &prod.postgres_host {
+        out.insert(k::POSTGRES_HOST.to_owned(), host.clone());
+        for key in [k::PG_URL_READ, k::PG_URL_WRITE] {
+            if let Some(mut u) = env.get(key).and_then(|v| url::Url::parse(v).ok())
+                && u.set_host(Some(host)).is_ok()
+            {
+                out.insert(key.to_owned(), u.to_string());
+            }
+        }
+    }
+    out
+}
+
 /// The message `export` gives when the profile has no production base URI.
 pub fn missing_base_uri() -> ProductionError {
     ProductionError::new(
         "base_uri",
         None,
-        "is required but was not given: the production export needs the public URL users, engines and the UI reach Lakekeeper at",
+        "is required but was not given: it is the public URL users, engines and the UI reach production's Lakekeeper at",
         "add `base_uri = \"https://lakekeeper.example.com\"` under [production] in lakekeeper-setup.toml",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn production_env_swaps_only_the_base_uri_and_the_database_host() {
+        let raw: Raw = [
+            ("base_uri", "https://lakekeeper.example.com"),
+            ("postgres_host", "prod-pg.postgres.database.azure.com"),
+        ]
+        .into_iter()
+        .map(|(a, b)| (a.to_owned(), b.to_owned()))
+        .collect();
+        let (prod, _) = validate(Some(&raw), &VaultNames::default()).expect("valid");
+        let env: BTreeMap<String, String> = [
+            ("LAKEKEEPER__BASE_URI", "http://localhost:8181"),
+            ("POSTGRES_HOST", "dev.postgres.database.azure.com"),
+            (
+                "LAKEKEEPER__PG_DATABASE_URL_WRITE",
+                "postgresql://u:p%40ss@dev.postgres.database.azure.com:5432/db?sslmode=require",
+            ),
+            ("LAKEKEEPER__OPENID_AUDIENCE", "api://x,y"),
+        ]
+        .into_iter()
+        .map(|(a, b)| (a.to_owned(), b.to_owned()))
+        .collect();
+        let out = production_env(&env, &prod);
+        assert_eq!(
+            out["LAKEKEEPER__BASE_URI"],
+            "https://lakekeeper.example.com"
+        );
+        assert_eq!(out["POSTGRES_HOST"], "prod-pg.postgres.database.azure.com");
+        assert_eq!(
+            out["LAKEKEEPER__PG_DATABASE_URL_WRITE"],
+            "postgresql://u:p%40ss@prod-pg.postgres.database.azure.com:5432/db?sslmode=require"
+        );
+        assert_eq!(out["LAKEKEEPER__OPENID_AUDIENCE"], "api://x,y");
+        assert!(!out.contains_key("LAKEKEEPER__PG_DATABASE_URL_READ"));
+    }
 }

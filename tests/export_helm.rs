@@ -496,7 +496,10 @@ fn the_chart_traps_are_repaired_or_refused_as_on_the_laptop() {
 fn without_a_base_uri_the_export_says_exactly_that() {
     let p = team("\n[production]\nnamespace = \"lakekeeper\"\n");
     let out = failed(&export(&p, &["--secrets", "kubernetes"], true), 1);
-    assert!(out.contains("[production] base_uri: is required but was not given: the production export needs the public URL"), "{out}");
+    assert!(
+        out.contains("[production] base_uri: is required but was not given: it is the public URL"),
+        "{out}"
+    );
     assert!(
         out.contains("add `base_uri = \"https://lakekeeper.example.com\"` under [production]"),
         "{out}"
@@ -505,6 +508,25 @@ fn without_a_base_uri_the_export_says_exactly_that() {
     let p = team("");
     let out = failed(&export(&p, &["--secrets", "kubernetes"], true), 1);
     assert!(out.contains("[production] base_uri: is required"), "{out}");
+}
+
+#[test]
+fn verify_and_warehouse_against_production_need_its_base_uri() {
+    let p = team("");
+    p.apply_ok(&[
+        ("LAKEKEEPER__OAUTH2__CLIENT_SECRET", FAKE_SECRET),
+        ("LAKEKEEPER__PG_ENCRYPTION_KEY", KEY),
+    ]);
+    for args in [
+        &["verify", "--production", "--only", "lakekeeper"][..],
+        &["warehouse", "--production", "--dry-run"][..],
+    ] {
+        let out = failed(&p.cmd().args(args).output().expect("run"), 1);
+        assert!(
+            out.contains("[production] base_uri: is required but was not given"),
+            "{args:?}: {out}"
+        );
+    }
 }
 
 #[test]

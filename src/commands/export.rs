@@ -154,7 +154,7 @@ fn run_helm(
         println!("  {}. {c}", i + 1);
     }
     println!(
-        "then create the warehouse in production: `lakekeeper-setup warehouse` with LAKEKEEPER__BASE_URI={} in the environment",
+        "then, from this laptop: `lakekeeper-setup verify --production --only oidc-discovery,token,token-claims,storage,lakekeeper` and `lakekeeper-setup warehouse --production` (bootstrap and warehouse at {})",
         crate::validate::base_uri_string(&prod.base_uri)
     );
     Ok(Exit::Ok)
