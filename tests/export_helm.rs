@@ -493,6 +493,25 @@ fn the_chart_traps_are_repaired_or_refused_as_on_the_laptop() {
 }
 
 #[test]
+fn a_dry_run_shows_the_values_withholds_the_secret_and_writes_nothing() {
+    let p = team(PRODUCTION);
+    let out = ok(&export(&p, &["--secrets", "kubernetes", "--dry-run"], true));
+    assert!(
+        out.contains("postgresql:  # the team's Azure PostgreSQL"),
+        "{out}"
+    );
+    assert!(
+        out.contains("secret.yaml (secret values withheld)"),
+        "{out}"
+    );
+    assert!(out.contains("dry run: nothing was written"), "{out}");
+    for secret in [KEY, PG_PASSWORD, FAKE_SECRET] {
+        assert!(!out.contains(secret), "{secret} printed");
+    }
+    assert!(!p.path("deploy").exists());
+}
+
+#[test]
 fn without_a_base_uri_the_export_says_exactly_that() {
     let p = team("\n[production]\nnamespace = \"lakekeeper\"\n");
     let out = failed(&export(&p, &["--secrets", "kubernetes"], true), 1);

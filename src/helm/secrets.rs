@@ -62,7 +62,7 @@ pub fn external(
             "vault_identity",
             None,
             "is required with --secrets external-secrets: the operator signs in to the vault as this managed identity (workload identity)",
-            "add `vault_identity = \"<client ID>\"` under [production]: a user-assigned managed identity with the role Key Vault Secrets User, federated with the service account written here",
+            "add `vault_identity = \"<client ID>\"` under [production]: a user-assigned managed identity with the role Key Vault Secrets User, federated with the service account written here (or use --secrets kubernetes)",
         ));
     }
     let mut name_of = |key: &str| {
