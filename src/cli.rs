@@ -72,6 +72,43 @@ pub enum Command {
     /// Bootstrap Lakekeeper and create the ADLS warehouse from the configuration (idempotent).
     #[command(after_help = AFTER_HELP)]
     Warehouse(WarehouseArgs),
+    /// Write the production configuration from the same answers: values for Lakekeeper's
+    /// official Helm chart and the Secret it reads.
+    #[command(subcommand)]
+    Export(ExportTarget),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportTarget {
+    /// values.yaml for the official chart (lakekeeper/lakekeeper) plus ExternalSecret objects or
+    /// a Secret manifest; needs `base_uri` under [production] in the profile.
+    #[command(after_help = AFTER_HELP)]
+    Helm(HelmArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HelmArgs {
+    /// Directory to write into [default: <root>/deploy/helm].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Where the Secret's values come from [default: external-secrets when the profile names a
+    /// Key Vault, else kubernetes].
+    #[arg(long, value_enum, value_name = "FROM")]
+    pub secrets: Option<SecretsFrom>,
+    /// Print what would be written (secret values withheld) and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Replace files in the output directory that this tool did not write.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SecretsFrom {
+    /// ExternalSecret + SecretStore reading Azure Key Vault (workload identity): no value in any file.
+    ExternalSecrets,
+    /// A Secret manifest with the values, 0600 in a directory git ignores.
+    Kubernetes,
 }
 
 #[derive(Debug, Args)]
@@ -119,6 +156,9 @@ pub struct VerifyArgs {
     /// Afterwards, bootstrap Lakekeeper and create the warehouse (as `warehouse`).
     #[arg(long)]
     pub create_warehouse: bool,
+    /// Check production: [production] base_uri and postgres_host replace the laptop's.
+    #[arg(long)]
+    pub production: bool,
 }
 
 #[derive(Debug, Args)]
@@ -132,6 +172,9 @@ pub struct WarehouseArgs {
     /// Seconds each request may take.
     #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_secs)]
     pub timeout: Duration,
+    /// Against production: [production] base_uri replaces the laptop's.
+    #[arg(long)]
+    pub production: bool,
 }
 
 fn parse_secs(s: &str) -> Result<Duration, String> {

@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod check;
+pub mod export;
 pub mod verify;
 pub mod wizard;
 

@@ -29,6 +29,7 @@ fn main() -> ExitCode {
         Some(Command::Warehouse(args)) => {
             commands::verify::run_warehouse(&paths, args, &process_env)
         }
+        Some(Command::Export(target)) => commands::export::run(&paths, target, &process_env),
         None => commands::wizard::run(&paths, cli.plain, cli.dry_run, &process_env),
     };
     let code = match outcome {

@@ -91,6 +91,11 @@ pub fn read(text: &str) -> Result<Answers, ProfileError> {
         .map_err(|e: toml_edit::TomlError| ProfileError::Syntax(e.to_string()))?;
     let mut a = Answers::default();
     for (table, item) in doc.iter() {
+        // Read by their own modules: `[production]` only by `export helm` (so no production
+        // value reaches backend/.env), `[secrets]` names vault secrets, never values.
+        if table == crate::production::TABLE || table == "secrets" {
+            continue;
+        }
         let Some(t) = item.as_table_like() else {
             if looks_secret(table) {
                 return Err(ProfileError::SecretKey(table.to_owned()));

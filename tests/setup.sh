@@ -28,3 +28,9 @@ for dir in tests/support/oidc tests/support/azurite; do
     npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error >/dev/null
   fi
 done
+
+# export helm: Helm's own engine as a library (renders Lakekeeper's chart offline, no helm
+# binary), strict Kubernetes schema validation with bundled schemas, jsonschema for the ESO CRDs.
+echo "setup: pip install helm-python-sdk kubernetes-validate"
+python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+  'helm-python-sdk==0.2.2' 'kubernetes-validate==1.37.0' 'jsonschema==4.26.0' 'PyYAML==6.0.3'

@@ -101,6 +101,31 @@ pub fn config(
     })
 }
 
+/// `--production`: the `[production]` answers replace the laptop's base URI and database host.
+/// `Err` carries the exit code after the problems were printed.
+fn use_production(project: &Project, cfg: &mut VerifyConfig) -> Result<(), Exit> {
+    let text = project.profile_text.clone().unwrap_or_default();
+    let validated = crate::production::read(&text)
+        .and_then(|raw| crate::production::vault_names(&text).map(|names| (raw, names)));
+    let result = match validated {
+        Ok((raw, names)) => crate::production::validate(raw.as_ref(), &names).map(|(p, _)| p),
+        Err(e) => Err(vec![e]),
+    };
+    match result {
+        Ok(prod) => {
+            cfg.env = crate::production::production_env(&cfg.env, &prod);
+            Ok(())
+        }
+        Err(errors) => {
+            eprintln!("{} production answers:", Style::stderr().red("error:"));
+            for e in errors {
+                eprintln!("  - {e}");
+            }
+            Err(Exit::Problems)
+        }
+    }
+}
+
 fn runtime() -> Result<tokio::runtime::Runtime, RunError> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -118,6 +143,11 @@ pub fn run(
 ) -> Result<Exit, RunError> {
     let project = Project::load(paths)?;
     let mut cfg = config(&project, process_env, args.timeout)?;
+    if args.production
+        && let Err(exit) = use_production(&project, &mut cfg)
+    {
+        return Ok(exit);
+    }
     if !args.only.is_empty() {
         let joined = args.only.join(",");
         cfg.only = Some(verify::parse_only(&joined).map_err(|e| RunError::Usage(e.to_string()))?);
@@ -145,7 +175,12 @@ pub fn run_warehouse(
     process_env: &BTreeMap<String, String>,
 ) -> Result<Exit, RunError> {
     let project = Project::load(paths)?;
-    let cfg = config(&project, process_env, args.timeout)?;
+    let mut cfg = config(&project, process_env, args.timeout)?;
+    if args.production
+        && let Err(exit) = use_production(&project, &mut cfg)
+    {
+        return Ok(exit);
+    }
     let rt = runtime()?;
     Ok(warehouse(&rt, &cfg, args.dry_run, args.json))
 }

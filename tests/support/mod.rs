@@ -3,6 +3,7 @@
 
 pub mod azurite;
 pub mod cases;
+pub mod helm;
 pub mod http_mock;
 pub mod oidc;
 pub mod pg;
