@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod check;
+pub mod shell;
 pub mod verify;
 pub mod wizard;
 
