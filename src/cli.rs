@@ -20,7 +20,7 @@ backend/.env. NO_COLOR turns colour off.";
 /// Sets up Lakekeeper (Iceberg REST catalog) with Entra ID, ADLS Gen2 and PostgreSQL: writes
 /// backend/.env and a docker compose override. Without a command: the interactive wizard.
 #[derive(Debug, Parser)]
-#[command(name = "lakekeeper-setup", version, after_help = AFTER_HELP)]
+#[command(name = "lakekeeper-setup", version = crate::strings::VERSION, after_help = AFTER_HELP)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
@@ -76,6 +76,34 @@ pub enum Command {
     /// official Helm chart and the Secret it reads.
     #[command(subcommand)]
     Export(ExportTarget),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) to standard output.
+    #[command(after_help = COMPLETIONS_HELP)]
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) to standard output, or write one page per command to a
+    /// directory.
+    Man(ManArgs),
+}
+
+const COMPLETIONS_HELP: &str = "\
+Install, for example:
+  bash:       lakekeeper-setup completions bash > ~/.local/share/bash-completion/completions/lakekeeper-setup
+  zsh:        lakekeeper-setup completions zsh > \"${fpath[1]}/_lakekeeper-setup\"
+  fish:       lakekeeper-setup completions fish > ~/.config/fish/completions/lakekeeper-setup.fish
+  powershell: lakekeeper-setup completions powershell >> $PROFILE";
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write `lakekeeper-setup.1` and one `lakekeeper-setup-<command>.1` per command into DIR
+    /// instead of printing the main page.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -4,6 +4,7 @@
 pub mod apply;
 pub mod check;
 pub mod export;
+pub mod shell;
 pub mod verify;
 pub mod wizard;
 

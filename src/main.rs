@@ -20,17 +20,11 @@ fn main() -> ExitCode {
         );
     }));
     let cli = Cli::parse();
-    let paths = Paths::resolve(&cli.global);
-    let process_env = std::env::vars().collect();
     let outcome = match &cli.command {
-        Some(Command::Apply(args)) => commands::apply::run(&paths, args, &process_env),
-        Some(Command::Check(args)) => commands::check::run(&paths, args),
-        Some(Command::Verify(args)) => commands::verify::run(&paths, args, &process_env),
-        Some(Command::Warehouse(args)) => {
-            commands::verify::run_warehouse(&paths, args, &process_env)
-        }
-        Some(Command::Export(target)) => commands::export::run(&paths, target, &process_env),
-        None => commands::wizard::run(&paths, cli.plain, cli.dry_run, &process_env),
+        // Shell integration needs no project: answered before any path is resolved.
+        Some(Command::Completions(args)) => commands::shell::completions(args),
+        Some(Command::Man(args)) => commands::shell::man(args),
+        _ => run_in_project(&cli),
     };
     let code = match outcome {
         Ok(exit) => exit,
@@ -40,4 +34,21 @@ fn main() -> ExitCode {
         }
     };
     ExitCode::from(code as u8)
+}
+
+fn run_in_project(cli: &Cli) -> Result<commands::Exit, commands::RunError> {
+    let paths = Paths::resolve(&cli.global);
+    let process_env = std::env::vars().collect();
+    match &cli.command {
+        Some(Command::Apply(args)) => commands::apply::run(&paths, args, &process_env),
+        Some(Command::Check(args)) => commands::check::run(&paths, args),
+        Some(Command::Verify(args)) => commands::verify::run(&paths, args, &process_env),
+        Some(Command::Warehouse(args)) => {
+            commands::verify::run_warehouse(&paths, args, &process_env)
+        }
+        Some(Command::Export(target)) => commands::export::run(&paths, target, &process_env),
+        Some(Command::Completions(args)) => commands::shell::completions(args),
+        Some(Command::Man(args)) => commands::shell::man(args),
+        None => commands::wizard::run(&paths, cli.plain, cli.dry_run, &process_env),
+    }
 }

