@@ -95,6 +95,10 @@ pub fn hint(field: FieldId) -> &'static str {
 }
 
 pub const DEFAULT_IMAGE: &str = "quay.io/lakekeeper/catalog:v0.13.3";
+
+/// The wizard's question when no project root was found walking up from the current directory.
+pub const ROOT_QUESTION: &str = "No project found here or above. Set up Lakekeeper in which directory (backend/ is created there)?";
+
 pub const DEFAULT_BASE_URI: &str = "http://localhost:8181";
 pub const DEFAULT_WAREHOUSE: &str = "lakekeeper";
 pub const DEFAULT_KEY_PREFIX: &str = "lakekeeper";
