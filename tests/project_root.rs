@@ -186,3 +186,38 @@ fn an_explicit_root_is_used_as_given_even_when_empty_and_not_announced() {
     assert!(target.join("backend/docker-compose.override.yml").is_file());
     assert!(!elsewhere.join("backend").exists());
 }
+
+#[test]
+fn the_wizard_asks_where_to_set_up_instead_of_creating_backend_in_an_empty_directory() {
+    if support::tools::require_tool("tmux").is_none() {
+        return;
+    }
+    let p = Project::empty();
+    let home = p.path("home");
+    let target = p.path("proj");
+    std::fs::create_dir_all(&home).expect("mkdir");
+    std::fs::create_dir_all(&target).expect("mkdir");
+    let t = support::tmux::Tmux::start(
+        &home,
+        Path::new(env!("CARGO_BIN_EXE_lakekeeper-setup")),
+        &["--plain"],
+        &[("NO_COLOR", "1")],
+        120,
+        40,
+    );
+    let screen = t.wait_for(&["No project found here or above"]);
+    assert!(screen.contains(&home.display().to_string()), "{screen}");
+    // The current directory is only the suggestion: typing replaces it.
+    t.type_text(&target.display().to_string());
+    t.keys(&["Enter"]);
+    let screen = t.wait_for(&[&target.join("backend/.env").display().to_string()]);
+    assert!(
+        !screen.contains(&home.join("backend").display().to_string()),
+        "{screen}"
+    );
+    t.keys(&["C-c"]);
+    t.wait_for(&["Leave without writing anything?"]);
+    t.keys(&["y", "Enter"]);
+    t.wait_for(&["EXIT=130"]);
+    assert!(!home.join("backend").exists());
+}
