@@ -166,6 +166,13 @@ impl Collector<'_> {
         if let Some(v) = self.answers.get(field).filter(|v| !v.trim().is_empty()) {
             return Some(v.to_owned());
         }
+        // An empty key prefix is an answer (the container's root), not a missing one: a pasted
+        // location without a path, or one read back from `.env`.
+        if field == FieldId::StorageKeyPrefix
+            && let Some(v) = self.answers.get(field)
+        {
+            return Some(v.to_owned());
+        }
         let d = default_for(field, self.answers);
         if d.is_none() && !is_optional(field, self.answers) {
             self.errors.push(FieldError::missing(field));
