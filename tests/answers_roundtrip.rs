@@ -4,7 +4,7 @@
 //! fails to compile here until it has a generator and a read-back comparison.
 //!
 //! The write is the real one (`plan` + `apply` into a temporary project), the read the one
-//! every command does (`Project::load` + `answers`). Bounded: 48 cases by default
+//! every command does (`Project::load` + `answers`). Bounded: 32 cases by default
 //! (`PROPTEST_CASES` overrides).
 
 mod support;
@@ -12,6 +12,7 @@ mod support;
 use std::collections::BTreeMap;
 
 use clap::Parser;
+use lakekeeper_setup::check::{self, CheckInput, Severity};
 use lakekeeper_setup::cli::{Cli, Paths};
 use lakekeeper_setup::commands::Project;
 use lakekeeper_setup::envfile::quote_value;
@@ -22,7 +23,7 @@ use proptest::prelude::*;
 use proptest::sample::select;
 
 fn config() -> proptest::test_runner::Config {
-    support::cases::proptest_config(48)
+    support::cases::proptest_config(32)
 }
 
 fn guid() -> impl Strategy<Value = String> {
@@ -243,6 +244,32 @@ fn write_and_read_back(answers: &Answers) -> (SetupConfig, SetupConfig, String) 
     assert!(!paths.profile.exists(), "no profile may be written");
 
     let fresh = Project::load(&paths).expect("load the written project");
+    // What was written contradicts nothing (`check`'s errors, and its contradiction warnings).
+    let override_label = paths.override_file.display().to_string();
+    let findings = check::check(&CheckInput {
+        env_label: ".env",
+        env: &fresh.env,
+        base: None,
+        override_file: fresh
+            .override_text
+            .as_deref()
+            .map(|t| (override_label.as_str(), t)),
+        git_advice: None,
+    });
+    let contradicting = [
+        "LAKEKEEPER__PG_DATABASE_URL_WRITE",
+        "LAKEKEEPER__PG_DATABASE_URL_READ",
+        "LAKEKEEPER__OPENID_AUDIENCE",
+        "LAKEKEEPER_WAREHOUSE_LOCATION",
+        "LAKEKEEPER__BASE_URI",
+    ];
+    for f in &findings {
+        assert!(
+            f.severity != Severity::Error
+                && !f.key.as_deref().is_some_and(|k| contradicting.contains(&k)),
+            "apply wrote a file `check` flags: {f:?}"
+        );
+    }
     let back = fresh.answers(&BTreeMap::new());
     let env_text = fresh.env_text.clone().unwrap_or_default();
     match validate::answers(&back) {

@@ -299,6 +299,24 @@ pub fn answers(input: &Answers) -> Result<Validated, Vec<FieldError>> {
             ),
         ));
     }
+    // The three apps are three registrations (what `check` flags in an existing file).
+    for (field, other, role) in [
+        (
+            FieldId::BackendClientId,
+            &backend_id,
+            "the backend service account",
+        ),
+        (FieldId::UiClientId, &ui, "the UI"),
+    ] {
+        if let (Some(api), Some(id)) = (&api_id, other)
+            && api == id
+        {
+            c.warnings.push((
+                field,
+                format!("is the Lakekeeper API app's own client ID: {role} needs an app registration of its own"),
+            ));
+        }
+    }
     let separate_app = match (storage_id, &backend_id) {
         (Some(s), Some(b)) if &s == b => None,
         (Some(s), _) => storage_secret.map(|secret| ServiceAccount {

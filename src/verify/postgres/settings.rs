@@ -158,7 +158,9 @@ pub fn resolve(env: &BTreeMap<String, String>) -> Result<PgSettings, SettingsErr
     })
 }
 
-fn from_url(raw: &str) -> Result<PgSettings, SettingsError> {
+/// The settings in a `postgresql://` URL, percent-decoded (libpq's defaults for a missing user
+/// or database).
+pub fn from_url(raw: &str) -> Result<PgSettings, SettingsError> {
     let url = Url::parse(raw).map_err(|e| SettingsError::BadUrl(e.to_string()))?;
     if !matches!(url.scheme(), "postgres" | "postgresql") {
         return Err(SettingsError::BadUrl(format!(
