@@ -342,3 +342,68 @@ fn a_pasted_location_keeps_its_key_prefix_without_a_profile() {
         derive::warehouse_location(&after)
     );
 }
+
+/// `apply --dry-run` shows the location the review screen shows (`wizard::tests::location`),
+/// and after `apply`, `warehouse --dry-run` would create the warehouse exactly there.
+#[test]
+fn apply_dry_run_and_warehouse_dry_run_agree_on_the_warehouse_location() {
+    const PASTED: &str = "abfss://lake@teamadls2.dfs.core.windows.net/warehouse/dev";
+    let p = support::project::Project::fixture();
+    let env = [
+        ("AZURE_STORAGE_ACCOUNT_NAME", PASTED),
+        ("LAKEKEEPER__OAUTH2__TENANT_ID", support::project::TENANT),
+        (
+            "LAKEKEEPER__OPENID_AUDIENCE",
+            "api://aaaaaaaa-0000-4000-8000-000000000001,aaaaaaaa-0000-4000-8000-000000000001",
+        ),
+        (
+            "LAKEKEEPER__OAUTH2__CLIENT_ID",
+            support::project::BACKEND_ID,
+        ),
+        (
+            "LAKEKEEPER__OAUTH2__CLIENT_SECRET",
+            support::project::FAKE_SECRET,
+        ),
+    ];
+    let run = |args: &[&str]| {
+        let mut c = p.cmd();
+        c.args(args).envs(env);
+        let out = c.output().expect("runs");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let dry = run(&["apply", "--dry-run", "--generate-key"]);
+    let shown: Vec<&str> = dry
+        .lines()
+        .filter_map(|l| l.split_once("LAKEKEEPER_WAREHOUSE_LOCATION="))
+        .map(|(_, v)| v.split_whitespace().next().unwrap_or_default())
+        .collect();
+    assert!(!shown.is_empty(), "{dry}");
+    assert!(shown.iter().all(|v| *v == PASTED), "{dry}");
+
+    run(&["apply", "--generate-key"]);
+    // The warehouse is created without the environment and without a profile.
+    let out = p
+        .cmd()
+        .args(["warehouse", "--dry-run", "--json"])
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).expect("json");
+    let sp = &v["request"]["storage-profile"];
+    let location = format!(
+        "abfss://{}@{}.{}/{}",
+        sp["filesystem"].as_str().expect("filesystem"),
+        sp["account-name"].as_str().expect("account"),
+        sp["host"].as_str().unwrap_or("dfs.core.windows.net"),
+        sp["key-prefix"].as_str().expect("key-prefix"),
+    );
+    assert_eq!(location, PASTED, "{stdout}");
+}
