@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::root::Origin;
+
 const AFTER_HELP: &str = "\
 Exit codes: 0 success; 1 problems found (invalid or missing values, `check` errors, failed
 `verify` checks); 2 could not run (bad usage, unreadable or unparseable files, a merge refused,
@@ -39,9 +41,10 @@ pub struct Cli {
 
 #[derive(Debug, Clone, Args)]
 pub struct Global {
-    /// Project root.
-    #[arg(long, global = true, value_name = "DIR", default_value = ".")]
-    pub root: PathBuf,
+    /// Project root [default: the first directory from here upwards with backend/ holding a
+    /// compose file or a .env, or with a lakekeeper-setup.toml].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub root: Option<PathBuf>,
 
     /// The .env file to edit [default: <root>/backend/.env].
     #[arg(long, global = true, value_name = "PATH")]
@@ -223,6 +226,8 @@ pub struct Paths {
     /// The base compose file beside the override, if one exists.
     pub base_compose: Option<PathBuf>,
     pub profile: PathBuf,
+    /// How `root` was chosen (`--root`, found walking up, or not found).
+    pub origin: Origin,
 }
 
 const BASE_NAMES: [&str; 4] = [
@@ -233,8 +238,15 @@ const BASE_NAMES: [&str; 4] = [
 ];
 
 impl Paths {
-    pub fn resolve(g: &Global) -> Paths {
-        let backend = g.root.join("backend");
+    /// The paths for `--root`, or for the root found walking up from `cwd`.
+    pub fn resolve(g: &Global, cwd: &Path) -> Paths {
+        let (root, origin) = crate::root::choose(g.root.as_deref(), cwd);
+        Paths::at(g, root, origin)
+    }
+
+    /// The paths with `root` as the project root.
+    pub fn at(g: &Global, root: PathBuf, origin: Origin) -> Paths {
+        let backend = root.join("backend");
         let env = g.env_file.clone().unwrap_or_else(|| backend.join(".env"));
         let override_file = g
             .override_file
@@ -247,13 +259,20 @@ impl Paths {
         let profile = g
             .profile
             .clone()
-            .unwrap_or_else(|| g.root.join("lakekeeper-setup.toml"));
+            .unwrap_or_else(|| root.join(crate::root::PROFILE_FILE));
         Paths {
-            root: g.root.clone(),
+            root,
             env,
             override_file,
             base_compose,
             profile,
+            origin,
         }
+    }
+
+    /// Whether a run with these paths may create `backend/`: a root was given or found, or the
+    /// user named the `.env` file itself.
+    pub fn may_create(&self, g: &Global) -> bool {
+        self.origin != Origin::NotFound || g.env_file.is_some()
     }
 }

@@ -118,14 +118,20 @@ impl Project {
             .collect()
     }
 
-    /// Answers in order of precedence: environment, profile, existing `.env`.
+    /// Answers in order of precedence: environment, profile, existing `.env`, the compose
+    /// override (for the image, which only it holds).
     pub fn answers(&self, process_env: &BTreeMap<String, String>) -> Answers {
         let from_env = resolve::from_map(
             &resolve::relevant_env(process_env.clone().into_iter()),
             Source::Environment,
         );
         let from_file = resolve::from_map(&self.env_map(), Source::EnvFile);
-        resolve::merge(&[&from_env, &self.profile, &from_file])
+        let from_override = self
+            .override_text
+            .as_deref()
+            .map(resolve::from_override)
+            .unwrap_or_default();
+        resolve::merge(&[&from_env, &self.profile, &from_file, &from_override])
     }
 
     pub fn plan_inputs(&self, save_profile: bool) -> plan::Inputs {

@@ -9,6 +9,7 @@
 
 mod lint;
 mod merge;
+mod read;
 mod render;
 mod tree;
 
@@ -18,6 +19,7 @@ use std::path::{Path, PathBuf};
 use yaml_rust2::{Yaml, YamlLoader};
 
 pub use lint::{ComposeFile, lint, lint_merged};
+pub use read::{LakekeeperService, lakekeeper_service};
 
 /// The services this tool owns in the override file.
 pub const MANAGED_SERVICES: [&str; 2] = ["lakekeeper", "lakekeeper-migrate"];

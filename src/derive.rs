@@ -71,6 +71,19 @@ pub fn audience(cfg: &SetupConfig) -> String {
     }
 }
 
+/// `abfss://<container>@<account>.<dfs host>/<key prefix>`: the warehouse's storage, as the
+/// review screen, `apply --dry-run` and `warehouse --dry-run` show it.
+pub fn warehouse_location(cfg: &SetupConfig) -> String {
+    crate::validate::AbfssLocation {
+        filesystem: cfg.storage.container.clone(),
+        account: cfg.storage.account.clone(),
+        host: cfg.cloud.dfs_host().to_owned(),
+        cloud: cfg.cloud,
+        key_prefix: cfg.storage.key_prefix.clone(),
+    }
+    .to_uri()
+}
+
 pub fn scope(cfg: &SetupConfig) -> String {
     format!("{}/.default", cfg.api.app_id_uri.trim_end_matches('/'))
 }
@@ -156,6 +169,16 @@ pub fn env_values(cfg: &SetupConfig) -> Vec<Derived> {
         k::STORAGE_CONTAINER,
         cfg.storage.container.clone(),
         None,
+    ));
+    out.push(plain(
+        k::WAREHOUSE_LOCATION,
+        warehouse_location(cfg),
+        Some("where the warehouse keeps its tables: container, account and key prefix in one abfss:// URI (the backend can use it too)"),
+    ));
+    out.push(plain(
+        k::STORAGE_CREDENTIAL,
+        cfg.storage.credential.as_str().to_owned(),
+        Some("what the warehouse uses to reach storage, so `lakekeeper-setup warehouse` creates it the same way"),
     ));
     if let Some(app) = &cfg.storage.separate_app {
         out.push(plain(

@@ -26,11 +26,17 @@ pub const UI_CLIENT_ID: &str = "LAKEKEEPER__UI__OPENID_CLIENT_ID";
 pub const UI_SCOPE: &str = "LAKEKEEPER__UI__OPENID_SCOPE";
 pub const PG_URL_READ: &str = "LAKEKEEPER__PG_DATABASE_URL_READ";
 pub const PG_URL_WRITE: &str = "LAKEKEEPER__PG_DATABASE_URL_WRITE";
+/// The full `abfss://` warehouse location (account, container and key prefix), for the tool
+/// and the backend. Not a name Lakekeeper reads: it reads only `LAKEKEEPER__*` and
+/// `ICEBERG_REST__*` (v0.13.3, `crates/lakekeeper/src/config.rs`), and this has one underscore.
+pub const WAREHOUSE_LOCATION: &str = "LAKEKEEPER_WAREHOUSE_LOCATION";
+/// What the warehouse uses to reach storage: `client-credentials` or `shared-key`.
+pub const STORAGE_CREDENTIAL: &str = "LAKEKEEPER_STORAGE_CREDENTIAL";
 pub const AUTHZ_BACKEND: &str = "LAKEKEEPER__AUTHZ_BACKEND";
 pub const SECRET_BACKEND: &str = "LAKEKEEPER__SECRET_BACKEND";
 
 /// Every key the tool may write or remove. Any other key belongs to the user.
-pub const MANAGED: [&str; 26] = [
+pub const MANAGED: [&str; 28] = [
     POSTGRES_HOST,
     POSTGRES_PORT,
     POSTGRES_DB,
@@ -41,6 +47,8 @@ pub const MANAGED: [&str; 26] = [
     STORAGE_CONTAINER,
     STORAGE_CLIENT_ID,
     STORAGE_CLIENT_SECRET,
+    WAREHOUSE_LOCATION,
+    STORAGE_CREDENTIAL,
     ENCRYPTION_KEY,
     BASE_URI,
     WAREHOUSE_NAME,

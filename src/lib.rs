@@ -22,6 +22,7 @@ pub mod production;
 pub mod profile;
 pub mod prompt;
 pub mod resolve;
+pub mod root;
 pub mod secret;
 pub mod strings;
 pub mod tui;

@@ -4,8 +4,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use lakekeeper_setup::cli::{Cli, Command, Paths};
-use lakekeeper_setup::commands;
+use lakekeeper_setup::commands::{self, RunError};
 use lakekeeper_setup::output::Style;
+use lakekeeper_setup::root;
 
 fn main() -> ExitCode {
     // A panic message could quote a value being processed (a secret among them): print where,
@@ -36,10 +37,17 @@ fn main() -> ExitCode {
     ExitCode::from(code as u8)
 }
 
-fn run_in_project(cli: &Cli) -> Result<commands::Exit, commands::RunError> {
-    let paths = Paths::resolve(&cli.global);
+fn run_in_project(cli: &Cli) -> Result<commands::Exit, RunError> {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
+    let paths = Paths::resolve(&cli.global, &cwd);
+    if let Some(line) = root::announcement(&paths.root, &paths.origin) {
+        eprintln!("{line}");
+    }
     let process_env = std::env::vars().collect();
     match &cli.command {
+        Some(_) if !paths.may_create(&cli.global) => {
+            Err(RunError::Usage(root::not_found_message(&cwd)))
+        }
         Some(Command::Apply(args)) => commands::apply::run(&paths, args, &process_env),
         Some(Command::Check(args)) => commands::check::run(&paths, args),
         Some(Command::Verify(args)) => commands::verify::run(&paths, args, &process_env),
@@ -49,6 +57,13 @@ fn run_in_project(cli: &Cli) -> Result<commands::Exit, commands::RunError> {
         Some(Command::Export(target)) => commands::export::run(&paths, target, &process_env),
         Some(Command::Completions(args)) => commands::shell::completions(args),
         Some(Command::Man(args)) => commands::shell::man(args),
-        None => commands::wizard::run(&paths, cli.plain, cli.dry_run, &process_env),
+        None => commands::wizard::run_from(
+            &cli.global,
+            paths,
+            &cwd,
+            cli.plain,
+            cli.dry_run,
+            &process_env,
+        ),
     }
 }

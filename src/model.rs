@@ -194,6 +194,8 @@ pub enum Source {
     Environment,
     Profile,
     EnvFile,
+    /// The compose override (the image).
+    Override,
     Wizard,
     Default,
     Generated,
@@ -205,6 +207,7 @@ impl fmt::Display for Source {
             Source::Environment => "environment",
             Source::Profile => "profile",
             Source::EnvFile => ".env",
+            Source::Override => "compose override",
             Source::Wizard => "wizard",
             Source::Default => "default",
             Source::Generated => "generated",

@@ -41,12 +41,16 @@ pub fn from_env_vars(get: &dyn Fn(&str) -> Option<String>, source: Source) -> An
     let provider = val(k::PROVIDER_URI);
     if let Some(p) = provider.as_deref().and_then(|p| url::Url::parse(p).ok()) {
         let host = p.host_str().unwrap_or("");
+        let origin = p.origin().ascii_serialization();
         match Cloud::from_authority_host(host) {
-            Some(c) => set(&mut a, FieldId::Cloud, Some(c.name().to_owned())),
-            None if !host.is_empty() => {
-                let origin = p.origin().ascii_serialization();
-                set(&mut a, FieldId::AuthorityHost, Some(origin));
+            Some(c) => {
+                set(&mut a, FieldId::Cloud, Some(c.name().to_owned()));
+                // The cloud's other login host (China's `login.chinacloudapi.cn`) is kept.
+                if origin != c.authority_host() {
+                    set(&mut a, FieldId::AuthorityHost, Some(origin));
+                }
             }
+            None if !host.is_empty() => set(&mut a, FieldId::AuthorityHost, Some(origin)),
             None => {}
         }
         if a.get(FieldId::Tenant).is_none() {
@@ -58,8 +62,9 @@ pub fn from_env_vars(get: &dyn Fn(&str) -> Option<String>, source: Source) -> An
         }
     }
 
-    // The API app: the GUID in the audience (or scope) is its client ID; the scope without
-    // `/.default` (or the non-GUID audience item) is its App ID URI.
+    // The API app: the GUID in the audience (or scope) is its client ID; the non-GUID audience
+    // item (exactly as written, a trailing `/` included) or else the scope without `/.default`
+    // is its App ID URI.
     let audience = val(k::AUDIENCE);
     let scope = val(k::OAUTH2_SCOPE);
     let items: Vec<String> = audience
@@ -77,11 +82,12 @@ pub fn from_env_vars(get: &dyn Fn(&str) -> Option<String>, source: Source) -> An
         .cloned()
         .or_else(|| scope.as_deref().and_then(find_guid));
     set(&mut a, FieldId::ApiClientId, api_id);
-    let app_uri = scope
-        .as_deref()
-        .and_then(|s| s.strip_suffix("/.default"))
-        .map(str::to_owned)
-        .or_else(|| items.iter().find(|i| !is_guid(i)).cloned());
+    let app_uri = items.iter().find(|i| !is_guid(i)).cloned().or_else(|| {
+        scope
+            .as_deref()
+            .and_then(|s| s.strip_suffix("/.default"))
+            .map(str::to_owned)
+    });
     set(&mut a, FieldId::AppIdUri, app_uri);
 
     if let Some(url) = val(k::PG_URL_WRITE).and_then(|u| url::Url::parse(&u).ok()) {
@@ -91,7 +97,45 @@ pub fn from_env_vars(get: &dyn Fn(&str) -> Option<String>, source: Source) -> An
             .map(|(_, v)| v.into_owned());
         set(&mut a, FieldId::PgSslMode, mode);
     }
+    read_location(&mut a, val(k::WAREHOUSE_LOCATION).as_deref(), source);
+    set(
+        &mut a,
+        FieldId::StorageCredential,
+        val(k::STORAGE_CREDENTIAL),
+    );
     a.tenant_guid_hint = val(k::ADDITIONAL_ISSUERS).as_deref().and_then(find_guid);
+    a
+}
+
+/// The warehouse location gives the key prefix (which no other key holds, and may be empty),
+/// the account and container when their own keys are missing, and the cloud when the provider
+/// URI did not say (a loopback authority).
+fn read_location(a: &mut Answers, location: Option<&str>, source: Source) {
+    let Some(loc) = location.and_then(|l| crate::validate::abfss(l, None).ok()) else {
+        return;
+    };
+    let loc = loc.value;
+    a.set(FieldId::StorageKeyPrefix, loc.key_prefix, source);
+    for (field, value) in [
+        (FieldId::StorageAccount, loc.account),
+        (FieldId::StorageContainer, loc.filesystem),
+        (FieldId::Cloud, loc.cloud.name().to_owned()),
+    ] {
+        if a.get(field).is_none() {
+            a.set(field, value, source);
+        }
+    }
+}
+
+/// The answers a compose override holds that no `.env` key does: the image.
+pub fn from_override(text: &str) -> Answers {
+    let mut a = Answers::default();
+    if let Some(image) = crate::compose::lakekeeper_service(text)
+        .and_then(|s| s.image)
+        .filter(|i| !i.is_empty())
+    {
+        a.set(FieldId::Image, image, Source::Override);
+    }
     a
 }
 

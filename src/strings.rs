@@ -111,6 +111,10 @@ pub const VERSION: &str = concat!(
     pinned_image!(),
     ")"
 );
+
+/// The wizard's question when no project root was found walking up from the current directory.
+pub const ROOT_QUESTION: &str = "No project found here or above. Set up Lakekeeper in which directory (backend/ is created there)?";
+
 pub const DEFAULT_BASE_URI: &str = "http://localhost:8181";
 pub const DEFAULT_WAREHOUSE: &str = "lakekeeper";
 pub const DEFAULT_KEY_PREFIX: &str = "lakekeeper";

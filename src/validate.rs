@@ -638,6 +638,11 @@ pub fn base_uri(raw: &str) -> FieldResult<url::Url> {
             strings::hint(field),
         ));
     }
+    // `.env` holds the URI without a trailing `/`: the value must be the one read back.
+    let u = match url::Url::parse(&base_uri_string(&u)) {
+        Ok(bare) => bare,
+        Err(_) => u,
+    };
     Ok(Checked::ok(u))
 }
 

@@ -315,3 +315,75 @@ async fn postgres_silent_server_fails_within_the_timeout() {
     );
     drop(silent);
 }
+
+/// Lakekeeper's URL and the backend's `POSTGRES_*` on one real cluster (issue 11 §3): when they
+/// differ, the backend's own login is tested too; when they agree, it is not tested twice.
+#[tokio::test]
+async fn postgres_tests_the_backends_own_settings_when_they_differ_from_lakekeepers_url() {
+    let Some(pg) = Cluster::start(Options::default()) else {
+        return;
+    };
+    let url = format!(
+        "postgresql://postgres:{SUPERUSER_PASSWORD}@127.0.0.1:{}/postgres?sslmode=disable&options=-c%20search_path%3Dpublic",
+        pg.port
+    );
+    let with = |backend: Vec<(String, String)>| {
+        let mut pairs = backend;
+        pairs.push(("LAKEKEEPER__PG_DATABASE_URL_WRITE".into(), url.clone()));
+        cfg_from(&pairs)
+    };
+    // The same database and login: one connection, no extra line.
+    let r = check_postgres(&with(backend_env(
+        pg.port,
+        "postgres",
+        "postgres",
+        SUPERUSER_PASSWORD,
+    )))
+    .await;
+    assert_eq!(r.status, Status::Ok, "{r:#?}");
+    assert!(!has_detail(&r, "the backend's own settings"), "{r:#?}");
+
+    // A stale POSTGRES_PASSWORD: Lakekeeper connects, the backend would not.
+    let r = check_postgres(&with(backend_env(
+        pg.port,
+        "postgres",
+        "postgres",
+        "fake-stale-password",
+    )))
+    .await;
+    assert_eq!(r.status, Status::Failed, "{r:#?}");
+    assert!(
+        r.summary.starts_with(
+            "the backend's own settings (POSTGRES_*) differ from LAKEKEEPER__PG_DATABASE_URL_WRITE and fail: password authentication failed for user postgres"
+        ),
+        "{r:#?}"
+    );
+    assert!(
+        r.fix
+            .as_deref()
+            .is_some_and(|f| f.contains("set POSTGRES_PASSWORD")),
+        "{r:#?}"
+    );
+    assert!(!all_text(&r).contains("fake-stale-password"));
+    assert!(!all_text(&r).contains(SUPERUSER_PASSWORD));
+
+    // Another database that exists: both work, and the report says the backend's does too.
+    let r = check_postgres(&with(backend_env(
+        pg.port,
+        "template1",
+        "postgres",
+        SUPERUSER_PASSWORD,
+    )))
+    .await;
+    assert_eq!(r.status, Status::Ok, "{r:#?}");
+    assert!(
+        has_detail(
+            &r,
+            &format!(
+                "the backend's own settings (POSTGRES_*, not the same as LAKEKEEPER__PG_DATABASE_URL_WRITE) connect too: 127.0.0.1:{}/template1 as postgres",
+                pg.port
+            )
+        ),
+        "{r:#?}"
+    );
+}

@@ -133,10 +133,11 @@ fn term_dumb_falls_back_to_line_prompts() {
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().display().to_string();
     let t = Tmux::start(
         dir.path(),
         Path::new(BIN),
-        &[],
+        &["--root", &root],
         &[("TERM", "dumb")],
         120,
         40,

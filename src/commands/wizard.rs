@@ -11,9 +11,12 @@ use std::sync::mpsc::{Sender, channel};
 use std::time::Duration;
 
 use super::{Exit, Project, RunError};
-use crate::cli::Paths;
+use std::path::{Path, PathBuf};
+
+use crate::cli::{Global, Paths};
 use crate::output::Style;
 use crate::plan::{self, Plan};
+use crate::root::Origin;
 use crate::secret::generate_key;
 use crate::wizard::{Context, Effect, Msg, Outcome, PlanSummary, Wizard, WrittenFile};
 use crate::{apply, git, prompt, tui, validate, verify};
@@ -23,6 +26,54 @@ const VERIFY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The one-line refusal without a terminal: scripts use `apply`.
 pub const NO_TTY: &str = "the wizard needs a terminal on stdin; in scripts and CI run `lakekeeper-setup apply` (values from the environment, lakekeeper-setup.toml and backend/.env)";
+
+/// The wizard from `main`: when no project root was found (and no `--root` or `--env-file`
+/// given), it asks where to set up instead of creating `backend/` in the current directory.
+pub fn run_from(
+    g: &Global,
+    paths: Paths,
+    cwd: &Path,
+    plain: bool,
+    dry_run: bool,
+    process_env: &BTreeMap<String, String>,
+) -> Result<Exit, RunError> {
+    if !std::io::stdin().is_terminal() {
+        return Err(RunError::Usage(NO_TTY.into()));
+    }
+    let paths = if paths.may_create(g) {
+        paths
+    } else {
+        let Some(dir) = ask_root(cwd)? else {
+            println!("cancelled; nothing was written");
+            return Ok(Exit::Cancelled);
+        };
+        Paths::at(g, dir, Origin::Explicit)
+    };
+    run(&paths, plain, dry_run, process_env)
+}
+
+/// Asks for the project root on the terminal (a line prompt, before any screen is set up).
+fn ask_root(cwd: &Path) -> Result<Option<PathBuf>, RunError> {
+    let help = crate::root::not_found_message(cwd);
+    let answer = inquire::Text::new(crate::strings::ROOT_QUESTION)
+        .with_default(&cwd.display().to_string())
+        .with_help_message(&help)
+        .prompt();
+    match answer {
+        Ok(dir) => {
+            let dir = PathBuf::from(dir.trim());
+            Ok(Some(if dir.is_absolute() {
+                dir
+            } else {
+                cwd.join(dir)
+            }))
+        }
+        Err(
+            inquire::InquireError::OperationCanceled | inquire::InquireError::OperationInterrupted,
+        ) => Ok(None),
+        Err(e) => Err(terminal_error(&e)),
+    }
+}
 
 pub fn run(
     paths: &Paths,

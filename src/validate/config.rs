@@ -166,6 +166,13 @@ impl Collector<'_> {
         if let Some(v) = self.answers.get(field).filter(|v| !v.trim().is_empty()) {
             return Some(v.to_owned());
         }
+        // An empty key prefix is an answer (the container's root), not a missing one: a pasted
+        // location without a path, or one read back from `.env`.
+        if field == FieldId::StorageKeyPrefix
+            && let Some(v) = self.answers.get(field)
+        {
+            return Some(v.to_owned());
+        }
         let d = default_for(field, self.answers);
         if d.is_none() && !is_optional(field, self.answers) {
             self.errors.push(FieldError::missing(field));
@@ -291,6 +298,24 @@ pub fn answers(input: &Answers) -> Result<Validated, Vec<FieldError>> {
                 host_cloud.name()
             ),
         ));
+    }
+    // The three apps are three registrations (what `check` flags in an existing file).
+    for (field, other, role) in [
+        (
+            FieldId::BackendClientId,
+            &backend_id,
+            "the backend service account",
+        ),
+        (FieldId::UiClientId, &ui, "the UI"),
+    ] {
+        if let (Some(api), Some(id)) = (&api_id, other)
+            && api == id
+        {
+            c.warnings.push((
+                field,
+                format!("is the Lakekeeper API app's own client ID: {role} needs an app registration of its own"),
+            ));
+        }
     }
     let separate_app = match (storage_id, &backend_id) {
         (Some(s), Some(b)) if &s == b => None,

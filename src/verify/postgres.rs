@@ -48,31 +48,65 @@ pub async fn check_postgres(cfg: &VerifyConfig) -> CheckResult {
             return r;
         }
     };
-    let findings = match tokio::time::timeout(cfg.timeout, inspect_server(&client, &settings)).await
-    {
-        Ok(Ok(f)) => f,
-        Ok(Err(e)) => vec![Finding::failed(
-            format!(
-                "connected, but a catalog query failed: {}",
-                e.as_db_error()
-                    .map_or_else(|| e.to_string(), |d| d.message().to_owned())
-            ),
-            "check that the role may read pg_catalog (a normal role can)",
-        )],
-        Err(_) => vec![Finding::failed(
-            format!(
-                "connected, but the server did not answer catalog queries within {} s",
-                cfg.timeout.as_secs()
-            ),
-            "check the server's load, or raise --timeout",
-        )],
-    };
+    let mut findings =
+        match tokio::time::timeout(cfg.timeout, inspect_server(&client, &settings)).await {
+            Ok(Ok(f)) => f,
+            Ok(Err(e)) => vec![Finding::failed(
+                format!(
+                    "connected, but a catalog query failed: {}",
+                    e.as_db_error()
+                        .map_or_else(|| e.to_string(), |d| d.message().to_owned())
+                ),
+                "check that the role may read pg_catalog (a normal role can)",
+            )],
+            Err(_) => vec![Finding::failed(
+                format!(
+                    "connected, but the server did not answer catalog queries within {} s",
+                    cfg.timeout.as_secs()
+                ),
+                "check the server's load, or raise --timeout",
+            )],
+        };
+    findings.extend(backend_connection(cfg, &settings).await);
     finding::assemble(
         CheckName::Postgres,
         &format!("PostgreSQL at {target} is ready for Lakekeeper"),
         &format!("connected to {target}"),
         &findings,
     )
+}
+
+/// The backend's own connection (`POSTGRES_*`), when it is not the one just tested: the setup
+/// shares one database, and a backend that cannot log in fails as surely as Lakekeeper.
+/// Without its own sslmode the backend is tried with Lakekeeper's.
+async fn backend_connection(cfg: &VerifyConfig, lakekeeper: &PgSettings) -> Option<Finding> {
+    if lakekeeper.source == settings::Source::Backend {
+        return None;
+    }
+    let mut b = settings::backend(&cfg.env).ok()?;
+    if !settings::differs(&b, lakekeeper) {
+        return None;
+    }
+    if !cfg.env.contains_key("POSTGRES_SSLMODE") {
+        b.ssl_mode = lakekeeper.ssl_mode;
+    }
+    let target = format!("{}:{}/{} as {}", b.host, b.port, b.database, b.user);
+    Some(match connect::connect(&b, cfg.timeout).await {
+        Ok(_) => Finding::ok(format!(
+            "the backend's own settings (POSTGRES_*, not the same as {}) connect too: {target}",
+            crate::keys::PG_URL_WRITE
+        )),
+        Err(f) => Finding::failed(
+            format!(
+                "the backend's own settings (POSTGRES_*) differ from {} and fail: {}",
+                crate::keys::PG_URL_WRITE,
+                f.summary
+            ),
+            f.fix.unwrap_or_else(|| {
+                "make POSTGRES_* match the database Lakekeeper uses (`lakekeeper-setup check` names each difference)".to_owned()
+            }),
+        ),
+    })
 }
 
 async fn inspect_server(

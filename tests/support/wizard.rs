@@ -15,7 +15,11 @@ pub const PG_PASSWORD: &str = "fake-secret-pg p@ss:word/5678";
 pub const ACCOUNT_KEY: &str = "fake-secret-account-key-ABCD";
 
 pub fn start(dir: &Path, args: &[&str]) -> Tmux {
-    Tmux::start(dir, Path::new(BIN), args, &[("NO_COLOR", "1")], 120, 40)
+    // An empty temporary directory is no project: `--root` says to set up there.
+    let root = dir.display().to_string();
+    let mut all = vec!["--root", root.as_str()];
+    all.extend_from_slice(args);
+    Tmux::start(dir, Path::new(BIN), &all, &[("NO_COLOR", "1")], 120, 40)
 }
 
 pub fn read_env(path: &Path) -> BTreeMap<String, String> {

@@ -135,6 +135,13 @@ pub fn resolve(env: &BTreeMap<String, String>) -> Result<PgSettings, SettingsErr
             source,
         });
     }
+    backend(env)
+}
+
+/// The backend's own settings (`POSTGRES_*`). Its `sslmode` is `POSTGRES_SSLMODE` when the
+/// file has one, else `prefer` (libpq's default).
+pub fn backend(env: &BTreeMap<String, String>) -> Result<PgSettings, SettingsError> {
+    let get = |k: &str| env.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
     let missing: Vec<&'static str> = BACKEND_KEYS
         .into_iter()
         .filter(|k| get(k).is_none())
@@ -153,12 +160,26 @@ pub fn resolve(env: &BTreeMap<String, String>) -> Result<PgSettings, SettingsErr
                 .cloned()
                 .unwrap_or_default(),
         ),
-        ssl_mode: SslMode::Prefer,
+        ssl_mode: match get("POSTGRES_SSLMODE") {
+            Some(m) => ssl_mode(Some(m), source)?,
+            None => SslMode::Prefer,
+        },
         source,
     })
 }
 
-fn from_url(raw: &str) -> Result<PgSettings, SettingsError> {
+/// Whether two settings reach a different database or log in differently (sslmode aside).
+pub fn differs(a: &PgSettings, b: &PgSettings) -> bool {
+    !a.host.eq_ignore_ascii_case(&b.host)
+        || a.port != b.port
+        || a.database != b.database
+        || a.user != b.user
+        || a.password.expose() != b.password.expose()
+}
+
+/// The settings in a `postgresql://` URL, percent-decoded (libpq's defaults for a missing user
+/// or database).
+pub fn from_url(raw: &str) -> Result<PgSettings, SettingsError> {
     let url = Url::parse(raw).map_err(|e| SettingsError::BadUrl(e.to_string()))?;
     if !matches!(url.scheme(), "postgres" | "postgresql") {
         return Err(SettingsError::BadUrl(format!(
