@@ -25,11 +25,12 @@ fn stdout_of(args: &[&str]) -> String {
     String::from_utf8(out.stdout).expect("utf-8")
 }
 
-const COMMANDS: [&str; 6] = [
+const COMMANDS: [&str; 7] = [
     "apply",
     "check",
     "verify",
     "warehouse",
+    "export",
     "completions",
     "man",
 ];
@@ -206,6 +207,7 @@ fn man_out_writes_one_page_per_command() {
     pages.sort();
     let mut expected: Vec<String> = COMMANDS
         .iter()
+        .chain(&["export-helm"])
         .map(|c| format!("lakekeeper-setup-{c}.1"))
         .chain(["lakekeeper-setup.1".to_owned()])
         .collect();
