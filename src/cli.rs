@@ -119,6 +119,9 @@ pub struct VerifyArgs {
     /// Afterwards, bootstrap Lakekeeper and create the warehouse (as `warehouse`).
     #[arg(long)]
     pub create_warehouse: bool,
+    /// Also print the libraries' full error chain behind each network failure.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Args)]

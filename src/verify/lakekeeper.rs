@@ -168,17 +168,27 @@ async fn health(
         .map_err(|e| Box::new(CheckResult::new(name, Status::Failed, e.to_string())))?;
     let answer = match http::send(client.get(url.clone()), &url, deadline).await {
         Ok(a) => a,
-        Err(HttpError::Unreachable { reason, .. }) => {
-            return Err(Box::new(
-                CheckResult::new(
+        Err(e) => {
+            let r = if let HttpError::Unreachable { failure, .. } = &e {
+                let r = CheckResult::new(
                     name,
                     Status::Skipped,
                     format!("Lakekeeper is not reachable at {base} (not started yet?)"),
                 )
-                .with_detail(reason),
-            ));
+                .with_detail(failure.to_string());
+                if http::is_loopback(base) {
+                    r.with_fix(format!(
+                        "start it (`docker compose up -d`), or correct {}",
+                        keys::BASE_URI
+                    ))
+                } else {
+                    r
+                }
+            } else {
+                CheckResult::new(name, Status::Failed, e.to_string())
+            };
+            return Err(Box::new(r.with_http_error(&e)));
         }
-        Err(e) => return fail(Status::Failed, e.to_string()),
     };
     let Some(body) = answer.json() else {
         return fail(
@@ -239,7 +249,10 @@ async fn management(
     .await
     {
         Ok(a) => a,
-        Err(e) => return CheckResult::new(name, Status::Failed, format!("healthy, but {e}")),
+        Err(e) => {
+            return CheckResult::new(name, Status::Failed, format!("healthy, but {e}"))
+                .with_http_error(&e);
+        }
     };
     match answer.status {
         200 => {}
@@ -401,12 +414,14 @@ fn catalog_result(
             format!("{call}: {text}"),
             "see `docker compose logs lakekeeper`".into(),
         ),
-        Err(e) => fail(
-            r,
-            Status::Failed,
-            format!("{call} failed: {e}"),
-            "see `docker compose logs lakekeeper`".into(),
-        ),
+        Err(e) => {
+            let fix = e
+                .fix()
+                .unwrap_or_else(|| "see `docker compose logs lakekeeper`".into());
+            let mut out = fail(r, Status::Failed, format!("{call} failed: {e}"), fix);
+            out.trace.extend(e.trace().map(str::to_owned));
+            out
+        }
     }
 }
 
