@@ -186,7 +186,7 @@ pub(crate) fn said(text: &str, columns: Option<usize>) -> Vec<String> {
         out.extend(
             textwrap::wrap(para, options)
                 .into_iter()
-                .map(|l| l.into_owned()),
+                .map(std::borrow::Cow::into_owned),
         );
     }
     out
