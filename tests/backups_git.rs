@@ -221,3 +221,38 @@ fn check_names_each_copy_of_env_that_git_would_commit_and_its_fix() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(!stdout.contains("holds secrets of"), "{stdout}");
 }
+
+#[test]
+fn the_wizards_welcome_screen_names_a_copy_of_env_git_would_commit() {
+    if require_tool("git").is_none() || require_tool("tmux").is_none() {
+        return;
+    }
+    let p = repo(Some(".env\n"));
+    apply(&p, FAKE_SECRET);
+    p.write("backend/.env.old", &p.read("backend/.env"));
+    let root = p.root().display().to_string();
+    let t = support::tmux::Tmux::start(
+        p.root(),
+        Path::new(env!("CARGO_BIN_EXE_lakekeeper-setup")),
+        &["--root", &root],
+        &[("NO_COLOR", "1")],
+        160,
+        40,
+    );
+    let screen = t.wait_for(&["Step 1 of 10", "warning:", ".env.old"]);
+    assert!(!screen.contains(FAKE_SECRET), "{screen}");
+    t.keys(&["C-c"]);
+    drop(t);
+    // Without the copy, the welcome screen has no warning at all (the .env itself is ignored).
+    std::fs::remove_file(p.path("backend/.env.old")).expect("rm");
+    let t = support::tmux::Tmux::start(
+        p.root(),
+        Path::new(env!("CARGO_BIN_EXE_lakekeeper-setup")),
+        &["--root", &root],
+        &[("NO_COLOR", "1")],
+        160,
+        40,
+    );
+    let screen = t.wait_for(&["Step 1 of 10", "git:"]);
+    assert!(!screen.contains("warning:"), "{screen}");
+}
