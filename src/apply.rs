@@ -1,7 +1,8 @@
 //! Apply: the careful I/O step. Each changed file is written atomically (a temp file in the same
 //! directory, fsync, rename, fsync of the directory), the previous version is kept as a
-//! timestamped backup, secret-bearing files get mode 0600, a symlink is written through to its
-//! target, and a lock file beside the `.env` stops two runs from interleaving.
+//! timestamped backup where git never sees it ([`crate::backups`]), secret-bearing files get
+//! mode 0600, a symlink is written through to its target, and a lock file beside the `.env`
+//! stops two runs from interleaving.
 //!
 //! An interrupted run leaves either the complete old file or the complete new one.
 //!
@@ -16,6 +17,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+use crate::backups;
 use crate::plan::{FilePlan, Plan};
 
 #[derive(Debug, thiserror::Error)]
@@ -114,29 +116,39 @@ fn temp_in(dir: &Path, mode: u32) -> io::Result<tempfile::NamedTempFile> {
 const TEMP_PREFIX: &str = ".lakekeeper-setup.";
 const TEMP_SUFFIX: &str = ".tmp";
 
-/// Copies the current file to `<name>.bak.<timestamp>` (mode 0600 for secret files). The copy is
-/// written to a temp file and linked into place without overwriting, so a run killed midway
-/// never leaves a truncated backup that looks like a good one.
+/// Copies the current file to `.lakekeeper-setup-backups/<name>.<timestamp>` beside it (mode
+/// 0600 for secret files; see [`crate::backups`] for why there), then prunes that file's older
+/// backups. The copy is written to a temp file in the backup directory and linked into place
+/// without overwriting, so a run killed midway never leaves a truncated backup that looks like
+/// a good one.
 fn backup(target: &Path, contents: &[u8], mode: u32) -> Result<PathBuf, ApplyError> {
     let name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let dir = target.parent().unwrap_or(Path::new("."));
+    let dir = backups::dir_for(target);
+    backups::ensure_dir(&dir).map_err(|e| io_err(target, "creating the backup directory", e))?;
+    // Backups this tool made beside the file before it had a directory for them.
+    backups::adopt_old_style(target)
+        .map_err(|e| io_err(target, "moving old backups into the backup directory", e))?;
     let stamp = timestamp(SystemTime::now());
-    let mut tmp = temp_in(dir, mode).map_err(|e| io_err(target, "creating the backup", e))?;
+    let mut tmp = temp_in(&dir, mode).map_err(|e| io_err(target, "creating the backup", e))?;
     tmp.write_all(contents)
         .and_then(|()| tmp.as_file().sync_all())
         .map_err(|e| io_err(target, "writing the backup", e))?;
-    for n in 0..1000 {
+    let first = backups::next_counter(&dir, &name, &stamp);
+    for n in first..first + 1000 {
         let suffix = if n == 0 {
             String::new()
         } else {
             format!("-{n}")
         };
-        let path = dir.join(format!("{name}.bak.{stamp}{suffix}"));
+        let path = dir.join(format!("{name}.{stamp}{suffix}"));
         match tmp.persist_noclobber(&path) {
-            Ok(_) => return Ok(path),
+            Ok(_) => {
+                backups::prune(&dir, &name);
+                return Ok(path);
+            }
             Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => tmp = e.file,
             Err(e) => return Err(io_err(&path, "creating the backup", e.error)),
         }
@@ -307,6 +319,7 @@ pub fn apply(plan: &Plan) -> Result<Vec<Written>, ApplyError> {
         ));
     }
     remove_stale_temps(dir, started);
+    remove_stale_temps(&dir.join(backups::DIR), started);
     plan.files()
         .filter(|f| f.changes())
         .map(|f: &FilePlan| write_atomic(&f.path, &f.after, f.secret))
@@ -344,7 +357,11 @@ mod tests {
                 .file_name()
                 .expect("name")
                 .to_string_lossy()
-                .starts_with(".env.bak.")
+                .starts_with(".env.2")
+        );
+        assert_eq!(
+            backup.parent(),
+            Some(dir.path().join(backups::DIR).as_path())
         );
         // No temp file is left behind.
         let names: Vec<_> = fs::read_dir(dir.path())
@@ -352,6 +369,15 @@ mod tests {
             .map(|e| e.expect("e").file_name())
             .collect();
         assert_eq!(names.len(), 2, "{names:?}");
+        let in_backups: Vec<_> = fs::read_dir(dir.path().join(backups::DIR))
+            .expect("ls")
+            .map(|e| e.expect("e").file_name())
+            .collect();
+        assert_eq!(
+            in_backups.len(),
+            2,
+            "the backup and .gitignore: {in_backups:?}"
+        );
     }
 
     #[test]

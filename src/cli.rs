@@ -190,6 +190,9 @@ pub struct VerifyArgs {
     /// Check production: [production] base_uri and postgres_host replace the laptop's.
     #[arg(long)]
     pub production: bool,
+    /// Also print the libraries' full error chain behind each network failure.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Args)]

@@ -151,23 +151,100 @@ fn header(w: &Wizard, style: Style) {
         Step::Done => wizard::done_lines(w),
         Step::Review => return,
         _ => {
-            println!("{}", style.dim(step.help().trim()));
+            for l in said(step.help().trim(), columns()) {
+                println!("{}", style.dim(&l));
+            }
             return;
         }
     };
     print_lines(&lines, style);
 }
 
+/// The terminal's width, when stdout is one.
+fn columns() -> Option<usize> {
+    use std::io::IsTerminal;
+    std::io::stdout()
+        .is_terminal()
+        .then(crossterm::terminal::size)
+        .and_then(Result::ok)
+        .map(|(w, _)| usize::from(w))
+}
+
+/// `text` in line mode's words ([`crate::strings::line_mode`]), wrapped at word boundaries to
+/// `columns` with continuation lines under the first's indentation; whole without a width.
+pub(crate) fn said(text: &str, columns: Option<usize>) -> Vec<String> {
+    let text = crate::strings::line_mode(text);
+    let Some(cols) = columns.filter(|c| *c >= 20) else {
+        return vec![text];
+    };
+    let mut out = Vec::new();
+    for para in text.split('\n') {
+        let lead: String = para.chars().take_while(|c| *c == ' ').collect();
+        let options = textwrap::Options::new(cols)
+            .subsequent_indent(&lead)
+            .break_words(true);
+        out.extend(
+            textwrap::wrap(para, options)
+                .into_iter()
+                .map(std::borrow::Cow::into_owned),
+        );
+    }
+    out
+}
+
 pub(crate) fn print_lines(lines: &[wizard::Line], style: Style) {
+    let cols = columns();
     for l in lines {
-        let text = match l.kind {
-            LineKind::Heading => style.bold(&l.text),
-            LineKind::Dim => style.dim(&l.text),
-            LineKind::Added | LineKind::Ok => style.green(&l.text),
-            LineKind::Changed | LineKind::Warning => style.yellow(&l.text),
-            LineKind::Removed | LineKind::Error => style.red(&l.text),
-            LineKind::Text => l.text.clone(),
-        };
-        println!("{text}");
+        for text in said(&l.text, cols) {
+            let text = match l.kind {
+                LineKind::Heading => style.bold(&text),
+                LineKind::Dim => style.dim(&text),
+                LineKind::Added | LineKind::Ok => style.green(&text),
+                LineKind::Changed | LineKind::Warning => style.yellow(&text),
+                LineKind::Removed | LineKind::Error => style.red(&text),
+                LineKind::Text => text,
+            };
+            println!("{text}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_mode_never_names_a_key_it_does_not_have() {
+        for step in Step::ALL {
+            let text = said(step.help(), None).join("\n");
+            for key in crate::strings::FULL_SCREEN_ONLY_KEYS {
+                assert!(!text.contains(key), "{step:?} help names {key}: {text}");
+            }
+        }
+        assert_eq!(
+            said(
+                "Leave the field empty, or press Ctrl-S, to skip it: x",
+                None
+            ),
+            ["Leave the field empty to skip it: x"]
+        );
+    }
+
+    #[test]
+    fn help_wraps_at_word_boundaries_under_its_indentation() {
+        let text = "  backup of the previous version: backend/.lakekeeper-setup-backups/.env.20261127T073000Z and more words here";
+        let lines = said(text, Some(40));
+        for l in &lines {
+            assert!(l.chars().count() <= 40, "{l:?}");
+            assert!(
+                l.starts_with("  "),
+                "continuation under the indentation: {l:?}"
+            );
+        }
+        let joined: Vec<&str> = lines.iter().flat_map(|l| l.split_whitespace()).collect();
+        for w in ["backup", "previous", "version:", "more", "words", "here"] {
+            assert!(joined.contains(&w), "{w} broken: {lines:?}");
+        }
+        assert_eq!(said(text, None), [text], "no terminal: whole");
     }
 }

@@ -118,3 +118,46 @@ pub const ROOT_QUESTION: &str = "No project found here or above. Set up Lakekeep
 pub const DEFAULT_BASE_URI: &str = "http://localhost:8181";
 pub const DEFAULT_WAREHOUSE: &str = "lakekeeper";
 pub const DEFAULT_KEY_PREFIX: &str = "lakekeeper";
+
+/// The full-screen wizard's key hints, reworded for line mode, which has none of those keys:
+/// no Ctrl-S (an empty answer skips), and the review is a list to choose from (no `p`, no `w`).
+/// Applied to every text line mode prints; a test holds each step's text to it.
+const LINE_MODE_WORDING: &[(&str, &str)] = &[
+    (", or press Ctrl-S, to skip it", " to skip it"),
+    (" (p: don't).", " (choose below not to)."),
+    (
+        " (p: also save the non-secret answers there).",
+        " (choose below to also save the non-secret answers there).",
+    ),
+    (
+        "Enter or w writes these changes.",
+        "Choose Write below to write these changes.",
+    ),
+    (
+        "Dry run: Enter finishes without writing.",
+        "Dry run: Finish writes nothing.",
+    ),
+    (
+        "Everything is already up to date: Enter finishes without writing.",
+        "Everything is already up to date: nothing will be written.",
+    ),
+];
+
+/// Keys only the full-screen wizard has; line mode never mentions them.
+pub const FULL_SCREEN_ONLY_KEYS: &[&str] = &[
+    "Ctrl-S",
+    "Ctrl-N",
+    "Ctrl-B",
+    "Ctrl-U",
+    "PgDn",
+    "PgUp",
+    "(p:",
+    "Enter or w",
+];
+
+/// `text` as line mode says it (see [`LINE_MODE_WORDING`]).
+pub fn line_mode(text: &str) -> String {
+    LINE_MODE_WORDING
+        .iter()
+        .fold(text.to_owned(), |t, (from, to)| t.replace(from, to))
+}

@@ -16,10 +16,11 @@ pub mod entra;
 pub mod finding;
 pub mod http;
 pub mod lakekeeper;
+pub mod net;
 pub mod oidc;
 mod orchestrate;
 pub mod postgres;
-mod render;
+pub mod render;
 pub mod shadowing;
 pub mod storage;
 pub mod warehouse;
@@ -99,6 +100,10 @@ pub struct CheckResult {
     /// LAKEKEEPER__OPENID_ADDITIONAL_ISSUERS`).
     pub fix: Option<String>,
     pub duration_ms: u64,
+    /// The libraries' error chains behind the summary, shown only with `--verbose` (the CLI
+    /// clears them otherwise).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub trace: Vec<String>,
 }
 
 impl CheckResult {
@@ -111,7 +116,18 @@ impl CheckResult {
             details: Vec::new(),
             fix: None,
             duration_ms: 0,
+            trace: Vec::new(),
         }
+    }
+
+    /// Adds what an HTTP failure tells: its fix (unless one is set) and its error chain.
+    #[must_use]
+    pub fn with_http_error(mut self, e: &http::HttpError) -> Self {
+        if self.fix.is_none() {
+            self.fix = e.fix();
+        }
+        self.trace.extend(e.trace().map(str::to_owned));
+        self
     }
 
     #[must_use]

@@ -117,13 +117,13 @@ fn apply_edits_the_fixture_in_place_and_keeps_every_user_line() {
     assert!(!stdout.contains(key.as_str()), "generated key printed");
 
     // Backup of the old file, mode 0600 for both.
-    let backups = p.backend_files(".env.bak.");
+    let backups = p.backups(".env");
     assert_eq!(backups.len(), 1, "{backups:?}");
-    assert_eq!(p.read(&format!("backend/{}", backups[0])), before);
+    assert_eq!(p.read(&backups[0]), before);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        for f in ["backend/.env".to_owned(), format!("backend/{}", backups[0])] {
+        for f in ["backend/.env".to_owned(), backups[0].clone()] {
             let mode = std::fs::metadata(p.path(&f))
                 .expect("meta")
                 .permissions()
@@ -149,7 +149,7 @@ fn a_second_apply_changes_nothing_and_makes_no_backup() {
     assert!(stdout.contains("nothing was written"), "{stdout}");
     assert_eq!(p.read("backend/.env"), env1);
     assert_eq!(p.read("backend/docker-compose.override.yml"), ov1);
-    assert_eq!(p.backend_files(".env.bak.").len(), 1);
+    assert_eq!(p.backups(".env").len(), 1);
 }
 
 #[test]
@@ -171,7 +171,7 @@ fn missing_values_list_every_problem_and_write_nothing() {
     }
     assert_eq!(p.read("backend/.env"), before);
     assert!(!p.path("backend/docker-compose.override.yml").exists());
-    assert!(p.backend_files(".env.bak").is_empty());
+    assert!(p.backups(".env").is_empty());
 }
 
 #[test]
@@ -320,7 +320,7 @@ fn a_git_tracked_or_unignored_env_is_reported_loudly() {
         "{stdout}"
     );
 
-    p.write(".gitignore", "backend/.env\nbackend/.env.bak.*\n");
+    p.write(".gitignore", "backend/.env\n");
     let out = apply(&p, &["--generate-key", "--dry-run"]);
     assert!(!text(&out).0.contains("git"), "ignored: no warning");
 }
@@ -411,7 +411,7 @@ fn an_empty_project_gets_every_value_from_the_environment_and_defaults() {
         written.starts_with("# --- Lakekeeper (managed by lakekeeper-setup) ---\n"),
         "{written}"
     );
-    assert!(p.backend_files(".env.bak").is_empty(), "nothing to back up");
+    assert!(p.backups(".env").is_empty(), "nothing to back up");
 
     // A key that must not be there is removed (not left empty), and the plan says so.
     std::fs::write(
@@ -460,7 +460,7 @@ fn an_existing_override_keeps_its_other_services_and_the_diff_is_shown() {
         "diff shown: {stdout}"
     );
     assert_eq!(
-        p.backend_files("docker-compose.override.yml.bak.").len(),
+        p.backups("docker-compose.override.yml").len(),
         1,
         "the old override is backed up"
     );

@@ -52,19 +52,40 @@ fn reference(p: &Project, client_secret: &str) -> (Vec<u8>, Vec<u8>, Duration) {
     (env, over, took)
 }
 
-/// Names in `backend/`, sorted.
+/// Names in `backend/` and its backup directory (as `.lakekeeper-setup-backups/<name>`), sorted.
 fn listing(p: &Project) -> Vec<String> {
-    p.backend_files("")
+    let mut names: Vec<String> = p
+        .backend_files("")
+        .into_iter()
+        .filter(|n| n != BACKUPS)
+        .collect();
+    if let Ok(rd) = std::fs::read_dir(p.path(&format!("backend/{BACKUPS}"))) {
+        names.extend(rd.filter_map(|e| {
+            let n = e.ok()?.file_name().to_string_lossy().into_owned();
+            (n != ".gitignore").then(|| format!("{BACKUPS}/{n}"))
+        }));
+    }
+    names.sort();
+    names
+}
+
+const BACKUPS: &str = ".lakekeeper-setup-backups";
+
+/// A backup of `.env` in the listing.
+fn is_env_backup(name: &str) -> bool {
+    name.strip_prefix(BACKUPS)
+        .is_some_and(|r| r.starts_with("/.env.2"))
 }
 
 fn is_temp(name: &str) -> bool {
+    let name = name.rsplit('/').next().unwrap_or(name);
     name.starts_with(TEMP_PREFIX) && name.rsplit('.').next() == Some("tmp")
 }
 
 /// Puts `backend/` back to the old state, keeping leftover temp files (they must not pile up).
 fn reset(p: &Project, old: &[u8]) {
     for name in listing(p) {
-        if name.starts_with(".env.bak.") || name == "docker-compose.override.yml" {
+        if is_env_backup(&name) || name == "docker-compose.override.yml" {
             std::fs::remove_file(p.path(&format!("backend/{name}"))).expect("rm");
         }
     }
@@ -130,10 +151,7 @@ fn sigkill_at_any_point_leaves_the_old_or_the_new_file_and_a_backup_when_replace
 
         let env = std::fs::read(p.path("backend/.env")).expect(".env is always there");
         let names = listing(&p);
-        let backups: Vec<&String> = names
-            .iter()
-            .filter(|n| n.starts_with(".env.bak."))
-            .collect();
+        let backups: Vec<&String> = names.iter().filter(|n| is_env_backup(n)).collect();
         for b in &backups {
             let bytes = std::fs::read(p.path(&format!("backend/{b}"))).expect("backup");
             assert!(
@@ -162,9 +180,10 @@ fn sigkill_at_any_point_leaves_the_old_or_the_new_file_and_a_backup_when_replace
             assert!(
                 n == ".env"
                     || n == ".lakekeeper-setup.lock"
-                    || n.starts_with(".env.bak.")
+                    || is_env_backup(n)
                     || is_temp(n)
-                    || n.starts_with("docker-compose."),
+                    || n.starts_with("docker-compose.")
+                    || n.starts_with(&format!("{BACKUPS}/docker-compose.")),
                 "{ctx}: unexpected file {n} in {names:?}"
             );
         }
@@ -243,7 +262,7 @@ fn two_applies_at_once_never_interleave() {
         assert_eq!(m["LAKEKEEPER__PG_ENCRYPTION_KEY"], KEY);
         assert!(m.contains_key("USER_SETTING_1999"));
         for name in listing(&p) {
-            if name.starts_with(".env.bak.") {
+            if is_env_backup(&name) {
                 let bytes = std::fs::read(p.path(&format!("backend/{name}"))).expect("backup");
                 assert!(
                     bytes == old || outcomes.contains(&bytes),

@@ -150,8 +150,9 @@ impl Audit {
         for f in files_under(self.p.root()) {
             let name = f.file_name().map(|n| n.to_string_lossy().into_owned());
             let name = name.unwrap_or_default();
-            if f.parent() == Some(&self.p.path("backend"))
-                && (name == ".env" || name.starts_with(".env.bak."))
+            let backup_dir = self.p.path("backend/.lakekeeper-setup-backups");
+            if (f.parent() == Some(&self.p.path("backend")) && name == ".env")
+                || (f.parent() == Some(&backup_dir) && name.starts_with(".env."))
             {
                 let mode = std::fs::metadata(&f).expect("meta").permissions().mode() & 0o777;
                 assert!(
@@ -212,7 +213,7 @@ fn no_command_line_mode_leaks_a_secret() {
         let out = a.run(args, &[]);
         assert!(out.status.code().is_some(), "{args:?} was killed");
     }
-    let backups = |a: &Audit| a.p.backend_files(".env.bak.").len();
+    let backups = |a: &Audit| a.p.backups(".env").len();
     let out = a.run(&["apply", "--json", "--save-profile"], &[]);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     assert_eq!(backups(&a), 1, "the old .env was backed up");
@@ -274,7 +275,7 @@ fn forced_errors_and_help_leak_nothing() {
         a.run(args, &[]);
     }
     // Nothing was written: the seeded .env keeps its mode, and no backup exists.
-    assert_eq!(a.p.backend_files(".env.bak."), Vec::<String>::new());
+    assert_eq!(a.p.backups(".env"), Vec::<String>::new());
     a.check_files(false);
 }
 
@@ -303,7 +304,7 @@ fn the_wizard_screens_and_line_mode_leak_nothing() {
     for (i, s) in screens.iter().enumerate() {
         assert_clean(&format!("wizard screen {i}"), s);
     }
-    assert_eq!(a.p.backend_files(".env.bak.").len(), 1);
+    assert_eq!(a.p.backups(".env").len(), 1);
 
     // Line mode: Enter keeps every pre-filled answer, up to the review.
     a.p.write("backend/.env", &env_file());

@@ -11,6 +11,103 @@ use support::http_mock::{MockServer, closed_port_base};
 use support::oidc::{BACKEND_SECRET, OidcProvider, STORAGE_SECRET};
 use support::verify_env::{KEY_PREFIX, LOCATION, config, only, warehouse_list};
 
+/// The catalog prefix Lakekeeper returns: the warehouse's id (its default `{warehouse_id}`
+/// prefix template).
+const PREFIX: &str = "0194b3c2-0000-7000-8000-000000000001";
+
+/// `GET /catalog/v1/config` as Lakekeeper v0.13.3 answers it (`server/config.rs`): the prefix
+/// and page size in `defaults`, the catalog URI in `overrides`.
+fn catalog_config(base: &str) -> String {
+    format!(
+        r#"{{"defaults":{{"prefix":"{PREFIX}","rest-page-size":"100"}},"overrides":{{"uri":"{base}/catalog"}}}}"#
+    )
+}
+
+/// Lakekeeper's answer for an unknown warehouse, or one the caller may not see (the same on
+/// purpose): `WarehouseNameNotFound` as an Iceberg error.
+const NO_SUCH_WAREHOUSE: &str = r#"{"error":{"message":"A warehouse 'analytics' does not exist","type":"NoSuchWarehouseException","code":404,"stack":["Error ID: 0193"]}}"#;
+
+/// A healthy, bootstrapped Lakekeeper whose warehouse list is `list` (status, body) and whose
+/// config endpoint answers `config` (status, body).
+async fn lakekeeper(list: (u16, &str), config: (u16, &str)) -> MockServer {
+    let lk = MockServer::start().await;
+    lk.on("GET", "/health", 200, r#"{"health":"ok"}"#)
+        .on(
+            "GET",
+            "/management/v1/info",
+            200,
+            r#"{"version":"0.13.3","bootstrapped":true}"#,
+        )
+        .on("GET", "/management/v1/warehouse", list.0, list.1)
+        .on("GET", "/catalog/v1/config", config.0, config.1);
+    lk
+}
+
+#[tokio::test]
+async fn the_catalog_config_call_turns_each_failure_into_its_fix() {
+    let Some(idp) = OidcProvider::start(2) else {
+        return;
+    };
+    let listed = warehouse_list(KEY_PREFIX);
+    let forbidden_list = r#"{"error":{"message":"Forbidden","type":"Forbidden","code":403}}"#;
+    let rejected =
+        r#"{"error":{"message":"Authentication failed","type":"AuthenticationFailed","code":401}}"#;
+    let ok_body = catalog_config("http://127.0.0.1:8181");
+    for (label, list, answer, status, summary, fix) in [
+        (
+            "listed but hidden",
+            (200, listed.as_str()),
+            (404, NO_SUCH_WAREHOUSE),
+            Status::Failed,
+            "GET /catalog/v1/config?warehouse=analytics: Lakekeeper says warehouse `analytics` does not exist for the service account (NoSuchWarehouseException)",
+            "grant the service account access to it in Lakekeeper",
+        ),
+        (
+            "not listable and unknown",
+            (403, forbidden_list),
+            (404, NO_SUCH_WAREHOUSE),
+            Status::Failed,
+            "GET /catalog/v1/config?warehouse=analytics: warehouse `analytics` does not exist (NoSuchWarehouseException)",
+            "run `lakekeeper-setup warehouse`",
+        ),
+        (
+            "token rejected",
+            (200, listed.as_str()),
+            (401, rejected),
+            Status::Failed,
+            "GET /catalog/v1/config?warehouse=analytics: Lakekeeper rejected the service-account token (401)",
+            "see the token-claims result",
+        ),
+        (
+            "forbidden",
+            (200, listed.as_str()),
+            (403, forbidden_list),
+            Status::Failed,
+            "GET /catalog/v1/config?warehouse=analytics: the service account may not use warehouse `analytics` (403)",
+            "grant the service account access to the warehouse",
+        ),
+        (
+            "not listable but usable",
+            (403, forbidden_list),
+            (200, ok_body.as_str()),
+            Status::Ok,
+            "warehouse `analytics` answers the catalog API",
+            "",
+        ),
+    ] {
+        let lk = lakekeeper(list, answer).await;
+        let cfg = only(config(&idp.authority(), &lk.base), &["lakekeeper"]);
+        let report = verify::run(&cfg, None).await;
+        let l = get(&report, CheckName::Lakekeeper);
+        assert_eq!(l.status, status, "{label}: {l:#?}");
+        assert_eq!(l.summary, summary, "{label}");
+        assert!(
+            l.fix.as_deref().unwrap_or_default().contains(fix),
+            "{label}: {l:#?}"
+        );
+    }
+}
+
 fn get(report: &VerifyReport, name: CheckName) -> &CheckResult {
     report
         .get(name)
@@ -25,7 +122,8 @@ async fn lakekeeper_healthy_bootstrapped_with_the_warehouse_is_ok_and_nothing_se
     let lk = MockServer::start().await;
     lk.on("GET", "/health", 200, r#"{"health":"ok","services":{}}"#)
         .on("GET", "/management/v1/info", 200, r#"{"version":"0.13.3","bootstrapped":true,"server-id":"00000000-0000-0000-0000-000000000000"}"#)
-        .on("GET", "/management/v1/warehouse", 200, &warehouse_list(KEY_PREFIX));
+        .on("GET", "/management/v1/warehouse", 200, &warehouse_list(KEY_PREFIX))
+        .on("GET", "/catalog/v1/config", 200, &catalog_config(&lk.base));
     let cfg = config(&idp.authority(), &lk.base);
     let report = verify::run(&cfg, None).await;
     let l = get(&report, CheckName::Lakekeeper);
@@ -37,6 +135,23 @@ async fn lakekeeper_healthy_bootstrapped_with_the_warehouse_is_ok_and_nothing_se
     assert!(
         l.details
             .contains(&format!("warehouse `analytics` exists at {LOCATION}"))
+    );
+
+    assert!(
+        l.details.contains(&format!(
+            "GET /catalog/v1/config?warehouse=analytics (PyIceberg's first call): catalog prefix `{PREFIX}`"
+        )),
+        "{l:#?}"
+    );
+    let config_call = lk
+        .requests()
+        .into_iter()
+        .find(|r| r.path == "/catalog/v1/config")
+        .expect("PyIceberg's first call was made");
+    assert_eq!(config_call.query, "warehouse=analytics");
+    assert!(
+        config_call.bearer.is_some(),
+        "with the service-account token"
     );
 
     let bearer = lk

@@ -63,6 +63,9 @@ fn plain_line_prompts_fill_every_step_with_the_same_validation_and_write() {
     t.wait_for(&["? Backend service account client secret (Value)"]);
     t.paste(BACKEND_SECRET);
     t.keys(&["Enter"]);
+    // Line mode names only its own keys: an empty answer skips, there is no Ctrl-S.
+    let ui = t.wait_for(&["? Lakekeeper UI application (client) ID"]);
+    assert!(ui.contains("Leave the field empty to skip it"), "{ui}");
     ask("Lakekeeper UI application (client) ID", &["Enter"], None);
     ask("PostgreSQL host", &["Enter"], Some("db.example.test"));
     ask("PostgreSQL port", &["Enter"], None);
@@ -92,6 +95,16 @@ fn plain_line_prompts_fill_every_step_with_the_same_validation_and_write() {
             "line mode shows a secret:\n{review}"
         );
     }
+    for key in lakekeeper_setup::strings::FULL_SCREEN_ONLY_KEYS {
+        assert!(
+            !review.contains(key),
+            "line mode mentions `{key}`:\n{review}"
+        );
+    }
+    assert!(
+        review.contains("Choose Write below to write these changes."),
+        "{review}"
+    );
     t.keys(&["Enter"]);
     // The live checks are offered, default no: Enter leaves without any network call.
     t.wait_for(&[
@@ -151,4 +164,35 @@ fn term_dumb_falls_back_to_line_prompts() {
     t.keys(&["Enter"]);
     t.wait_for(&["EXIT=130"]);
     assert_eq!(files_under(dir.path()), Vec::<PathBuf>::new());
+}
+
+#[test]
+fn plain_help_wraps_at_word_boundaries_on_a_narrow_terminal() {
+    if require_tool("tmux").is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let t = Tmux::start(
+        dir.path(),
+        Path::new(BIN),
+        &["--plain"],
+        &[("NO_COLOR", "1")],
+        50,
+        60,
+    );
+    let screen = t.wait_for(&["? Directory (tenant) ID"]);
+    // Every word of the welcome and tenant help arrives whole: the terminal broke none.
+    let words: Vec<&str> = screen.split_whitespace().collect();
+    for help in [
+        include_str!("../assets/help/welcome.txt"),
+        include_str!("../assets/help/tenant.txt"),
+    ] {
+        for w in help.split_whitespace() {
+            assert!(words.contains(&w), "`{w}` was broken:\n{screen}");
+        }
+    }
+    t.keys(&["C-c"]);
+    t.wait_for(&["Leave without writing anything?"]);
+    t.keys(&["Enter"]);
+    t.wait_for(&["EXIT=130"]);
 }

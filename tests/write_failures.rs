@@ -74,6 +74,17 @@ fn assert_failed_cleanly(out: &Output, target: &Path, old: &[u8], hint: &str) {
         assert!(!n.starts_with(".lakekeeper-setup."), "temp left: {n}");
         assert!(!n.contains(".bak."), "partial backup left: {n}");
     }
+    // The backup directory, if it was made, holds no temp file and no partial backup.
+    if let Ok(rd) = std::fs::read_dir(dir.join(".lakekeeper-setup-backups")) {
+        for e in rd.flatten() {
+            let n = e.file_name().to_string_lossy().into_owned();
+            assert!(!n.starts_with(".lakekeeper-setup."), "temp left: {n}");
+            if n != ".gitignore" {
+                let bytes = std::fs::read(e.path()).expect("backup");
+                assert!(bytes == old, "partial backup left: {n}");
+            }
+        }
+    }
 }
 
 /// Unmounts (lazily) on drop, so a failing assertion never leaves a mount behind.

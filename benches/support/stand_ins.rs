@@ -136,7 +136,8 @@ pub fn entra(signer: Arc<Signer>) -> impl FnOnce(&str) -> Handler {
     }
 }
 
-/// Lakekeeper's health, server info and warehouse list (bootstrapped, warehouse present).
+/// Lakekeeper's health, server info, warehouse list (bootstrapped, warehouse present) and the
+/// catalog config PyIceberg asks for first.
 pub fn lakekeeper() -> impl FnOnce(&str) -> Handler {
     |_base: &str| {
         let list: serde_json::Value =
@@ -149,6 +150,12 @@ pub fn lakekeeper() -> impl FnOnce(&str) -> Handler {
                         "server-id": "00000000-0000-0000-0000-000000000000"}),
             ),
             "/management/v1/warehouse" => Resp::json(200, &list),
+            "/catalog/v1/config" => Resp::json(
+                200,
+                &json!({"defaults": {"prefix": "0194b3c2-0000-7000-8000-000000000001",
+                                     "rest-page-size": "100"},
+                        "overrides": {"uri": "http://127.0.0.1/catalog"}}),
+            ),
             _ => Resp::json(
                 404,
                 &json!({"error": {"message": "not found", "type": "NotFound", "code": 404}}),

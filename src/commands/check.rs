@@ -3,8 +3,10 @@
 use serde_json::json;
 
 use super::{Exit, Project, RunError};
-use crate::check::{self, CheckInput, Severity};
+use crate::backups;
+use crate::check::{self, CheckInput, Finding, Severity};
 use crate::cli::{CheckArgs, Paths};
+use crate::envfile::EnvFile;
 use crate::git;
 use crate::output::{self, Style};
 
@@ -21,7 +23,7 @@ pub fn run(paths: &Paths, args: &CheckArgs) -> Result<Exit, RunError> {
     let override_label = paths.override_file.display().to_string();
     let base_label = paths.base_compose.as_ref().map(|p| p.display().to_string());
     let env_label = paths.env.display().to_string();
-    let findings = check::check(&CheckInput {
+    let mut findings = check::check(&CheckInput {
         env_label: &env_label,
         env: &project.env,
         base: base_label.as_deref().zip(project.base_text.as_deref()),
@@ -31,6 +33,8 @@ pub fn run(paths: &Paths, args: &CheckArgs) -> Result<Exit, RunError> {
             .map(|t| (override_label.as_str(), t)),
         git_advice: git::advice(&paths.env, git.wait()),
     });
+    findings.extend(stray_findings(&paths.env, &project.env, &env_label));
+    findings.sort_by_key(|f| (f.severity, f.line.unwrap_or(usize::MAX)));
     let errors = findings.iter().any(|f| f.severity == Severity::Error);
     if args.json {
         println!("{}", json!({"ok": !errors, "findings": findings}));
@@ -38,4 +42,23 @@ pub fn run(paths: &Paths, args: &CheckArgs) -> Result<Exit, RunError> {
         print!("{}", output::findings(&findings, Style::stdout()));
     }
     Ok(if errors { Exit::Problems } else { Exit::Ok })
+}
+
+/// Copies of the `.env` beside it that hold its secrets and that git would commit.
+fn stray_findings(env_path: &std::path::Path, env: &EnvFile, env_label: &str) -> Vec<Finding> {
+    let secrets = backups::secret_values(env);
+    backups::strays(env_path, &secrets)
+        .iter()
+        .map(|s| {
+            let (message, fix) = backups::advice(s, env_label);
+            Finding {
+                severity: Severity::Error,
+                file: s.path.display().to_string(),
+                key: None,
+                line: None,
+                message,
+                fix,
+            }
+        })
+        .collect()
 }

@@ -2,6 +2,7 @@
 //! environment, run the live checks (or the warehouse creation) on a tokio runtime, and report.
 
 use std::collections::BTreeMap;
+use std::io::IsTerminal;
 use std::time::Duration;
 
 use serde_json::json;
@@ -15,6 +16,8 @@ use crate::profile;
 use crate::secret::Secret;
 use crate::validate;
 use crate::verify::{self, VerifyConfig, WarehouseCredential, warehouse::WarehouseOutcome};
+
+mod live;
 
 /// Builds the checks' input. Fails (exit 2) when there is no `.env` to verify.
 pub fn config(
@@ -153,12 +156,31 @@ pub fn run(
         cfg.only = Some(verify::parse_only(&joined).map_err(|e| RunError::Usage(e.to_string()))?);
     }
     let rt = runtime()?;
-    let report = rt.block_on(verify::run(&cfg, None));
+    // The libraries' error chains are for --verbose only.
+    let verbose = args.verbose;
+    let strip = move |c: &mut verify::CheckResult| {
+        if !verbose {
+            c.trace.clear();
+        }
+    };
+    let color = Style::stdout().color;
+    // On a terminal, results appear as they come; pipes and --json get today's output.
+    let columns = crossterm::terminal::size()
+        .ok()
+        .map(|(w, _)| usize::from(w))
+        .filter(|_| !args.json && std::io::stdout().is_terminal());
+    let mut report = match columns {
+        Some(columns) => rt.block_on(live::run(&cfg, color, columns, strip)),
+        None => rt.block_on(verify::run(&cfg, None)),
+    };
+    report.checks.iter_mut().for_each(strip);
     let failed = report.has_failures();
     if args.json {
         println!("{}", json!({"ok": !failed, "checks": report.checks}));
+    } else if columns.is_some() {
+        print!("{}", verify::render::render_counts(&report));
     } else {
-        print!("{}", verify::render_table(&report, Style::stdout().color));
+        print!("{}", verify::render_table(&report, color));
     }
     if failed {
         return Ok(Exit::Problems);

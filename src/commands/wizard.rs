@@ -96,8 +96,13 @@ pub fn run(
         git::GitStatus::NotIgnored => "the .env is not ignored by git",
     }
     .to_owned();
-    let git_warning =
-        git::advice(&paths.env, status).map(|(msg, fix)| format!("{msg}. Fix: {fix}"));
+    let strays = crate::backups::strays(&paths.env, &crate::backups::secret_values(&project.env));
+    let env_label = paths.env.display().to_string();
+    let git_warning = git::advice(&paths.env, status)
+        .into_iter()
+        .chain(strays.iter().map(|s| crate::backups::advice(s, &env_label)))
+        .map(|(msg, fix)| format!("{msg}. Fix: {fix}"))
+        .reduce(|a, b| format!("{a}\n{b}"));
     let ctx = Context {
         env_path: paths.env.display().to_string(),
         override_path: paths.override_file.display().to_string(),

@@ -284,7 +284,8 @@ pub fn explain(err: &TokenError, f: &CredentialFields) -> Explanation {
             err.to_string(),
             Some("use an https authority host (plain http is allowed only on loopback)".into()),
         ),
-        TokenError::Http(_) | TokenError::BadResponse { .. } => (err.to_string(), None),
+        TokenError::Http(e) => (err.to_string(), e.fix()),
+        TokenError::BadResponse { .. } => (err.to_string(), None),
     };
     Explanation { summary, fix }
 }
@@ -341,6 +342,9 @@ pub async fn check_token(
             let ex = explain(&e, f);
             let mut r = CheckResult::new(CheckName::Token, Status::Failed, ex.summary);
             r.fix = ex.fix;
+            if let TokenError::Http(h) = &e {
+                r = r.with_http_error(h);
+            }
             (r, None)
         }
     }

@@ -4,12 +4,16 @@
 //! verifier); plain `http` is refused unless the host is loopback, so tests can point every
 //! check at local servers without opening a way to send a secret in clear text. Redirects are
 //! never followed: a client secret must reach the token endpoint it belongs to and no other.
-//! This module never logs a request body or header.
+//! This module never logs a request body or header. Proxies come from the environment
+//! (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`): reqwest reads them for every client
+//! it builds (its default "system proxy"), and [`net`] words a failure of the proxy as such.
 
 use std::time::Duration;
 
 use tokio::time::Instant;
 use url::{Host, Url};
+
+use super::net::{self, NetFailure};
 
 /// Why a request could not be made or answered.
 #[derive(Debug, thiserror::Error)]
@@ -22,12 +26,43 @@ pub enum HttpError {
     Insecure { url: String },
     #[error("`{url}` uses scheme `{scheme}`; only https (or http on loopback) is allowed")]
     Scheme { url: String, scheme: String },
-    #[error("no answer from {url} within {secs} s")]
+    #[error("no answer from {url} within {secs} s (timed out)")]
     Timeout { url: String, secs: u64 },
-    #[error("could not reach {url}: {reason}")]
-    Unreachable { url: String, reason: String },
+    /// No HTTP answer: `failure` says why in words, `chain` is every library error (shown
+    /// only with `--verbose`).
+    #[error("could not reach {url}: {failure}")]
+    Unreachable {
+        url: String,
+        failure: NetFailure,
+        chain: String,
+    },
     #[error("could not set up the HTTP client: {0}")]
     Client(String),
+}
+
+impl HttpError {
+    /// The change most likely to help, for a request that got no answer.
+    pub fn fix(&self) -> Option<String> {
+        match self {
+            HttpError::Unreachable { failure, .. } => Some(failure.fix()),
+            HttpError::Timeout { url, secs } => Some(
+                NetFailure::TimedOut {
+                    target: url.clone(),
+                    secs: *secs,
+                }
+                .fix(),
+            ),
+            _ => None,
+        }
+    }
+
+    /// The libraries' whole error chain, for `--verbose`.
+    pub fn trace(&self) -> Option<&str> {
+        match self {
+            HttpError::Unreachable { chain, .. } => Some(chain),
+            _ => None,
+        }
+    }
 }
 
 /// Builds the shared client. Installs the ring crypto provider once (a second install by
@@ -125,17 +160,13 @@ fn classify(url: &Url, e: &reqwest::Error, secs: u64) -> HttpError {
             secs,
         };
     }
-    // The source chain says "connection refused", "certificate not valid", … which is what a
-    // person needs; reqwest's top-level text alone is just "error sending request".
-    let mut reason = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        reason = format!("{reason}: {s}");
-        source = s.source();
-    }
+    // reqwest's own text is only "error sending request for url (…)"; the words come from the
+    // typed errors below it, the whole chain is kept for --verbose.
+    let proxy = net::proxy_for(url);
     HttpError::Unreachable {
         url: url.to_string(),
-        reason,
+        failure: net::classify(url, e, proxy.as_deref(), secs),
+        chain: net::chain(e),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Check 6: a running Lakekeeper at `LAKEKEEPER__BASE_URI`: health, the management API with
-//! the service-account token, bootstrap state and the configured warehouse. Also the small
-//! management-API client that `warehouse` shares.
+//! the service-account token, bootstrap state, the configured warehouse, and then the catalog
+//! call PyIceberg makes first ([`catalog`]). Also the small management-API client that
+//! `warehouse` shares.
 //!
 //! A 401 is never "explained" from its body: a real Lakekeeper answers every rejected token
 //! with the same `AuthenticationFailed` body, so the token-claims check is the diagnosis.
@@ -17,6 +18,9 @@ use super::http::{self, Answer, HttpError};
 use super::warehouse::{Warehouse, expected_location, location_of};
 use super::{CheckName, CheckResult, Status, VerifyConfig};
 use crate::keys;
+
+mod catalog;
+use catalog::ConfigOutcome;
 
 /// Lakekeeper's default when `LAKEKEEPER__BASE_URI` is unset.
 pub const DEFAULT_BASE_URI: &str = "http://localhost:8181";
@@ -164,17 +168,27 @@ async fn health(
         .map_err(|e| Box::new(CheckResult::new(name, Status::Failed, e.to_string())))?;
     let answer = match http::send(client.get(url.clone()), &url, deadline).await {
         Ok(a) => a,
-        Err(HttpError::Unreachable { reason, .. }) => {
-            return Err(Box::new(
-                CheckResult::new(
+        Err(e) => {
+            let r = if let HttpError::Unreachable { failure, .. } = &e {
+                let r = CheckResult::new(
                     name,
                     Status::Skipped,
                     format!("Lakekeeper is not reachable at {base} (not started yet?)"),
                 )
-                .with_detail(reason),
-            ));
+                .with_detail(failure.to_string());
+                if http::is_loopback(base) {
+                    r.with_fix(format!(
+                        "start it (`docker compose up -d`), or correct {}",
+                        keys::BASE_URI
+                    ))
+                } else {
+                    r
+                }
+            } else {
+                CheckResult::new(name, Status::Failed, e.to_string())
+            };
+            return Err(Box::new(r.with_http_error(&e)));
         }
-        Err(e) => return fail(Status::Failed, e.to_string()),
     };
     let Some(body) = answer.json() else {
         return fail(
@@ -235,25 +249,18 @@ async fn management(
     .await
     {
         Ok(a) => a,
-        Err(e) => return CheckResult::new(name, Status::Failed, format!("healthy, but {e}")),
+        Err(e) => {
+            return CheckResult::new(name, Status::Failed, format!("healthy, but {e}"))
+                .with_http_error(&e);
+        }
     };
     match answer.status {
         200 => {}
         401 => {
-            let r = CheckResult::new(
-                name,
-                Status::Failed,
+            return rejected(
+                claims,
                 "Lakekeeper rejected the service-account token (401)",
-            )
-            .with_detail(
-                "Lakekeeper's 401 never says why; the token-claims check repeats its rules",
             );
-            return if claims == Some(Status::Ok) {
-                r.with_detail("the token passes signature, issuer and audience here: the reason is in Lakekeeper's log")
-                    .with_fix("see the token-claims result, then `docker compose logs lakekeeper`")
-            } else {
-                r.with_fix("see the token-claims result")
-            };
         }
         403 => {
             return CheckResult::new(name, Status::Failed, "the service account may not read the management API (403)")
@@ -292,8 +299,11 @@ async fn management(
     };
     match list_warehouses(client, base, token, deadline).await {
         Err(e) => {
+            // The backend never lists warehouses: what it needs is the config call below.
             r.status = Status::Warning;
             r.summary = format!("healthy and bootstrapped; {e}");
+            let outcome = catalog::get_config(client, base, token, wanted, deadline).await;
+            return catalog_result(r, wanted, outcome, claims, false);
         }
         Ok(list) => match list.iter().find(|w| &w.name == wanted) {
             None => {
@@ -316,10 +326,103 @@ async fn management(
                         expected.unwrap_or_default()
                     ));
                 }
+                let outcome = catalog::get_config(client, base, token, wanted, deadline).await;
+                return catalog_result(r, wanted, outcome, claims, true);
             }
         },
     }
     r
+}
+
+/// A 401 from Lakekeeper: its body never says why, so the token-claims check is the diagnosis.
+fn rejected(claims: Option<Status>, summary: &str) -> CheckResult {
+    let r = CheckResult::new(CheckName::Lakekeeper, Status::Failed, summary)
+        .with_detail("Lakekeeper's 401 never says why; the token-claims check repeats its rules");
+    if claims == Some(Status::Ok) {
+        r.with_detail(
+            "the token passes signature, issuer and audience here: the reason is in Lakekeeper's log",
+        )
+        .with_fix("see the token-claims result, then `docker compose logs lakekeeper`")
+    } else {
+        r.with_fix("see the token-claims result")
+    }
+}
+
+/// Adds the catalog-config call's verdict to the result so far (which found the warehouse).
+fn catalog_result(
+    mut r: CheckResult,
+    wanted: &str,
+    outcome: Result<ConfigOutcome, HttpError>,
+    claims: Option<Status>,
+    listed: bool,
+) -> CheckResult {
+    let call = format!("GET /catalog/v1/config?warehouse={wanted}");
+    let fail = |mut r: CheckResult, status: Status, summary: String, fix: String| {
+        // A failure here outranks a location warning; keep the warning's words as a detail.
+        if r.status == Status::Warning {
+            r.details.push(r.summary.clone());
+        }
+        r.status = status;
+        r.summary = summary;
+        r.fix = Some(fix);
+        r
+    };
+    match outcome {
+        Ok(ConfigOutcome::Ok { prefix: Some(p) }) => {
+            if !listed {
+                // The list failed, but the warehouse answers: what the backend needs works.
+                r.details.push(r.summary.clone());
+                r.status = Status::Ok;
+                r.summary = format!("warehouse `{wanted}` answers the catalog API");
+            }
+            r.with_detail(format!(
+                "{call} (PyIceberg's first call): catalog prefix `{p}`"
+            ))
+        }
+        Ok(ConfigOutcome::Ok { prefix: None }) => fail(
+            r,
+            Status::Warning,
+            format!("{call} answered without a catalog prefix"),
+            format!("is {} a Lakekeeper (v0.13 or later)? PyIceberg needs the prefix for every table call", keys::BASE_URI),
+        ),
+        Ok(ConfigOutcome::NoSuchWarehouse) if listed => fail(
+            r,
+            Status::Failed,
+            format!("{call}: Lakekeeper says warehouse `{wanted}` does not exist for the service account (NoSuchWarehouseException)"),
+            "the warehouse is listed but hidden from this account: grant the service account access to it in Lakekeeper; if it was just deleted, run `lakekeeper-setup warehouse`".into(),
+        ),
+        Ok(ConfigOutcome::NoSuchWarehouse) => fail(
+            r,
+            Status::Failed,
+            format!("{call}: warehouse `{wanted}` does not exist (NoSuchWarehouseException)"),
+            format!("run `lakekeeper-setup warehouse` to create it (or set {} to an existing one)", keys::WAREHOUSE_NAME),
+        ),
+        Ok(ConfigOutcome::Unauthorized) => {
+            let mut out = rejected(claims, &format!("{call}: Lakekeeper rejected the service-account token (401)"));
+            out.details.splice(0..0, r.details);
+            out
+        }
+        Ok(ConfigOutcome::Forbidden) => fail(
+            r,
+            Status::Failed,
+            format!("{call}: the service account may not use warehouse `{wanted}` (403)"),
+            "grant the service account access to the warehouse in Lakekeeper (e.g. the `select` or `modify` role on it)".into(),
+        ),
+        Ok(ConfigOutcome::Other(text)) => fail(
+            r,
+            Status::Failed,
+            format!("{call}: {text}"),
+            "see `docker compose logs lakekeeper`".into(),
+        ),
+        Err(e) => {
+            let fix = e
+                .fix()
+                .unwrap_or_else(|| "see `docker compose logs lakekeeper`".into());
+            let mut out = fail(r, Status::Failed, format!("{call} failed: {e}"), fix);
+            out.trace.extend(e.trace().map(str::to_owned));
+            out
+        }
+    }
 }
 
 /// A per-call deadline: now plus the configured timeout.

@@ -112,7 +112,10 @@ pub async fn check_discovery(
                 ));
             return (r, None);
         }
-        Err(e) => return (CheckResult::new(name, Status::Failed, e.to_string()), None),
+        Err(e) => {
+            let r = CheckResult::new(name, Status::Failed, e.to_string()).with_http_error(&e);
+            return (r, None);
+        }
     };
     let field = |k: &str| {
         doc.as_ref()

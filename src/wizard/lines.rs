@@ -77,7 +77,11 @@ pub fn welcome_lines(w: &Wizard) -> Vec<Line> {
         ),
     ];
     match &c.git_warning {
-        Some(g) => out.push(line(LineKind::Warning, format!("  warning: {g}"))),
+        // One warning a line: the `.env` itself, then each copy of it git would commit.
+        Some(g) => out.extend(
+            g.lines()
+                .map(|w| line(LineKind::Warning, format!("  warning: {w}"))),
+        ),
         None if !c.git_status.is_empty() => {
             out.push(line(LineKind::Text, format!("  git: {}", c.git_status)));
         }

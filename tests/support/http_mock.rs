@@ -14,6 +14,8 @@ use tokio::net::{TcpListener, TcpStream};
 pub struct Recorded {
     pub method: String,
     pub path: String,
+    /// The query string (without `?`), empty when there is none.
+    pub query: String,
     pub bearer: Option<String>,
     pub body: String,
 }
@@ -92,13 +94,9 @@ async fn serve(
     let mut lines = head.lines();
     let mut first = lines.next().unwrap_or_default().split(' ');
     let method = first.next().unwrap_or_default().to_owned();
-    let path = first
-        .next()
-        .unwrap_or_default()
-        .split('?')
-        .next()
-        .unwrap_or_default()
-        .to_owned();
+    let target = first.next().unwrap_or_default();
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let (path, query) = (path.to_owned(), query.to_owned());
     let mut length = 0;
     let mut bearer = None;
     for line in lines {
@@ -122,6 +120,7 @@ async fn serve(
     requests.lock().expect("lock").push(Recorded {
         method: method.clone(),
         path: path.clone(),
+        query,
         bearer,
         body,
     });

@@ -104,6 +104,26 @@ impl Project {
         );
     }
 
+    /// The backups of `backend/<name>` (in `backend/.lakekeeper-setup-backups/`), oldest first,
+    /// as paths relative to the root.
+    pub fn backups(&self, name: &str) -> Vec<String> {
+        let dir = self.path("backend/.lakekeeper-setup-backups");
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .map(|rd| {
+                rd.filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+                    .filter(|n| {
+                        n.strip_prefix(name)
+                            .and_then(|r| r.strip_prefix('.'))
+                            .is_some_and(|r| r.starts_with('2'))
+                    })
+                    .map(|n| format!("backend/.lakekeeper-setup-backups/{n}"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        v.sort();
+        v
+    }
+
     /// Files in `backend/` whose names start with `prefix`.
     pub fn backend_files(&self, prefix: &str) -> Vec<String> {
         let mut v: Vec<String> = std::fs::read_dir(self.path("backend"))

@@ -166,9 +166,10 @@ pub fn unreachable(op: Op, err: &SendError, c: &Ctx) -> Finding {
             c.account
         ),
         SendError::NotAllowed(_) => "use the account's https endpoint".to_owned(),
-        SendError::Connect { .. } | SendError::Timeout { .. } | SendError::Other { .. } => {
+        SendError::Connect { fix, .. } | SendError::Other { fix, .. } => fix.clone(),
+        SendError::Timeout { .. } => {
             format!(
-                "check that this machine can reach account {} over HTTPS (proxy, firewall, private endpoint)",
+                "check that this machine can reach account {} over HTTPS (VPN, firewall, private endpoint; HTTPS_PROXY is honoured)",
                 c.account
             )
         }

@@ -15,6 +15,7 @@ use url::Url;
 use super::sharedkey::SharedKey;
 use crate::secret::Secret;
 use crate::verify::http;
+use crate::verify::net::{self, NetFailure};
 
 /// A service version that supports bearer tokens, user-delegation keys and
 /// `x-ms-namespace-enabled` on the Data Lake API.
@@ -63,11 +64,20 @@ pub enum SendError {
     #[error("host {host} does not resolve")]
     Dns { host: String },
     #[error("could not connect to {url}: {reason}")]
-    Connect { url: String, reason: String },
+    Connect {
+        url: String,
+        reason: String,
+        /// What to change, from [`crate::verify::net`].
+        fix: String,
+    },
     #[error("no answer from {url} within the timeout")]
     Timeout { url: String },
     #[error("request to {url} failed: {reason}")]
-    Other { url: String, reason: String },
+    Other {
+        url: String,
+        reason: String,
+        fix: String,
+    },
 }
 
 /// Sends `method url` with `extra` headers (lower-case names) and `body`, giving up at
@@ -158,30 +168,21 @@ fn classify(url: &Url, e: &reqwest::Error) -> SendError {
             url: url.to_string(),
         };
     }
-    let mut reason = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        reason = format!("{reason}: {s}");
-        source = s.source();
-    }
-    let lower = reason.to_ascii_lowercase();
-    if lower.contains("dns error")
-        || lower.contains("lookup address")
-        || lower.contains("name or service not known")
-    {
-        return SendError::Dns {
-            host: url.host_str().unwrap_or_default().to_owned(),
-        };
-    }
-    if e.is_connect() {
-        return SendError::Connect {
+    let proxy = net::proxy_for(url);
+    let failure = net::classify(url, e, proxy.as_deref(), 0);
+    let (reason, fix) = (failure.to_string(), failure.fix());
+    match failure {
+        NetFailure::DoesNotResolve { host } => SendError::Dns { host },
+        _ if e.is_connect() => SendError::Connect {
             url: url.to_string(),
             reason,
-        };
-    }
-    SendError::Other {
-        url: url.to_string(),
-        reason,
+            fix,
+        },
+        _ => SendError::Other {
+            url: url.to_string(),
+            reason,
+            fix,
+        },
     }
 }
 
