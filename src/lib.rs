@@ -20,6 +20,7 @@ pub mod plan;
 pub mod profile;
 pub mod prompt;
 pub mod resolve;
+pub mod searchpath;
 pub mod secret;
 pub mod strings;
 pub mod tui;

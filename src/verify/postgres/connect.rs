@@ -36,6 +36,9 @@ pub async fn connect(s: &PgSettings, timeout: Duration) -> Result<Client, Connec
                 tokio_postgres::config::SslMode::Require
             }
         });
+    if let Some(options) = &s.options {
+        config.options(options);
+    }
     let tls = tls::client_config(s.ssl_mode).map_err(|e| ConnectFailure {
         summary: format!(
             "could not set up TLS for sslmode={}: {e}",
