@@ -249,7 +249,7 @@ async fn inspect_server(
     if !create_on_schema && !lakekeeper_there {
         findings.push(Finding::failed(
             format!("role {user} may not create tables in schema {schema} (PostgreSQL 15 no longer grants CREATE on public to everyone)"),
-            format!("GRANT USAGE, CREATE ON SCHEMA \"{schema}\" TO \"{user}\"; (as the schema owner or a superuser), or give {user} its own schema"),
+            format!("GRANT CREATE ON SCHEMA \"{schema}\" TO \"{user}\"; (as the schema owner or a superuser), or give {user} its own schema"),
         ));
     }
     Ok(findings)
