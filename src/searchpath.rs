@@ -36,10 +36,10 @@ pub fn from_options(options: &str) -> Option<Vec<String>> {
         } else {
             w.strip_prefix("--")
         };
-        if let Some((name, value)) = setting.and_then(|s| s.split_once('=')) {
-            if name.trim().eq_ignore_ascii_case("search_path") {
-                found = Some(parse_list(value));
-            }
+        if let Some((name, value)) = setting.and_then(|s| s.split_once('='))
+            && name.trim().eq_ignore_ascii_case("search_path")
+        {
+            found = Some(parse_list(value));
         }
     }
     found
@@ -67,8 +67,13 @@ pub fn from_url(url: &str) -> Option<Vec<String>> {
 /// The schema Lakekeeper creates into under that search path (the first named one, `$user`
 /// resolved to `user`).
 pub fn target(path: &[String], user: &str) -> Option<String> {
-    path.first()
-        .map(|s| if s == "$user" { user.to_owned() } else { s.clone() })
+    path.first().map(|s| {
+        if s == "$user" {
+            user.to_owned()
+        } else {
+            s.clone()
+        }
+    })
 }
 
 /// Problems with a search path for Lakekeeper, in words (offline: the extensions are assumed
@@ -147,9 +152,16 @@ mod tests {
             ("-c search_path=a,public", vec!["a", "public"]),
             ("-csearch_path=a", vec!["a"]),
             ("--search_path=\"$user\", public", vec!["$user"]),
-            ("-c statement_timeout=5 -c search_path=x,public", vec!["x", "public"]),
+            (
+                "-c statement_timeout=5 -c search_path=x,public",
+                vec!["x", "public"],
+            ),
         ] {
-            assert_eq!(from_options(opts), Some(want.iter().map(|s| (*s).to_owned()).collect()), "{opts}");
+            assert_eq!(
+                from_options(opts),
+                Some(want.iter().map(|s| (*s).to_owned()).collect()),
+                "{opts}"
+            );
         }
         assert_eq!(from_options("-c statement_timeout=5"), None);
         assert_eq!(from_url("postgresql://u:p@h/d?sslmode=require"), None);
@@ -170,7 +182,11 @@ mod tests {
         assert_eq!(validate("public").as_deref(), Ok(OFF));
         assert_eq!(validate("none").as_deref(), Ok(OFF));
         assert!(validate("pg_lake").is_err());
-        assert!(validate("lake-keeper").expect_err("dash").contains("plain schema name"));
+        assert!(
+            validate("lake-keeper")
+                .expect_err("dash")
+                .contains("plain schema name")
+        );
         assert!(validate("1lake").is_err());
     }
 }

@@ -21,6 +21,7 @@ pub fn label(field: FieldId) -> &'static str {
         FieldId::PgUser => "PostgreSQL user",
         FieldId::PgPassword => "PostgreSQL password",
         FieldId::PgSslMode => "PostgreSQL sslmode",
+        FieldId::PgSchema => "Lakekeeper's own schema",
         FieldId::StorageAccount => "Storage account name",
         FieldId::StorageContainer => "Container (filesystem)",
         FieldId::StorageKeyPrefix => "Key prefix inside the container",
@@ -67,6 +68,9 @@ pub fn hint(field: FieldId) -> &'static str {
         FieldId::PgPassword => "that role's password (any characters: the tool encodes it)",
         FieldId::PgSslMode => {
             "require for Azure (it enforces TLS); disable only for a local server"
+        }
+        FieldId::PgSchema => {
+            "keeps Lakekeeper's tables apart from the backend's in a shared database (lakekeeper); none for a database of its own"
         }
         FieldId::StorageAccount => {
             "Storage accounts → the ADLS Gen2 account's name (3-24 lowercase letters and digits)"

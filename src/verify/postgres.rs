@@ -243,8 +243,7 @@ async fn inspect_server(
             &[&names],
         )
         .await?;
-    let installed: Vec<(String, String)> =
-        installed.iter().map(|r| (r.get(0), r.get(1))).collect();
+    let installed: Vec<(String, String)> = installed.iter().map(|r| (r.get(0), r.get(1))).collect();
     findings.extend(inspect::extension_reach(&installed, &searched));
     if !create_on_schema && !lakekeeper_there {
         findings.push(Finding::failed(

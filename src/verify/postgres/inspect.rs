@@ -162,7 +162,10 @@ pub fn collisions(found: &[Found], owner: Owner, schema: &str, own_schema: bool)
     if found.is_empty() {
         return Finding::ok(format!(
             "schema {schema} holds none of the {} names Lakekeeper's migrations create",
-            Kind::ALL.iter().map(|k| objects::names(*k).len()).sum::<usize>()
+            Kind::ALL
+                .iter()
+                .map(|k| objects::names(*k).len())
+                .sum::<usize>()
         ));
     }
     let mut by_kind: Vec<(&str, Vec<&str>)> = Vec::new();
@@ -219,9 +222,13 @@ pub fn missing_schema(schema: &str, user: &str, database: &str, may_create: bool
             "schema {schema} (first on the URL's search_path) does not exist in database {database}: Lakekeeper's objects would land in public instead"
         ),
         if may_create {
-            format!("run `lakekeeper-setup verify --fix` to create it (role {user} may), or run `{sql}`")
+            format!(
+                "run `lakekeeper-setup verify --fix` to create it (role {user} may), or run `{sql}`"
+            )
         } else {
-            format!("role {user} may not create schemas here: as the database owner or a superuser, run `{sql}`")
+            format!(
+                "role {user} may not create schemas here: as the database owner or a superuser, run `{sql}`"
+            )
         },
     )
 }
@@ -364,7 +371,10 @@ mod tests {
             name: n.into(),
             kind: k.into(),
         };
-        assert_eq!(collisions(&[], Owner::Nobody, "public", false).status, Status::Ok);
+        assert_eq!(
+            collisions(&[], Owner::Nobody, "public", false).status,
+            Status::Ok
+        );
         let own = collisions(
             &[f("users", "table")],
             Owner::Lakekeeper { migrations: 70 },
@@ -391,22 +401,52 @@ mod tests {
             "{}",
             clash.line
         );
-        assert!(clash.fix.as_deref().is_some_and(|x| x.contains("[postgres] schema = \"lakekeeper\"")
-            && x.contains("options=-c search_path=lakekeeper,public")));
-        let taken = collisions(&[f("_sqlx_migrations", "table")], Owner::Other, "lakekeeper", true);
-        assert!(taken.line.contains("another application's"), "{}", taken.line);
-        assert!(taken.fix.as_deref().is_some_and(|x| x.contains("choose another schema")));
+        assert!(
+            clash
+                .fix
+                .as_deref()
+                .is_some_and(|x| x.contains("[postgres] schema = \"lakekeeper\"")
+                    && x.contains("options=-c search_path=lakekeeper,public"))
+        );
+        let taken = collisions(
+            &[f("_sqlx_migrations", "table")],
+            Owner::Other,
+            "lakekeeper",
+            true,
+        );
+        assert!(
+            taken.line.contains("another application's"),
+            "{}",
+            taken.line
+        );
+        assert!(
+            taken
+                .fix
+                .as_deref()
+                .is_some_and(|x| x.contains("choose another schema"))
+        );
     }
 
     #[test]
     fn extensions_off_the_search_path_are_named_with_the_move() {
-        let path = vec!["lakekeeper".to_owned(), "public".to_owned(), "pg_catalog".to_owned()];
+        let path = vec![
+            "lakekeeper".to_owned(),
+            "public".to_owned(),
+            "pg_catalog".to_owned(),
+        ];
         let inst = |e: &str, s: &str| (e.to_owned(), s.to_owned());
         assert_eq!(extension_reach(&[inst("pgcrypto", "public")], &path), None);
-        let f = extension_reach(&[inst("pgcrypto", "public"), inst("uuid-ossp", "ext")], &path)
-            .expect("unreachable");
+        let f = extension_reach(
+            &[inst("pgcrypto", "public"), inst("uuid-ossp", "ext")],
+            &path,
+        )
+        .expect("unreachable");
         assert_eq!(f.status, Status::Failed);
         assert!(f.line.contains("uuid-ossp (in schema ext)"), "{}", f.line);
-        assert!(f.fix.as_deref().is_some_and(|x| x.contains("ALTER EXTENSION \"uuid-ossp\" SET SCHEMA public;")));
+        assert!(
+            f.fix
+                .as_deref()
+                .is_some_and(|x| x.contains("ALTER EXTENSION \"uuid-ossp\" SET SCHEMA public;"))
+        );
     }
 }

@@ -146,7 +146,9 @@ mod tests {
     fn the_pinned_tag_is_the_default_images_and_has_its_provenance() {
         let pinned = meta("pinned").expect("pinned");
         assert_eq!(
-            crate::strings::DEFAULT_IMAGE.rsplit_once(':').map(|(_, t)| t),
+            crate::strings::DEFAULT_IMAGE
+                .rsplit_once(':')
+                .map(|(_, t)| t),
             Some(pinned.as_str())
         );
         assert_eq!(
@@ -155,14 +157,17 @@ mod tests {
         );
         let doc: toml_edit::DocumentMut = DATA.parse().expect("toml");
         let section = doc.get(&pinned).expect("a section for the pinned tag");
-        let commit = section.get("commit").and_then(|c| c.as_str()).expect("commit");
+        let commit = section
+            .get("commit")
+            .and_then(|c| c.as_str())
+            .expect("commit");
         assert_eq!(commit.len(), 40);
-        let files = section.get("files").and_then(|f| f.as_array()).expect("files");
+        let files = section
+            .get("files")
+            .and_then(|f| f.as_array())
+            .expect("files");
         assert!(files.len() > 60, "{}", files.len());
-        assert_eq!(
-            files.get(0).and_then(|f| f.as_str()),
-            Some("01_setup.sql")
-        );
+        assert_eq!(files.get(0).and_then(|f| f.as_str()), Some("01_setup.sql"));
     }
 
     #[test]
