@@ -119,6 +119,13 @@ pub struct VerifyArgs {
     /// Afterwards, bootstrap Lakekeeper and create the warehouse (as `warehouse`).
     #[arg(long)]
     pub create_warehouse: bool,
+    /// Before checking, create Lakekeeper's own PostgreSQL schema (the URL's search_path) when
+    /// it is missing and the role may; otherwise print the SQL for an administrator.
+    #[arg(long)]
+    pub fix: bool,
+    /// With --fix: do not ask before creating the schema.
+    #[arg(long, requires = "fix")]
+    pub yes: bool,
 }
 
 #[derive(Debug, Args)]

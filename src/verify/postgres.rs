@@ -9,6 +9,7 @@
 //! It only reads: it never creates an extension or a table, and never prints the password.
 
 mod connect;
+pub mod fix;
 pub mod inspect;
 pub mod objects;
 pub mod settings;
