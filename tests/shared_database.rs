@@ -7,6 +7,7 @@
 
 mod support;
 
+use std::fmt::Write as _;
 use std::process::{Command, Output};
 
 use lakekeeper_setup::verify::postgres::objects::{self, Kind};
@@ -112,18 +113,19 @@ fn every_collision_fails_verify_and_lakekeepers_own_schema_isolates_it() {
         .iter()
         .chain(objects::names(Kind::View))
     {
-        backend.push_str(&format!("CREATE TABLE \"{name}\" (id int);"));
+        let _ = write!(backend, "CREATE TABLE \"{name}\" (id int);");
     }
     for name in objects::names(Kind::Sequence) {
-        backend.push_str(&format!("CREATE SEQUENCE \"{name}\";"));
+        let _ = write!(backend, "CREATE SEQUENCE \"{name}\";");
     }
     for name in objects::names(Kind::Type) {
-        backend.push_str(&format!("CREATE TYPE \"{name}\" AS ENUM ('a');"));
+        let _ = write!(backend, "CREATE TYPE \"{name}\" AS ENUM ('a');");
     }
     for name in objects::names(Kind::Function) {
-        backend.push_str(&format!(
+        let _ = write!(
+            backend,
             "CREATE FUNCTION \"{name}\"() RETURNS int LANGUAGE sql AS 'SELECT 1';"
-        ));
+        );
     }
     pg.sql("appdb", &backend);
     let public_before = names_in(&pg, "public");
