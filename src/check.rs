@@ -4,6 +4,8 @@
 //! Pure over its inputs (file texts and git's verdict, gathered by the caller); every finding names the key, the line,
 //! what is wrong and the fix. A secret's value never appears in a finding.
 
+mod search_path;
+
 use std::collections::BTreeMap;
 
 use crate::compose;
@@ -89,6 +91,7 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Finding> {
     openid_rules(&mut l);
     value_rules(&mut l);
     postgres_rules(&mut l);
+    search_path::rules(&mut l);
     if let Some((msg, fix)) = input.git_advice.clone() {
         l.out.push(Finding {
             severity: Severity::Error,

@@ -98,6 +98,9 @@ pub fn hint(field: FieldId) -> &'static str {
     }
 }
 
+/// What to do when a pooler refuses or drops the URL's `options` (Lakekeeper's own schema).
+pub const POOLER_FIX: &str = "connect Lakekeeper to the server itself (port 5432, not PgBouncer's 6432: Lakekeeper pools its own connections), or give Lakekeeper a role of its own whose search path is set on the server (CREATE ROLE lakekeeper LOGIN PASSWORD '…'; ALTER ROLE lakekeeper SET search_path = lakekeeper, public;) and drop the options from both URLs — not on the backend's role, whose search path would change too";
+
 pub const DEFAULT_IMAGE: &str = "quay.io/lakekeeper/catalog:v0.13.3";
 pub const DEFAULT_BASE_URI: &str = "http://localhost:8181";
 pub const DEFAULT_WAREHOUSE: &str = "lakekeeper";

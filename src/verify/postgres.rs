@@ -170,13 +170,26 @@ async fn inspect_server(
             "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1), \
              CASE WHEN EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) \
                   THEN has_schema_privilege($1, 'CREATE') AND has_schema_privilege($1, 'USAGE') END, \
-             current_schemas(true)::text[]",
+             current_schemas(true)::text[], current_setting('search_path')",
             &[&schema],
         )
         .await?;
     let exists: bool = row.get(0);
     let create_on_schema: bool = row.get::<_, Option<bool>>(1).unwrap_or(false);
     let searched: Vec<String> = row.get(2);
+    let session_path: String = row.get(3);
+    if let Some(path) = &configured
+        && searchpath::parse_list(&session_path) != *path
+    {
+        findings.push(Finding::failed(
+            format!(
+                "the URL sets search_path={}, but the session's is `{session_path}`: something between here and the server (a pooler such as PgBouncer with ignore_startup_parameters) dropped the option, so Lakekeeper's objects would land in the wrong schema",
+                path.join(",")
+            ),
+            crate::strings::POOLER_FIX,
+        ));
+        return Ok(findings);
+    }
     if !exists {
         let may = rights.superuser || rights.create_on_database;
         findings.push(inspect::missing_schema(&schema, &user, &database, may));

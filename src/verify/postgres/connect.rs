@@ -123,6 +123,13 @@ pub fn explain(s: &PgSettings, e: &tokio_postgres::Error) -> ConnectFailure {
                     field(Part::Database)
                 ),
             )
+        } else if message.contains("unsupported startup parameter") {
+            (
+                format!(
+                    "the server at {at} refused the connection: {message} — a connection pooler (PgBouncer; Azure's listens on 6432) refuses the URL's search-path option"
+                ),
+                crate::strings::POOLER_FIX.to_owned(),
+            )
         } else if message.contains("no encryption")
             || (message.contains("SSL") && message.contains("required"))
         {
