@@ -12,6 +12,7 @@ use std::process::{Command, Output};
 
 use lakekeeper_setup::verify::postgres::objects::{self, Kind};
 use support::pg::{Cluster, Options};
+use support::pgbouncer::Bouncer;
 use support::project::{API_ID, BACKEND_ID, FAKE_SECRET, Project, TENANT};
 use support::readers;
 use support::tools::{require_python_module, require_tool};
@@ -281,4 +282,69 @@ fn every_collision_fails_verify_and_lakekeepers_own_schema_isolates_it() {
     p.write("lakekeeper-setup.toml", &profile(pg.port, None));
     apply(&p);
     assert_eq!(url(&p), written);
+}
+
+/// PgBouncer in transaction mode (what Azure runs on 6432): Debian's 1.18 refuses the startup
+/// `options` outright; told to ignore it, it drops it silently and the session's search path
+/// is the default. `verify` fails either way and says what to do; `check` warns offline.
+#[tokio::test]
+async fn pgbouncer_refuses_or_drops_the_option_and_verify_says_what_to_do() {
+    use lakekeeper_setup::verify::Status;
+    use lakekeeper_setup::verify::postgres::check_postgres;
+
+    let Some(pg) = Cluster::start(Options::default()) else {
+        return;
+    };
+    pg.sql(
+        "postgres",
+        &format!("CREATE ROLE app LOGIN PASSWORD '{APP_PASSWORD}'"),
+    );
+    pg.sql("postgres", "CREATE DATABASE appdb OWNER app");
+    pg.sql("appdb", "CREATE SCHEMA lakekeeper AUTHORIZATION app");
+    let url = |port: u16| {
+        format!(
+            "postgresql://app:fake-app-p%40ss%20word@127.0.0.1:{port}/appdb?sslmode=disable{OPTION}"
+        )
+    };
+    let cfg = |port: u16| {
+        let mut c = support::verify_env::config("http://127.0.0.1:9", "http://127.0.0.1:9");
+        c.env = [("LAKEKEEPER__PG_DATABASE_URL_WRITE".to_owned(), url(port))]
+            .into_iter()
+            .collect();
+        c
+    };
+    // Straight to the server: the option works.
+    let r = check_postgres(&cfg(pg.port)).await;
+    assert_eq!(r.status, Status::Ok, "{r:#?}");
+
+    let Some(strict) = Bouncer::start(pg.port, "appdb", "app", APP_PASSWORD, "extra_float_digits")
+    else {
+        return;
+    };
+    let r = check_postgres(&cfg(strict.port)).await;
+    assert_eq!(r.status, Status::Failed, "{r:#?}");
+    assert!(
+        r.summary.contains("unsupported startup parameter: options")
+            && r.summary.contains("refuses the URL's search-path option"),
+        "{}",
+        r.summary
+    );
+    assert!(
+        r.fix.as_deref().is_some_and(|f| f.contains("port 5432")
+            && f.contains("ALTER ROLE lakekeeper SET search_path = lakekeeper, public")),
+        "{r:#?}"
+    );
+
+    let Some(lax) = Bouncer::start(pg.port, "appdb", "app", APP_PASSWORD, "options") else {
+        return;
+    };
+    let r = check_postgres(&cfg(lax.port)).await;
+    assert_eq!(r.status, Status::Failed, "{r:#?}");
+    assert!(
+        r.summary.starts_with(
+            "the URL sets search_path=lakekeeper,public, but the session's is `\"$user\", public`"
+        ),
+        "{}",
+        r.summary
+    );
 }

@@ -6,6 +6,7 @@ pub mod cases;
 pub mod http_mock;
 pub mod oidc;
 pub mod pg;
+pub mod pgbouncer;
 pub mod project;
 pub mod readers;
 pub mod storage_mock;
