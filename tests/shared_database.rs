@@ -316,6 +316,23 @@ async fn pgbouncer_refuses_or_drops_the_option_and_verify_says_what_to_do() {
     // Straight to the server: the option works.
     let r = check_postgres(&cfg(pg.port)).await;
     assert_eq!(r.status, Status::Ok, "{r:#?}");
+    // A catalog Lakekeeper made in public before would be left behind by the new schema.
+    pg.sql(
+        "appdb",
+        "SET ROLE app; CREATE TABLE public._sqlx_migrations (version bigint PRIMARY KEY); \
+         INSERT INTO public._sqlx_migrations VALUES (1), (20240620151429)",
+    );
+    let r = check_postgres(&cfg(pg.port)).await;
+    assert_eq!(r.status, Status::Warning, "{r:#?}");
+    assert!(
+        r.summary
+            .starts_with("public already holds a Lakekeeper catalog")
+            && r.fix
+                .as_deref()
+                .is_some_and(|f| f.contains("schema = \"none\"")),
+        "{r:#?}"
+    );
+    pg.sql("appdb", "DROP TABLE public._sqlx_migrations");
 
     let Some(strict) = Bouncer::start(pg.port, "appdb", "app", APP_PASSWORD, "extra_float_digits")
     else {

@@ -190,6 +190,9 @@ async fn inspect_server(
         ));
         return Ok(findings);
     }
+    if configured.is_some() && schema != "public" {
+        findings.extend(catalog_left_in_public(client, &schema).await?);
+    }
     if !exists {
         let may = rights.superuser || rights.create_on_database;
         findings.push(inspect::missing_schema(&schema, &user, &database, may));
@@ -266,6 +269,38 @@ async fn inspect_server(
         ));
     }
     Ok(findings)
+}
+
+/// With Lakekeeper's own schema configured: warns when `public` already holds a Lakekeeper
+/// catalog (its `_sqlx_migrations`), which the new search path would leave behind.
+async fn catalog_left_in_public(
+    client: &Client,
+    schema: &str,
+) -> Result<Option<Finding>, tokio_postgres::Error> {
+    let there: bool = client
+        .query_one(
+            "SELECT to_regclass('public._sqlx_migrations') IS NOT NULL",
+            &[],
+        )
+        .await?
+        .get(0);
+    if !there {
+        return Ok(None);
+    }
+    let versions: Vec<i64> = objects::FIRST_VERSIONS.to_vec();
+    let own = client
+        .query_one(
+            "SELECT count(*) FILTER (WHERE version = ANY($1)) FROM public._sqlx_migrations",
+            &[&versions],
+        )
+        .await
+        .is_ok_and(|r| r.get::<_, i64>(0) == i64::try_from(versions.len()).unwrap_or(0));
+    Ok(own.then(|| {
+        Finding::warning(
+            format!("public already holds a Lakekeeper catalog, but the URL's search_path makes Lakekeeper use schema {schema}: it would start a new, empty catalog there"),
+            "to keep using the existing catalog, set `[postgres] schema = \"none\"` in lakekeeper-setup.toml and run `lakekeeper-setup apply`",
+        )
+    }))
 }
 
 /// `"name"` with inner quotes doubled, for a schema name in SQL text.
