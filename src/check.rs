@@ -5,6 +5,7 @@
 //! what is wrong and the fix. A secret's value never appears in a finding.
 
 mod consistency;
+mod search_path;
 
 use std::collections::BTreeMap;
 
@@ -92,6 +93,7 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Finding> {
     value_rules(&mut l);
     postgres_rules(&mut l);
     consistency::rules(&mut l, input);
+    search_path::rules(&mut l);
     if let Some((msg, fix)) = input.git_advice.clone() {
         l.out.push(Finding {
             severity: Severity::Error,
@@ -413,7 +415,10 @@ fn value_rules(l: &mut Lint<'_>) {
     for (key, v) in &keys {
         let storage_like =
             key.contains("WAREHOUSE") || key.contains("STORAGE") || key.contains("LOCATION");
-        if storage_like && v.contains("://") && !v.starts_with("abfss://") {
+        // A secret (a storage key or client secret) may hold `://` by chance; it is no location,
+        // and its value must never be printed.
+        if storage_like && !k::is_secret_key(key) && v.contains("://") && !v.starts_with("abfss://")
+        {
             l.push(
                 Severity::Error,
                 key,

@@ -193,6 +193,13 @@ pub struct VerifyArgs {
     /// Also print the libraries' full error chain behind each network failure.
     #[arg(long, short = 'v')]
     pub verbose: bool,
+    /// Before checking, create Lakekeeper's own PostgreSQL schema (the URL's search_path) when
+    /// it is missing and the role may; otherwise print the SQL for an administrator.
+    #[arg(long)]
+    pub fix: bool,
+    /// With --fix: do not ask before creating the schema.
+    #[arg(long, requires = "fix")]
+    pub yes: bool,
 }
 
 #[derive(Debug, Args)]

@@ -116,8 +116,13 @@ pub fn pg_url(cfg: &SetupConfig) -> Secret {
     } else {
         pg.host.clone()
     };
+    let options = pg
+        .schema
+        .as_deref()
+        .map(|s| format!("&{}", crate::searchpath::url_option(s)))
+        .unwrap_or_default();
     Secret::new(format!(
-        "postgresql://{}:{}@{host}:{}/{}?sslmode={}",
+        "postgresql://{}:{}@{host}:{}/{}?sslmode={}{options}",
         encode_component(&pg.user),
         encode_component(pg.password.expose()),
         pg.port,
@@ -243,7 +248,7 @@ pub fn env_values(cfg: &SetupConfig) -> Vec<Derived> {
             key,
             value: EnvValue::Secret(url.clone()),
             why: Some(
-                "built from POSTGRES_*, user and password percent-encoded, sslmode in the query",
+                "built from POSTGRES_*, user and password percent-encoded, sslmode (and Lakekeeper's schema as the search_path option) in the query",
             ),
         });
     }

@@ -24,6 +24,7 @@ pub mod profile;
 pub mod prompt;
 pub mod resolve;
 pub mod root;
+pub mod searchpath;
 pub mod secret;
 pub mod strings;
 pub mod tui;

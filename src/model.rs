@@ -27,6 +27,8 @@ pub enum FieldId {
     PgUser,
     PgPassword,
     PgSslMode,
+    /// Lakekeeper's own schema in the shared database (`none`: the role's default).
+    PgSchema,
     StorageAccount,
     StorageContainer,
     StorageKeyPrefix,
@@ -41,7 +43,7 @@ pub enum FieldId {
 }
 
 impl FieldId {
-    pub const ALL: [FieldId; 25] = [
+    pub const ALL: [FieldId; 26] = [
         FieldId::Tenant,
         FieldId::Cloud,
         FieldId::AuthorityHost,
@@ -56,6 +58,7 @@ impl FieldId {
         FieldId::PgUser,
         FieldId::PgPassword,
         FieldId::PgSslMode,
+        FieldId::PgSchema,
         FieldId::StorageAccount,
         FieldId::StorageContainer,
         FieldId::StorageKeyPrefix,
@@ -107,6 +110,7 @@ impl FieldId {
             | FieldId::ApiClientId
             | FieldId::AppIdUri
             | FieldId::PgSslMode
+            | FieldId::PgSchema
             | FieldId::StorageKeyPrefix
             | FieldId::StorageCredential
             | FieldId::Image => return None,
@@ -128,6 +132,7 @@ impl FieldId {
             FieldId::PgDatabase => ("postgres", "database"),
             FieldId::PgUser => ("postgres", "user"),
             FieldId::PgSslMode => ("postgres", "sslmode"),
+            FieldId::PgSchema => ("postgres", "schema"),
             FieldId::StorageAccount => ("storage", "account"),
             FieldId::StorageContainer => ("storage", "container"),
             FieldId::StorageKeyPrefix => ("storage", "key_prefix"),
@@ -169,6 +174,7 @@ fn profile_name(table: &str, key: &str) -> &'static str {
         ("postgres", "database") => "postgres.database",
         ("postgres", "user") => "postgres.user",
         ("postgres", "sslmode") => "postgres.sslmode",
+        ("postgres", "schema") => "postgres.schema",
         ("storage", "account") => "storage.account",
         ("storage", "container") => "storage.container",
         ("storage", "key_prefix") => "storage.key_prefix",
@@ -466,6 +472,8 @@ pub struct PostgresConfig {
     pub user: String,
     pub password: Secret,
     pub sslmode: SslMode,
+    /// Lakekeeper's own schema (written as the URLs' search path), or `None`.
+    pub schema: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -96,6 +96,13 @@ pub fn from_env_vars(get: &dyn Fn(&str) -> Option<String>, source: Source) -> An
             .find(|(key, _)| key == "sslmode")
             .map(|(_, v)| v.into_owned());
         set(&mut a, FieldId::PgSslMode, mode);
+        // A URL without the option means Lakekeeper lives in the role's default schema: keep
+        // it there (a new schema would start an empty catalog beside the old one).
+        let schema = crate::searchpath::from_url(url.as_str())
+            .and_then(|path| crate::searchpath::target(&path, ""))
+            .filter(|s| !s.is_empty() && s != "public")
+            .unwrap_or_else(|| crate::searchpath::OFF.to_owned());
+        set(&mut a, FieldId::PgSchema, Some(schema));
     }
     read_location(&mut a, val(k::WAREHOUSE_LOCATION).as_deref(), source);
     set(

@@ -21,6 +21,7 @@ pub fn label(field: FieldId) -> &'static str {
         FieldId::PgUser => "PostgreSQL user",
         FieldId::PgPassword => "PostgreSQL password",
         FieldId::PgSslMode => "PostgreSQL sslmode",
+        FieldId::PgSchema => "Lakekeeper's own schema",
         FieldId::StorageAccount => "Storage account name",
         FieldId::StorageContainer => "Container (filesystem)",
         FieldId::StorageKeyPrefix => "Key prefix inside the container",
@@ -68,6 +69,9 @@ pub fn hint(field: FieldId) -> &'static str {
         FieldId::PgSslMode => {
             "require for Azure (it enforces TLS); disable only for a local server"
         }
+        FieldId::PgSchema => {
+            "keeps Lakekeeper's tables apart from the backend's in a shared database (lakekeeper); none for a database of its own"
+        }
         FieldId::StorageAccount => {
             "Storage accounts → the ADLS Gen2 account's name (3-24 lowercase letters and digits)"
         }
@@ -114,6 +118,9 @@ pub const VERSION: &str = concat!(
 
 /// The wizard's question when no project root was found walking up from the current directory.
 pub const ROOT_QUESTION: &str = "No project found here or above. Set up Lakekeeper in which directory (backend/ is created there)?";
+
+/// What to do when a pooler refuses or drops the URL's `options` (Lakekeeper's own schema).
+pub const POOLER_FIX: &str = "connect Lakekeeper to the server itself (port 5432, not PgBouncer's 6432: Lakekeeper pools its own connections), or give Lakekeeper a role of its own whose search path is set on the server (CREATE ROLE lakekeeper LOGIN PASSWORD '…'; ALTER ROLE lakekeeper SET search_path = lakekeeper, public;) and drop the options from both URLs — not on the backend's role, whose search path would change too";
 
 pub const DEFAULT_BASE_URI: &str = "http://localhost:8181";
 pub const DEFAULT_WAREHOUSE: &str = "lakekeeper";

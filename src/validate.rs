@@ -595,6 +595,13 @@ pub fn password(field: FieldId, raw: &str) -> FieldResult<String> {
     Ok(Checked::ok(raw.to_owned()))
 }
 
+/// Lakekeeper's own schema: a plain identifier, or `none` (`public` counts as none).
+pub fn pg_schema(raw: &str) -> FieldResult<String> {
+    crate::searchpath::validate(raw)
+        .map(Checked::ok)
+        .map_err(|why| FieldError::new(FieldId::PgSchema, raw.trim(), "is not a schema name", why))
+}
+
 pub fn sslmode(raw: &str) -> FieldResult<SslMode> {
     let t = raw.trim().to_ascii_lowercase();
     SslMode::parse(&t).map(Checked::ok).ok_or_else(|| {

@@ -83,6 +83,12 @@ fn field_strategy(f: FieldId) -> BoxedStrategy<Option<String>> {
             "[a-z_][a-z0-9_@.$ -]{0,20}[a-z0-9]".prop_map(Some).boxed()
         }
         FieldId::PgPassword => secret_text(4).prop_map(Some).boxed(),
+        FieldId::PgSchema => prop_oneof![
+            Just(None),
+            Just(Some("none".to_owned())),
+            "[a-z][a-z0-9_]{0,20}".prop_map(Some),
+        ]
+        .boxed(),
         FieldId::StorageAccountKey => proptest::option::of(secret_text(4)).boxed(),
         FieldId::PgSslMode => proptest::option::of(select(
             &[
@@ -154,6 +160,7 @@ fn answer_in(cfg: &SetupConfig, f: FieldId) -> Option<String> {
         FieldId::PgUser => s(&cfg.postgres.user),
         FieldId::PgPassword => s(cfg.postgres.password.expose()),
         FieldId::PgSslMode => s(cfg.postgres.sslmode.as_str()),
+        FieldId::PgSchema => cfg.postgres.schema.clone(),
         FieldId::StorageAccount => s(&cfg.storage.account),
         FieldId::StorageContainer => s(&cfg.storage.container),
         FieldId::StorageKeyPrefix => s(&cfg.storage.key_prefix),

@@ -193,6 +193,25 @@ fn contradictions(all: &[Finding]) -> Vec<&Finding> {
         .collect()
 }
 
+/// A storage secret that happens to hold `://` is no location: no finding, and above all its
+/// value never in a message (found by the answers property test after the merge).
+#[test]
+fn a_storage_secret_with_a_scheme_like_part_is_neither_flagged_nor_printed() {
+    let secret = "fake-secret-q~://not-a-location";
+    for key in ["AZURE_STORAGE_CLIENT_SECRET", "AZURE_STORAGE_ACCOUNT_KEY"] {
+        let all = findings(&edited(&[(key, Some(secret))]));
+        let text = shown(&all);
+        assert!(
+            !text.contains(secret),
+            "{key}: the secret is printed: {text}"
+        );
+        assert!(
+            !all.iter().any(|f| f.message.contains("abfss")),
+            "{key}: flagged as a location: {text}"
+        );
+    }
+}
+
 #[test]
 fn the_consistent_file_has_no_finding_at_all() {
     let all = findings(&render(&consistent()));
@@ -380,14 +399,16 @@ fn differences_that_are_no_contradiction_are_not_flagged() {
             "READ on a replica host",
             vec![(
                 "LAKEKEEPER__PG_DATABASE_URL_READ",
-                "postgresql://app:fake-pg-password@replica.example.test:5432/app?sslmode=require",
+                "postgresql://app:fake-pg-password@replica.example.test:5432/app?sslmode=require&options=-c%20search_path%3Dlakekeeper%2Cpublic",
             )],
         ),
         (
-            "only the options query differs (search_path)",
+            // (A different search path between the two URLs is an error of its own: the
+            // shared-database rules in `check`.)
+            "the same server spelled differently, default port, another query parameter",
             vec![(
                 "LAKEKEEPER__PG_DATABASE_URL_READ",
-                "postgresql://app:fake-pg-password@DB.example.test/app?sslmode=require",
+                "postgresql://app:fake-pg-password@DB.example.test/app?sslmode=require&application_name=lakekeeper&options=-c%20search_path%3Dlakekeeper%2Cpublic",
             )],
         ),
         (

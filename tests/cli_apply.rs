@@ -94,7 +94,7 @@ fn apply_edits_the_fixture_in_place_and_keeps_every_user_line() {
     assert_eq!(m["POSTGRES_PASSWORD"], "fake-pass#1");
     assert_eq!(
         m["LAKEKEEPER__PG_DATABASE_URL_WRITE"],
-        "postgresql://app_admin:fake-pass%231@dev-server.postgres.database.azure.com:5432/investflow?sslmode=require"
+        "postgresql://app_admin:fake-pass%231@dev-server.postgres.database.azure.com:5432/investflow?sslmode=require&options=-c%20search_path%3Dlakekeeper%2Cpublic"
     );
     assert_eq!(
         m["LAKEKEEPER__PG_DATABASE_URL_READ"],
@@ -402,7 +402,7 @@ fn an_empty_project_gets_every_value_from_the_environment_and_defaults() {
     assert_eq!(m["POSTGRES_PASSWORD"], "fake$p@ss:w/rd?#% x");
     assert_eq!(
         m["LAKEKEEPER__PG_DATABASE_URL_WRITE"],
-        "postgresql://fake%20user%40corp:fake%24p%40ss%3Aw%2Frd%3F%23%25%20x@localhost:5432/lake?sslmode=require"
+        "postgresql://fake%20user%40corp:fake%24p%40ss%3Aw%2Frd%3F%23%25%20x@localhost:5432/lake?sslmode=require&options=-c%20search_path%3Dlakekeeper%2Cpublic"
     );
     assert_eq!(m["LAKEKEEPER__BASE_URI"], "http://localhost:8181");
     assert_eq!(m["LAKEKEEPER__WAREHOUSE_NAME"], "lakekeeper");

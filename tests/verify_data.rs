@@ -84,7 +84,10 @@ async fn postgres_superuser_on_fresh_cluster_is_ok() {
     );
     assert!(has_detail(&r, "TLS not in use (sslmode=prefer)"), "{r:#?}");
     assert!(
-        has_detail(&r, "schema public holds no tables with Lakekeeper's names"),
+        has_detail(
+            &r,
+            "schema public holds none of the 87 names Lakekeeper's migrations create"
+        ),
         "{r:#?}"
     );
     assert!(!all_text(&r).contains(SUPERUSER_PASSWORD));
@@ -181,31 +184,38 @@ async fn postgres_foreign_users_table_is_a_collision_but_lakekeepers_own_is_not(
     );
     let env = backend_env(pg.port, "postgres", "postgres", SUPERUSER_PASSWORD);
     let r = check_postgres(&cfg_from(&env)).await;
-    assert_eq!(r.status, Status::Warning, "{r:#?}");
+    assert_eq!(r.status, Status::Failed, "{r:#?}");
     assert!(
-        r.summary
-            .starts_with("schema public already has tables with Lakekeeper's names: users"),
+        r.summary.starts_with(
+            "schema public already has 1 objects with the names Lakekeeper's migrations create, not made by Lakekeeper: table users"
+        ),
         "{}",
         r.summary
     );
     let fix = r.fix.as_deref().unwrap_or_default();
     assert!(
-        fix.contains("CREATE DATABASE lakekeeper")
-            && fix.contains("search_path = lakekeeper, public")
-            && fix.contains("LAKEKEEPER__PG_SCHEMA"),
+        fix.contains("[postgres] schema = \"lakekeeper\"")
+            && fix.contains("options=-c search_path=lakekeeper,public")
+            && fix.contains("verify --fix"),
         "{fix}"
     );
 
-    pg.sql("postgres", "CREATE TABLE _sqlx_migrations (version bigint PRIMARY KEY); CREATE TABLE project (project_id text); CREATE TABLE warehouse (warehouse_id uuid)");
+    // Lakekeeper's own _sqlx_migrations (its first two versions) makes them its own.
+    pg.sql("postgres", "CREATE TABLE _sqlx_migrations (version bigint PRIMARY KEY); INSERT INTO _sqlx_migrations VALUES (1), (20240620151429), (20240620151514)");
     let r = check_postgres(&cfg_from(&env)).await;
     assert_eq!(r.status, Status::Ok, "{r:#?}");
     assert!(
         has_detail(
             &r,
-            "schema public already holds Lakekeeper's tables (migrated before)"
+            "schema public holds Lakekeeper's own objects (3 of its migrations applied before)"
         ),
         "{r:#?}"
     );
+    // Another application's sqlx table is not Lakekeeper's.
+    pg.sql("postgres", "DELETE FROM _sqlx_migrations WHERE version = 1");
+    let r = check_postgres(&cfg_from(&env)).await;
+    assert_eq!(r.status, Status::Failed, "{r:#?}");
+    assert!(r.summary.contains("another application's"), "{}", r.summary);
 }
 
 #[tokio::test]

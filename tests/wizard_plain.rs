@@ -73,6 +73,7 @@ fn plain_line_prompts_fill_every_step_with_the_same_validation_and_write() {
     ask("PostgreSQL user", &["Enter"], Some("lakekeeper"));
     ask("PostgreSQL password", &["Enter"], Some(PG_PASSWORD));
     ask("PostgreSQL sslmode", &["Enter"], None);
+    ask("Lakekeeper's own schema", &["Enter"], None);
     ask("Storage account name", &["Enter"], Some("fakeaccount"));
     ask("Container (filesystem)", &["Enter"], Some("warehouse"));
     ask("Key prefix inside the container", &["Enter"], None);
@@ -138,6 +139,18 @@ fn plain_line_prompts_fill_every_step_with_the_same_validation_and_write() {
         None,
         "client-credentials: no account key"
     );
+    // Lakekeeper's own schema, by default, in both URLs.
+    for key in [
+        "LAKEKEEPER__PG_DATABASE_URL_READ",
+        "LAKEKEEPER__PG_DATABASE_URL_WRITE",
+    ] {
+        assert!(
+            env.get(key)
+                .is_some_and(|u| u.ends_with("&options=-c%20search_path%3Dlakekeeper%2Cpublic")),
+            "{key}: {:?}",
+            env.get(key)
+        );
+    }
 }
 
 #[test]

@@ -55,6 +55,7 @@ fn fills_every_step_writes_then_a_rerun_of_only_enter_changes_nothing() {
     answer(&t, "lakekeeper");
     answer(&t, PG_PASSWORD);
     t.keys(&["Enter"]); // sslmode require
+    t.keys(&["Enter"]); // Lakekeeper's own schema: lakekeeper
 
     t.wait_for(&["Step 7 of 10"]);
     t.paste("abfss://warehouse@fakeaccount.dfs.core.windows.net/team/lakekeeper/");
@@ -112,7 +113,7 @@ fn fills_every_step_writes_then_a_rerun_of_only_enter_changes_nothing() {
     assert_eq!(
         get("LAKEKEEPER__PG_DATABASE_URL_WRITE"),
         Some(
-            "postgresql://lakekeeper:fake-secret-pg%20p%40ss%3Aword%2F5678@db.example.test:5432/lakekeeper_catalog?sslmode=require"
+            "postgresql://lakekeeper:fake-secret-pg%20p%40ss%3Aword%2F5678@db.example.test:5432/lakekeeper_catalog?sslmode=require&options=-c%20search_path%3Dlakekeeper%2Cpublic"
         )
     );
     assert_eq!(get("AZURE_STORAGE_ACCOUNT_NAME"), Some("fakeaccount"));
@@ -177,7 +178,7 @@ fn fills_every_step_writes_then_a_rerun_of_only_enter_changes_nothing() {
         (2, "Step 4 of 10"),
         (2, "Step 5 of 10"),
         (1, "Step 6 of 10"),
-        (6, "Step 7 of 10"),
+        (7, "Step 7 of 10"),
         (8, "Step 8 of 10"),
         (1, "Step 9 of 10"),
     ];

@@ -156,6 +156,9 @@ pub fn run(
         cfg.only = Some(verify::parse_only(&joined).map_err(|e| RunError::Usage(e.to_string()))?);
     }
     let rt = runtime()?;
+    if args.fix {
+        fix_schema(&rt, &cfg, args.yes);
+    }
     // The libraries' error chains are for --verbose only.
     let verbose = args.verbose;
     let strip = move |c: &mut verify::CheckResult| {
@@ -189,6 +192,42 @@ pub fn run(
         return Ok(warehouse(&rt, &cfg, false, args.json));
     }
     Ok(Exit::Ok)
+}
+
+/// `--fix`: creates Lakekeeper's missing schema (asking first on a terminal unless `yes`), or
+/// prints the one SQL line an administrator must run. The checks that follow report the result.
+fn fix_schema(rt: &tokio::runtime::Runtime, cfg: &VerifyConfig, yes: bool) {
+    use std::io::{BufRead, IsTerminal, Write};
+    use verify::postgres::fix::{self, SchemaFix};
+    let s = Style::stderr();
+    match rt.block_on(fix::plan(cfg)) {
+        Ok(SchemaFix::Nothing) => {}
+        Ok(SchemaFix::AskAdmin { schema, sql }) => eprintln!(
+            "fix: schema {schema} is missing and this role may not create it; ask the database owner or an administrator to run:\n  {sql}"
+        ),
+        Ok(SchemaFix::Create { schema, sql }) => {
+            if !yes && std::io::stdin().is_terminal() {
+                eprint!("fix: create schema {schema} in the database (`{sql}`)? [y/N] ");
+                let _ = std::io::stderr().flush();
+                let mut line = String::new();
+                let _ = std::io::stdin().lock().read_line(&mut line);
+                if !matches!(line.trim(), "y" | "Y" | "yes") {
+                    eprintln!("fix: left as it is");
+                    return;
+                }
+            } else if !yes {
+                eprintln!(
+                    "fix: schema {schema} is missing; run again with --yes to create it (`{sql}`), or run that SQL yourself"
+                );
+                return;
+            }
+            match rt.block_on(fix::apply(cfg, &sql)) {
+                Ok(()) => eprintln!("{}", s.green(&format!("fix: created schema {schema}"))),
+                Err(e) => eprintln!("{} could not create schema {schema}: {e}", s.red("fix:")),
+            }
+        }
+        Err(e) => eprintln!("fix: could not look at PostgreSQL: {e}"),
+    }
 }
 
 pub fn run_warehouse(

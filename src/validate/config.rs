@@ -31,6 +31,7 @@ pub fn default_for(field: FieldId, a: &Answers) -> Option<String> {
         ),
         FieldId::PgPort => "5432".into(),
         FieldId::PgSslMode => "require".into(),
+        FieldId::PgSchema => crate::searchpath::DEFAULT_SCHEMA.into(),
         FieldId::StorageKeyPrefix => strings::DEFAULT_KEY_PREFIX.into(),
         FieldId::StorageCredential => "client-credentials".into(),
         FieldId::WarehouseName => strings::DEFAULT_WAREHOUSE.into(),
@@ -94,6 +95,7 @@ pub fn field(field: FieldId, raw: &str, a: &Answers) -> FieldResult<String> {
         FieldId::PgDatabase | FieldId::PgUser => pg_name(field, raw),
         FieldId::PgPassword | FieldId::StorageAccountKey => password(field, raw),
         FieldId::PgSslMode => sslmode(raw).map(|c| c.map(|m| m.as_str().to_owned())),
+        FieldId::PgSchema => super::pg_schema(raw),
         FieldId::StorageAccount => {
             // A pasted abfss:// URI is accepted here; `answers` splits it into its parts.
             if raw.trim().starts_with("abfss://") {
@@ -234,6 +236,7 @@ pub fn answers(input: &Answers) -> Result<Validated, Vec<FieldError>> {
     let user = c.check(FieldId::PgUser, |r| pg_name(FieldId::PgUser, r));
     let pg_pw = c.check(FieldId::PgPassword, |r| password(FieldId::PgPassword, r));
     let ssl = c.check(FieldId::PgSslMode, sslmode);
+    let schema = c.check(FieldId::PgSchema, super::pg_schema);
     let account = c.check(FieldId::StorageAccount, storage_account);
     let fs = c.check(FieldId::StorageContainer, container);
     let prefix = c.check(FieldId::StorageKeyPrefix, key_prefix);
@@ -373,6 +376,7 @@ pub fn answers(input: &Answers) -> Result<Validated, Vec<FieldError>> {
             user,
             password: Secret::new(pg_pw),
             sslmode: ssl,
+            schema: schema.filter(|s| s != crate::searchpath::OFF),
         },
         storage: StorageConfig {
             account,

@@ -1,19 +1,26 @@
 //! Check 4, `postgres`: the database Lakekeeper will use accepts it and can hold its schema.
 //!
-//! Connects with the settings from `backend/.env` (`sslmode` as libpq means it), then checks
-//! the server version (≥ 15), the five extensions Lakekeeper's migrations create, and whether
-//! the target schema already has tables with Lakekeeper's names that belong to something else.
+//! Connects with the settings from `backend/.env` (`sslmode` as libpq means it, the URL's
+//! `options` sent as Lakekeeper sends them), then checks the server version (≥ 15), the five
+//! extensions Lakekeeper's migrations create and whether its search path reaches them, that the
+//! schema Lakekeeper creates into exists and is usable, and whether any object there already
+//! has one of the names Lakekeeper's migrations create (`assets/lakekeeper-objects.toml`)
+//! without being Lakekeeper's.
 //! It only reads: it never creates an extension or a table, and never prints the password.
 
 mod connect;
+pub mod fix;
 pub mod inspect;
+pub mod objects;
 pub mod settings;
 mod tls;
 
 use tokio_postgres::Client;
 
 use super::{CheckName, CheckResult, Status, VerifyConfig, finding};
-use inspect::{ExtensionState, Finding, Rights, TableShape};
+use crate::searchpath;
+use inspect::{ExtensionState, Finding, Found, Owner, Rights};
+use objects::Kind;
 use settings::{PgSettings, SettingsError, SslMode};
 
 /// Runs the PostgreSQL check. Bounded by `cfg.timeout` for the connection and again for the
@@ -119,7 +126,6 @@ async fn inspect_server(
              current_user::text, current_database()::text, current_schema()::text, \
              COALESCE((SELECT rolsuper FROM pg_roles WHERE rolname = current_user), false), \
              has_database_privilege(current_database(), 'CREATE'), \
-             COALESCE(has_schema_privilege(current_schema(), 'CREATE'), false), \
              COALESCE((SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()), false), \
              current_setting('azure.extensions', true)",
             &[],
@@ -134,9 +140,8 @@ async fn inspect_server(
         superuser: row.get(5),
         create_on_database: row.get(6),
     };
-    let create_on_schema: bool = row.get(7);
-    let tls: bool = row.get(8);
-    let azure: Option<String> = row.get(9);
+    let tls: bool = row.get(7);
+    let azure: Option<String> = row.get(8);
 
     let mut findings = vec![Finding::ok(format!(
         "TLS {} (sslmode={})",
@@ -179,6 +184,14 @@ async fn inspect_server(
         &database,
     ));
 
+    // The schema Lakekeeper creates into: the first of the URL's search_path when it sets one
+    // (that schema must exist: PostgreSQL skips a missing one and would create into the next,
+    // public), else the connection's current schema.
+    let configured = s.options.as_deref().and_then(searchpath::from_options);
+    let schema = match &configured {
+        Some(path) => searchpath::target(path, &user),
+        None => schema,
+    };
     let Some(schema) = schema else {
         findings.push(Finding::failed(
             format!("role {user} has no current schema (its search_path names no existing schema)"),
@@ -186,27 +199,103 @@ async fn inspect_server(
         ));
         return Ok(findings);
     };
-    let tables: Vec<&str> = inspect::LAKEKEEPER_TABLES.to_vec();
-    let rows = client
-        .query(
-            "SELECT c.relname::text, COALESCE(array_agg(a.attname::text) FILTER (WHERE a.attname IS NOT NULL), '{}') \
-             FROM pg_class c JOIN pg_namespace ns ON ns.oid = c.relnamespace \
-             LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped \
-             WHERE ns.nspname = $1 AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND c.relname = ANY($2::text[]) \
-             GROUP BY c.relname ORDER BY c.relname",
-            &[&schema, &tables],
+    let row = client
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1), \
+             CASE WHEN EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) \
+                  THEN has_schema_privilege($1, 'CREATE') AND has_schema_privilege($1, 'USAGE') END, \
+             current_schemas(true)::text[], current_setting('search_path')",
+            &[&schema],
         )
         .await?;
-    let found: Vec<TableShape> = rows
+    let exists: bool = row.get(0);
+    let create_on_schema: bool = row.get::<_, Option<bool>>(1).unwrap_or(false);
+    let searched: Vec<String> = row.get(2);
+    let session_path: String = row.get(3);
+    if let Some(path) = &configured
+        && searchpath::parse_list(&session_path) != *path
+    {
+        findings.push(Finding::failed(
+            format!(
+                "the URL sets search_path={}, but the session's is `{session_path}`: something between here and the server (a pooler such as PgBouncer with ignore_startup_parameters) dropped the option, so Lakekeeper's objects would land in the wrong schema",
+                path.join(",")
+            ),
+            crate::strings::POOLER_FIX,
+        ));
+        return Ok(findings);
+    }
+    if configured.is_some() && schema != "public" {
+        findings.extend(catalog_left_in_public(client, &schema).await?);
+    }
+    if !exists {
+        let may = rights.superuser || rights.create_on_database;
+        findings.push(inspect::missing_schema(&schema, &user, &database, may));
+        return Ok(findings);
+    }
+
+    let relations: Vec<String> = [Kind::Table, Kind::View, Kind::Sequence]
         .iter()
-        .map(|r| TableShape {
+        .flat_map(|k| objects::names(*k).iter().cloned())
+        .collect();
+    let all_types: Vec<String> = relations
+        .iter()
+        .chain(objects::names(Kind::Type))
+        .cloned()
+        .collect();
+    let functions: Vec<String> = objects::names(Kind::Function).to_vec();
+    let rows = client
+        .query(
+            "WITH ns AS (SELECT oid FROM pg_namespace WHERE nspname = $1) \
+             SELECT c.relname::text, CASE WHEN c.relkind IN ('v', 'm') THEN 'view' \
+                    WHEN c.relkind = 'S' THEN 'sequence' WHEN c.relkind = 'i' THEN 'index' ELSE 'table' END \
+               FROM pg_class c WHERE c.relnamespace = (SELECT oid FROM ns) AND c.relname = ANY($2) \
+             UNION \
+             SELECT t.typname::text, CASE WHEN t.typtype = 'e' THEN 'enum type' ELSE 'type' END \
+               FROM pg_type t WHERE t.typnamespace = (SELECT oid FROM ns) AND t.typrelid = 0 \
+               AND t.typname = ANY($3) \
+             UNION \
+             SELECT p.proname::text, 'function' \
+               FROM pg_proc p WHERE p.pronamespace = (SELECT oid FROM ns) AND p.proname = ANY($4) \
+             ORDER BY 1",
+            &[&schema, &relations, &all_types, &functions],
+        )
+        .await?;
+    let found: Vec<Found> = rows
+        .iter()
+        .map(|r| Found {
             name: r.get(0),
-            columns: r.get(1),
+            kind: r.get(1),
         })
         .collect();
-    let state = inspect::schema(&found, &schema, &user);
-    let lakekeeper_there = state.status == Status::Ok && !found.is_empty();
+    let owner = if found.iter().any(|f| f.name == "_sqlx_migrations") {
+        let versions: Vec<i64> = objects::FIRST_VERSIONS.to_vec();
+        let sql = format!(
+            "SELECT count(*) FILTER (WHERE version = ANY($1)), count(*) FROM {}._sqlx_migrations",
+            quote_ident(&schema)
+        );
+        match client.query_one(&sql, &[&versions]).await {
+            Ok(r) if r.get::<_, i64>(0) == i64::try_from(versions.len()).unwrap_or(0) => {
+                Owner::Lakekeeper {
+                    migrations: r.get(1),
+                }
+            }
+            _ => Owner::Other,
+        }
+    } else {
+        Owner::Nobody
+    };
+    let state = inspect::collisions(&found, owner, &schema, configured.is_some());
+    let lakekeeper_there = matches!(owner, Owner::Lakekeeper { .. });
     findings.push(state);
+    let installed = client
+        .query(
+            "SELECT e.extname::text, n.nspname::text FROM pg_extension e \
+             JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = ANY($1) ORDER BY 1",
+            &[&names],
+        )
+        .await?;
+    let installed: Vec<(String, String)> = installed.iter().map(|r| (r.get(0), r.get(1))).collect();
+    findings.extend(inspect::extension_reach(&installed, &searched));
     if !create_on_schema && !lakekeeper_there {
         findings.push(Finding::failed(
             format!("role {user} may not create tables in schema {schema} (PostgreSQL 15 no longer grants CREATE on public to everyone)"),
@@ -214,4 +303,41 @@ async fn inspect_server(
         ));
     }
     Ok(findings)
+}
+
+/// With Lakekeeper's own schema configured: warns when `public` already holds a Lakekeeper
+/// catalog (its `_sqlx_migrations`), which the new search path would leave behind.
+async fn catalog_left_in_public(
+    client: &Client,
+    schema: &str,
+) -> Result<Option<Finding>, tokio_postgres::Error> {
+    let there: bool = client
+        .query_one(
+            "SELECT to_regclass('public._sqlx_migrations') IS NOT NULL",
+            &[],
+        )
+        .await?
+        .get(0);
+    if !there {
+        return Ok(None);
+    }
+    let versions: Vec<i64> = objects::FIRST_VERSIONS.to_vec();
+    let own = client
+        .query_one(
+            "SELECT count(*) FILTER (WHERE version = ANY($1)) FROM public._sqlx_migrations",
+            &[&versions],
+        )
+        .await
+        .is_ok_and(|r| r.get::<_, i64>(0) == i64::try_from(versions.len()).unwrap_or(0));
+    Ok(own.then(|| {
+        Finding::warning(
+            format!("public already holds a Lakekeeper catalog, but the URL's search_path makes Lakekeeper use schema {schema}: it would start a new, empty catalog there"),
+            "to keep using the existing catalog, set `[postgres] schema = \"none\"` in lakekeeper-setup.toml and run `lakekeeper-setup apply`",
+        )
+    }))
+}
+
+/// `"name"` with inner quotes doubled, for a schema name in SQL text.
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
 }

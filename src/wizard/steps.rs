@@ -85,6 +85,7 @@ impl Step {
                 F::PgUser,
                 F::PgPassword,
                 F::PgSslMode,
+                F::PgSchema,
             ],
             Step::Storage => &[
                 F::StorageAccount,

@@ -116,6 +116,7 @@ pub(crate) fn walk_to_review(w: &mut Wizard) -> Vec<Effect> {
     fx.extend(fill(w, "lakekeeper"));
     fx.extend(fill(w, PG_PASSWORD));
     fx.extend(send(w, [Msg::Enter])); // sslmode require
+    fx.extend(send(w, [Msg::Enter])); // Lakekeeper's own schema: lakekeeper
     assert_eq!(w.step(), Step::Storage);
     fx.extend(fill(w, "fakeaccount"));
     fx.extend(fill(w, "warehouse"));

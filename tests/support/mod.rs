@@ -7,6 +7,7 @@ pub mod helm;
 pub mod http_mock;
 pub mod oidc;
 pub mod pg;
+pub mod pgbouncer;
 pub mod project;
 pub mod readers;
 pub mod storage_mock;

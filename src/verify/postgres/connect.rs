@@ -36,6 +36,9 @@ pub async fn connect(s: &PgSettings, timeout: Duration) -> Result<Client, Connec
                 tokio_postgres::config::SslMode::Require
             }
         });
+    if let Some(options) = &s.options {
+        config.options(options);
+    }
     let tls = tls::client_config(s.ssl_mode).map_err(|e| ConnectFailure {
         summary: format!(
             "could not set up TLS for sslmode={}: {e}",
@@ -119,6 +122,13 @@ pub fn explain(s: &PgSettings, e: &tokio_postgres::Error) -> ConnectFailure {
                     s.database,
                     field(Part::Database)
                 ),
+            )
+        } else if message.contains("unsupported startup parameter") {
+            (
+                format!(
+                    "the server at {at} refused the connection: {message} — a connection pooler (PgBouncer; Azure's listens on 6432) refuses the URL's search-path option"
+                ),
+                crate::strings::POOLER_FIX.to_owned(),
             )
         } else if message.contains("no encryption")
             || (message.contains("SSL") && message.contains("required"))

@@ -1,7 +1,9 @@
-//! Pure decisions of the PostgreSQL check: server version, extensions, and whether tables with
+//! Pure decisions of the PostgreSQL check: server version, extensions, and whether objects with
 //! Lakekeeper's names belong to Lakekeeper. Takes what the server reported, returns findings;
 //! performs no I/O.
 
+use super::objects::{self, Kind};
+use crate::searchpath;
 #[cfg(test)]
 use crate::verify::Status;
 pub use crate::verify::finding::Finding;
@@ -17,23 +19,6 @@ pub const EXTENSIONS: [&str; 5] = [
 
 /// Lakekeeper's migrations use `NULLS NOT DISTINCT`, new in PostgreSQL 15.
 pub const MIN_VERSION_NUM: i32 = 150_000;
-
-/// Generic table names Lakekeeper's migrations create in the current schema: the ones a
-/// backend sharing the schema is likely to have too.
-pub const LAKEKEEPER_TABLES: [&str; 12] = [
-    "_sqlx_migrations",
-    "project",
-    "users",
-    "role",
-    "task",
-    "secret",
-    "server",
-    "warehouse",
-    "namespace",
-    "tabular",
-    "table",
-    "view",
-];
 
 /// The server version (`server_version_num`, e.g. 150018) against Lakekeeper's minimum.
 pub fn version(num: i32, display: &str) -> Finding {
@@ -145,49 +130,139 @@ pub fn extensions(
     out
 }
 
-/// Columns of one table found under a Lakekeeper name.
+/// An object found in the target schema under one of Lakekeeper's names.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TableShape {
+pub struct Found {
     pub name: String,
-    pub columns: Vec<String>,
+    /// `table`, `view`, `sequence`, `enum type`, `type` or `function`.
+    pub kind: String,
 }
 
-/// Warns when Lakekeeper-named tables exist in the target schema and are not Lakekeeper's.
-/// They are taken as Lakekeeper's when its sqlx migrations table is there and its two core
-/// tables have their key columns; then its own migrations made them.
-pub fn schema(found: &[TableShape], schema: &str, user: &str) -> Finding {
+/// Whether the target schema's `_sqlx_migrations` is Lakekeeper's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    /// No `_sqlx_migrations` there.
+    Nobody,
+    /// It holds Lakekeeper's first migrations: Lakekeeper's own migrate made these objects.
+    Lakekeeper { migrations: i64 },
+    /// It exists and is another application's.
+    Other,
+}
+
+/// Judges the objects found under Lakekeeper's names in `schema`. They stop `lakekeeper
+/// migrate` (`relation "users" already exists`, `type "user_type" already exists`) unless
+/// Lakekeeper's own migrations made them. `own_schema`: the URL already gives Lakekeeper a
+/// schema of its own (so the fix is another name, not the option).
+pub fn collisions(found: &[Found], owner: Owner, schema: &str, own_schema: bool) -> Finding {
+    if let Owner::Lakekeeper { migrations } = owner {
+        return Finding::ok(format!(
+            "schema {schema} holds Lakekeeper's own objects ({migrations} of its migrations applied before)"
+        ));
+    }
     if found.is_empty() {
         return Finding::ok(format!(
-            "schema {schema} holds no tables with Lakekeeper's names"
+            "schema {schema} holds none of the {} names Lakekeeper's migrations create",
+            Kind::ALL
+                .iter()
+                .map(|k| objects::names(*k).len())
+                .sum::<usize>()
         ));
     }
-    let has = |table: &str, column: &str| {
-        found
-            .iter()
-            .any(|t| t.name == table && t.columns.iter().any(|c| c == column))
-    };
-    let migrations = found.iter().any(|t| t.name == "_sqlx_migrations");
-    if migrations && has("project", "project_id") && has("warehouse", "warehouse_id") {
-        return Finding::ok(format!(
-            "schema {schema} already holds Lakekeeper's tables (migrated before)"
-        ));
+    let mut by_kind: Vec<(&str, Vec<&str>)> = Vec::new();
+    for f in found {
+        match by_kind.iter_mut().find(|(k, _)| *k == f.kind) {
+            Some((_, names)) => names.push(&f.name),
+            None => by_kind.push((&f.kind, vec![&f.name])),
+        }
     }
-    let mut names: Vec<&str> = found.iter().map(|t| t.name.as_str()).collect();
-    names.sort_unstable();
-    let why = if migrations {
-        "a _sqlx_migrations table of another application is there"
+    let listed: Vec<String> = by_kind
+        .iter()
+        .map(|(kind, names)| format!("{} {}", plural(kind, names.len()), names.join(", ")))
+        .collect();
+    let why = if owner == Owner::Other {
+        " (its _sqlx_migrations is another application's)"
     } else {
-        "they are not Lakekeeper's (no _sqlx_migrations of Lakekeeper)"
+        ""
     };
-    Finding::warning(
+    let fix = if own_schema {
         format!(
-            "schema {schema} already has tables with Lakekeeper's names: {} — {why}; Lakekeeper's migrations would collide with them",
-            names.join(", ")
-        ),
+            "schema {schema} is in use by something else{why}: choose another schema for Lakekeeper (`[postgres] schema` in lakekeeper-setup.toml, or the wizard's PostgreSQL step), then run `lakekeeper-setup apply`"
+        )
+    } else {
         format!(
-            "isolate Lakekeeper: give it its own database on the same server (CREATE DATABASE lakekeeper; point the database settings at it), or a dedicated role with its own schema (CREATE SCHEMA lakekeeper AUTHORIZATION <role>; ALTER ROLE <role> SET search_path = lakekeeper, public — not {user} if the backend uses it), or on Lakekeeper main set LAKEKEEPER__PG_SCHEMA"
+            "give Lakekeeper its own schema in this database: set `[postgres] schema = \"{}\"` in lakekeeper-setup.toml (or answer the wizard's PostgreSQL step) and run `lakekeeper-setup apply` — both URLs get `options=-c search_path={},public` — then `lakekeeper-setup verify --fix` creates the schema. Or give Lakekeeper a database of its own",
+            searchpath::DEFAULT_SCHEMA,
+            searchpath::DEFAULT_SCHEMA
+        )
+    };
+    Finding::failed(
+        format!(
+            "schema {schema} already has {} objects with the names Lakekeeper's migrations create, not made by Lakekeeper{why}: {} — `lakekeeper migrate` stops at the first (`relation … already exists`)",
+            found.len(),
+            listed.join("; ")
         ),
+        fix,
     )
+}
+
+fn plural(kind: &str, n: usize) -> String {
+    if n == 1 {
+        kind.to_owned()
+    } else {
+        format!("{kind}s")
+    }
+}
+
+/// The schema the URL's search path names does not exist: the migration would create
+/// nothing there (PostgreSQL skips a missing schema and falls through to `public`).
+pub fn missing_schema(schema: &str, user: &str, database: &str, may_create: bool) -> Finding {
+    let sql = format!("CREATE SCHEMA \"{schema}\" AUTHORIZATION \"{user}\";");
+    Finding::failed(
+        format!(
+            "schema {schema} (first on the URL's search_path) does not exist in database {database}: Lakekeeper's objects would land in public instead"
+        ),
+        if may_create {
+            format!(
+                "run `lakekeeper-setup verify --fix` to create it (role {user} may), or run `{sql}`"
+            )
+        } else {
+            format!(
+                "role {user} may not create schemas here: as the database owner or a superuser, run `{sql}`"
+            )
+        },
+    )
+}
+
+/// Installed extensions (name, schema) that Lakekeeper's unqualified calls (`uuid_generate_v1mc()`,
+/// `gen_random_uuid()`, trigram operators) cannot reach on `path` (the schemas the connection
+/// searches, as `current_schemas(true)` lists them).
+pub fn extension_reach(installed: &[(String, String)], path: &[String]) -> Option<Finding> {
+    let unreachable: Vec<&(String, String)> = installed
+        .iter()
+        .filter(|(_, schema)| !path.contains(schema))
+        .collect();
+    if unreachable.is_empty() {
+        return None;
+    }
+    let list: Vec<String> = unreachable
+        .iter()
+        .map(|(e, s)| format!("{e} (in schema {s})"))
+        .collect();
+    let moves: Vec<String> = unreachable
+        .iter()
+        .map(|(e, _)| format!("ALTER EXTENSION \"{e}\" SET SCHEMA public;"))
+        .collect();
+    Some(Finding::failed(
+        format!(
+            "extensions outside the search path {}: {} — the migration fails with `function uuid_generate_v1mc() does not exist`",
+            path.join(","),
+            list.join(", ")
+        ),
+        format!(
+            "move them where the search path reaches (as the extensions' owner: `{}`), or add their schema after Lakekeeper's in the URL's search_path",
+            moves.join(" ")
+        ),
+    ))
 }
 
 #[cfg(test)]
@@ -291,34 +366,87 @@ mod tests {
     }
 
     #[test]
-    fn schema_collision_and_lakekeeper_own_tables() {
-        let t = |n: &str, c: &[&str]| TableShape {
+    fn collisions_fail_naming_each_object_by_kind() {
+        let f = |n: &str, k: &str| Found {
             name: n.into(),
-            columns: c.iter().map(|s| (*s).to_owned()).collect(),
+            kind: k.into(),
         };
-        assert_eq!(schema(&[], "public", "app").status, Status::Ok);
-        let own = [
-            t("_sqlx_migrations", &["version"]),
-            t("project", &["project_id"]),
-            t("warehouse", &["warehouse_id"]),
-            t("users", &["id"]),
-        ];
-        assert_eq!(schema(&own, "public", "app").status, Status::Ok);
-        let clash = schema(&[t("users", &["id", "email"])], "public", "app");
-        assert_eq!(clash.status, Status::Warning);
-        assert!(
-            clash.line.contains("users")
-                && clash
-                    .fix
-                    .as_deref()
-                    .is_some_and(|f| f.contains("search_path = lakekeeper, public"))
+        assert_eq!(
+            collisions(&[], Owner::Nobody, "public", false).status,
+            Status::Ok
         );
-        let other_sqlx = schema(
-            &[t("_sqlx_migrations", &["version"]), t("project", &["id"])],
+        let own = collisions(
+            &[f("users", "table")],
+            Owner::Lakekeeper { migrations: 70 },
             "public",
-            "app",
+            false,
         );
-        assert_eq!(other_sqlx.status, Status::Warning);
-        assert!(other_sqlx.line.contains("another application"));
+        assert_eq!(own.status, Status::Ok);
+        let clash = collisions(
+            &[
+                f("tag", "table"),
+                f("users", "table"),
+                f("user_type", "enum type"),
+                f("set_updated_at", "function"),
+            ],
+            Owner::Nobody,
+            "public",
+            false,
+        );
+        assert_eq!(clash.status, Status::Failed);
+        assert!(
+            clash.line.contains(
+                "4 objects with the names Lakekeeper's migrations create, not made by Lakekeeper: tables tag, users; enum type user_type; function set_updated_at"
+            ),
+            "{}",
+            clash.line
+        );
+        assert!(
+            clash
+                .fix
+                .as_deref()
+                .is_some_and(|x| x.contains("[postgres] schema = \"lakekeeper\"")
+                    && x.contains("options=-c search_path=lakekeeper,public"))
+        );
+        let taken = collisions(
+            &[f("_sqlx_migrations", "table")],
+            Owner::Other,
+            "lakekeeper",
+            true,
+        );
+        assert!(
+            taken.line.contains("another application's"),
+            "{}",
+            taken.line
+        );
+        assert!(
+            taken
+                .fix
+                .as_deref()
+                .is_some_and(|x| x.contains("choose another schema"))
+        );
+    }
+
+    #[test]
+    fn extensions_off_the_search_path_are_named_with_the_move() {
+        let path = vec![
+            "lakekeeper".to_owned(),
+            "public".to_owned(),
+            "pg_catalog".to_owned(),
+        ];
+        let inst = |e: &str, s: &str| (e.to_owned(), s.to_owned());
+        assert_eq!(extension_reach(&[inst("pgcrypto", "public")], &path), None);
+        let f = extension_reach(
+            &[inst("pgcrypto", "public"), inst("uuid-ossp", "ext")],
+            &path,
+        )
+        .expect("unreachable");
+        assert_eq!(f.status, Status::Failed);
+        assert!(f.line.contains("uuid-ossp (in schema ext)"), "{}", f.line);
+        assert!(
+            f.fix
+                .as_deref()
+                .is_some_and(|x| x.contains("ALTER EXTENSION \"uuid-ossp\" SET SCHEMA public;"))
+        );
     }
 }

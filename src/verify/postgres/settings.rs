@@ -77,6 +77,9 @@ pub struct PgSettings {
     pub password: Secret,
     pub ssl_mode: SslMode,
     pub source: Source,
+    /// The URL's libpq `options` (e.g. `-c search_path=lakekeeper,public`), sent at start-up
+    /// as Lakekeeper's sqlx sends it.
+    pub options: Option<String>,
 }
 
 /// Why settings could not be resolved. Never holds the password or the URL.
@@ -133,6 +136,7 @@ pub fn resolve(env: &BTreeMap<String, String>) -> Result<PgSettings, SettingsErr
             ),
             ssl_mode: ssl_mode(get("LAKEKEEPER__PG_SSL_MODE"), source)?,
             source,
+            options: None,
         });
     }
     backend(env)
@@ -165,6 +169,7 @@ pub fn backend(env: &BTreeMap<String, String>) -> Result<PgSettings, SettingsErr
             None => SslMode::Prefer,
         },
         source,
+        options: None,
     })
 }
 
@@ -225,6 +230,10 @@ pub fn from_url(raw: &str) -> Result<PgSettings, SettingsError> {
         password,
         ssl_mode: ssl_mode(mode.as_deref(), Source::Url)?,
         source: Source::Url,
+        options: url
+            .query_pairs()
+            .find(|(k, _)| k == "options")
+            .map(|(_, v)| v.into_owned()),
     })
 }
 
