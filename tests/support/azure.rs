@@ -9,6 +9,7 @@
 //! run) so a test can prove no token or secret was ever on its command line.
 
 use std::collections::{HashMap, VecDeque};
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -254,10 +255,7 @@ impl FakeAz {
             t["expires_on"] = Value::from(expires);
             let file = format!("token-{}.json", tokens.len());
             std::fs::write(d.join(&file), t.to_string()).expect("write");
-            tokens.push_str(&format!(
-                "    '{resource}') cat '{}/{file}' ;;\n",
-                d.display()
-            ));
+            let _ = writeln!(tokens, "    '{resource}') cat '{}/{file}' ;;", d.display());
         }
         let mode_lines = match mode {
             AzMode::SignedIn => String::new(),
