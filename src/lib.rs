@@ -5,6 +5,7 @@
 //! `SetupConfig` → `plan` (pure) → `apply` (atomic writes) → `verify` (live checks).
 
 pub mod apply;
+pub mod azure;
 pub mod backups;
 pub mod check;
 pub mod cli;

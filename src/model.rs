@@ -205,6 +205,8 @@ pub enum Source {
     Wizard,
     Default,
     Generated,
+    /// Read from the team's Key Vault (the profile's `[secrets]` table).
+    KeyVault,
 }
 
 impl fmt::Display for Source {
@@ -217,6 +219,7 @@ impl fmt::Display for Source {
             Source::Wizard => "wizard",
             Source::Default => "default",
             Source::Generated => "generated",
+            Source::KeyVault => "Key Vault",
         })
     }
 }

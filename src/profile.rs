@@ -92,8 +92,9 @@ pub fn read(text: &str) -> Result<Answers, ProfileError> {
     let mut a = Answers::default();
     for (table, item) in doc.iter() {
         // Read by their own modules: `[production]` only by `export helm` (so no production
-        // value reaches backend/.env), `[secrets]` names vault secrets, never values.
-        if table == crate::production::TABLE || table == "secrets" {
+        // value reaches backend/.env), `[secrets]` (names of Key Vault secrets, never values)
+        // by `azure::secrets::spec`.
+        if table == crate::production::TABLE || table == crate::azure::secrets::TABLE {
             continue;
         }
         let Some(t) = item.as_table_like() else {

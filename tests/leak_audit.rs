@@ -359,3 +359,120 @@ fn the_panic_hook_withholds_the_message() {
     assert!(err.contains("message is withheld"), "{err}");
     assert_output_clean("panic hook", &out);
 }
+
+/// Values the team's Key Vault holds in the Azure audit, and the fake `az`'s tokens.
+const VAULT_CLIENT: &str = "SENTINEL-kv-cs-Q~5a4b3c2d1e0f9a8b7c6d";
+const VAULT_PG: &str = "SENTINEL-kv-pg-8f7e6d5c4b3a2918";
+const VAULT_STORAGE: &str = "SENTINEL-kv-sk-0a9b8c7d6e5f4a3b";
+const VAULT_ENC: &str = "SENTINEL-kv-ek-00aa11bb22cc33dd44ee55ff66";
+
+/// The Azure assist's new paths: tokens from `az` and values from Key Vault never appear in any
+/// output (apply and its dry-run/JSON forms, check, verify's `key-vault` result), in any file
+/// but `.env` (0600), nor on `az`'s or git's command line.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn azure_tokens_and_vault_values_never_leak() {
+    use support::azure::{AzMode, FakeAz, StandIn, token_for};
+    let stand = StandIn::start().await;
+    for (name, value) in [
+        ("lk-client", VAULT_CLIENT),
+        ("lk-pg", VAULT_PG),
+        ("lk-storage", VAULT_STORAGE),
+        ("lk-enc", VAULT_ENC),
+    ] {
+        stand.json(
+            &format!("/team-dev-kv/secrets/{name}"),
+            200,
+            &serde_json::json!({"value": value, "id": format!("https://team-dev-kv.vault.azure.net/secrets/{name}/1"), "attributes": {"enabled": true}}),
+        );
+    }
+    let fake = FakeAz::new(&stand.base, AzMode::SignedIn);
+    let p = Project::empty();
+    p.write(
+        "lakekeeper-setup.toml",
+        &format!(
+            "{}\n[secrets]\nvault = \"{}/team-dev-kv\"\nbackend_client_secret = \"lk-client\"\npostgres_password = \"lk-pg\"\nstorage_account_key = \"lk-storage\"\nencryption_key = \"lk-enc\"\n",
+            profile("http://127.0.0.1:9"),
+            stand.base
+        ),
+    );
+    let tokens = [
+        token_for("https://vault.azure.net"),
+        token_for("https://management.core.windows.net/"),
+    ];
+    let sentinels: Vec<&str> = [VAULT_CLIENT, VAULT_PG, VAULT_STORAGE, VAULT_ENC]
+        .into_iter()
+        .chain(tokens.iter().map(String::as_str))
+        .collect();
+    let clean = |what: &str, text: &str| {
+        for s in &sentinels {
+            let chars: Vec<char> = s.chars().collect();
+            for w in chars.windows(12) {
+                let piece: String = w.iter().collect();
+                assert!(!text.contains(&piece), "{what} leaks {piece:?}:\n{text}");
+            }
+        }
+    };
+    let path = fake.path_var();
+    let mut verify_json = String::new();
+    for args in [
+        &["apply", "--dry-run"][..],
+        &["apply", "--dry-run", "--json"],
+        &["apply", "--yes"],
+        &["check"],
+        &["verify", "--json", "--timeout", "2"],
+    ] {
+        let mut c = p.cmd();
+        c.args(args).env("PATH", &path).stdin(Stdio::null());
+        let out = tokio::task::spawn_blocking(move || c.output().expect("run"))
+            .await
+            .expect("join");
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        clean(&args.join(" "), &all);
+        if args[0] == "verify" {
+            verify_json = String::from_utf8_lossy(&out.stdout).into_owned();
+        }
+    }
+    // The run was not vacuous: the vault's values were written, and verify compared them.
+    let env = p.read("backend/.env");
+    assert!(
+        env.contains(VAULT_CLIENT) && env.contains(VAULT_ENC),
+        "{env}"
+    );
+    let mode = std::fs::metadata(p.path("backend/.env"))
+        .expect("meta")
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o600);
+    let v: serde_json::Value = serde_json::from_str(&verify_json).expect("verify JSON");
+    let kv = v["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .find(|c| c["name"] == "key-vault")
+        .expect("a key-vault result")
+        .clone();
+    assert_eq!(kv["status"], "ok", "{kv}");
+    assert_eq!(
+        kv["summary"],
+        "4 secret(s) in .env match Key Vault team-dev-kv"
+    );
+    for f in files_under(p.root()) {
+        if f == p.path("backend/.env") {
+            continue;
+        }
+        let bytes = std::fs::read(&f).expect("read");
+        clean(&f.display().to_string(), &String::from_utf8_lossy(&bytes));
+    }
+    clean("az's command lines", &fake.argv().join("\n"));
+    assert!(
+        stand
+            .seen()
+            .iter()
+            .all(|r| r.bearer.as_deref() == Some(tokens[0].as_str()))
+    );
+}

@@ -23,7 +23,7 @@ pub fn run(paths: &Paths, args: &CheckArgs) -> Result<Exit, RunError> {
     let override_label = paths.override_file.display().to_string();
     let base_label = paths.base_compose.as_ref().map(|p| p.display().to_string());
     let env_label = paths.env.display().to_string();
-    let mut findings = check::check(&CheckInput {
+    let findings = check::check(&CheckInput {
         env_label: &env_label,
         env: &project.env,
         base: base_label.as_deref().zip(project.base_text.as_deref()),
@@ -33,6 +33,24 @@ pub fn run(paths: &Paths, args: &CheckArgs) -> Result<Exit, RunError> {
             .map(|t| (override_label.as_str(), t)),
         git_advice: git::advice(&paths.env, git.wait()),
     });
+    // The profile's `[secrets]` table: known keys, a vault URL of the right form.
+    let mut findings = findings;
+    if let Err(problems) = super::vault::spec(&project) {
+        let label = paths.profile.display().to_string();
+        let mut list: Vec<check::Finding> = problems
+            .into_iter()
+            .map(|p| check::Finding {
+                severity: Severity::Error,
+                file: label.clone(),
+                key: Some(p.key),
+                line: None,
+                message: p.message,
+                fix: p.fix,
+            })
+            .collect();
+        list.append(&mut findings);
+        findings = list;
+    }
     findings.extend(stray_findings(&paths.env, &project.env, &env_label));
     findings.sort_by_key(|f| (f.severity, f.line.unwrap_or(usize::MAX)));
     let errors = findings.iter().any(|f| f.severity == Severity::Error);
