@@ -54,7 +54,9 @@ pub enum ListError {
 impl std::fmt::Display for ListError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ListError::AssistOff(s) | ListError::Forbidden(s) | ListError::Failed(s) => f.write_str(s),
+            ListError::AssistOff(s) | ListError::Forbidden(s) | ListError::Failed(s) => {
+                f.write_str(s)
+            }
         }
     }
 }

@@ -5,6 +5,8 @@
 //! back to the front end as messages. All of the wizard's I/O happens here and in the front
 //! ends.
 
+pub mod pick;
+
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::sync::mpsc::{Sender, channel};
@@ -68,6 +70,7 @@ pub fn run(
         paths,
         process_env,
         tx,
+        lister: azure_lister(process_env),
     };
     let mut exec = |e: Effect| driver.execute(e);
 
@@ -112,6 +115,8 @@ struct Driver<'a> {
     process_env: &'a BTreeMap<String, String>,
     /// To the front end's inbox, for the background checks' messages.
     tx: Sender<Msg>,
+    /// Fetches the pickers' lists from Azure.
+    lister: pick::Lister,
 }
 
 impl Driver<'_> {
@@ -128,6 +133,9 @@ impl Driver<'_> {
                 .start_verify()
                 .err()
                 .map(|e| Msg::VerifyDone(Err(e)))
+                .into_iter()
+                .collect(),
+            Effect::Fetch(kind) => pick::spawn_fetch(&self.lister, kind, &self.tx)
                 .into_iter()
                 .collect(),
             Effect::Exit(_) => Vec::new(),
@@ -212,4 +220,13 @@ impl Driver<'_> {
             })
             .collect())
     }
+}
+
+/// The pickers' lists from the user's Azure login.
+fn azure_lister(_process_env: &BTreeMap<String, String>) -> pick::Lister {
+    std::sync::Arc::new(|_kind| {
+        Err(crate::azure::pick::ListError::AssistOff(
+            "install the Azure CLI (2.54 or newer) and run `az login`".into(),
+        ))
+    })
 }

@@ -562,4 +562,5 @@ fn debug_output_of_the_wizard_and_its_messages_never_holds_a_secret() {
     assert!(printed.contains("Text(<40 chars>)"), "{printed}");
 }
 
+pub(crate) mod picker;
 mod verify;
