@@ -197,6 +197,8 @@ pub enum Source {
     Wizard,
     Default,
     Generated,
+    /// Read from the team's Key Vault (the profile's `[secrets]` table).
+    KeyVault,
 }
 
 impl fmt::Display for Source {
@@ -208,6 +210,7 @@ impl fmt::Display for Source {
             Source::Wizard => "wizard",
             Source::Default => "default",
             Source::Generated => "generated",
+            Source::KeyVault => "Key Vault",
         })
     }
 }

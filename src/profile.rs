@@ -91,6 +91,10 @@ pub fn read(text: &str) -> Result<Answers, ProfileError> {
         .map_err(|e: toml_edit::TomlError| ProfileError::Syntax(e.to_string()))?;
     let mut a = Answers::default();
     for (table, item) in doc.iter() {
+        // Names of Key Vault secrets, not secrets: read by `azure::secrets::spec`.
+        if table == crate::azure::secrets::TABLE {
+            continue;
+        }
         let Some(t) = item.as_table_like() else {
             if looks_secret(table) {
                 return Err(ProfileError::SecretKey(table.to_owned()));
