@@ -136,11 +136,6 @@ pub fn pick_refused(label: &str, why: &str) -> String {
     format!("{label} can't be chosen: {why}")
 }
 
-/// The one line shown while the assist is off.
-pub fn assist_off(how: &str) -> String {
-    format!("Azure assist is off: {how}")
-}
-
 /// Line mode: what to type in a field to pick from Azure instead.
 pub const PICK_ANSWER: &str = "?";
 

@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use super::{Exit, Project, RunError};
 use crate::cli::Paths;
+use crate::model::FieldId;
 use crate::output::Style;
 use crate::plan::{self, Plan};
 use crate::secret::generate_key;
@@ -62,7 +63,16 @@ pub fn run(
         dry_run,
     };
     tui::install_panic_hook();
+    // The team's tenant goes to the Azure CLI's token requests only in a valid form.
+    let answers_tenant = answers
+        .get(FieldId::Tenant)
+        .and_then(|t| validate::field(FieldId::Tenant, t, &answers).ok())
+        .map(|c| c.value);
+    let answers_base_uri = answers.get(FieldId::BaseUri).map(str::to_owned);
     let mut wizard = Wizard::new(answers, ctx, generate_key(48));
+    if let Some(how) = pick::assist_off_at_start(process_env.get("PATH").map(String::as_str)) {
+        wizard.update(Msg::AssistOff(how));
+    }
     let (tx, inbox) = channel();
     let mut driver = Driver {
         project: &project,
@@ -70,7 +80,12 @@ pub fn run(
         paths,
         process_env,
         tx,
-        lister: azure_lister(process_env),
+        lister: pick::azure(
+            answers_tenant,
+            crate::azure::Hints {
+                base_uri: answers_base_uri,
+            },
+        ),
     };
     let mut exec = |e: Effect| driver.execute(e);
 
@@ -222,11 +237,3 @@ impl Driver<'_> {
     }
 }
 
-/// The pickers' lists from the user's Azure login.
-fn azure_lister(_process_env: &BTreeMap<String, String>) -> pick::Lister {
-    std::sync::Arc::new(|_kind| {
-        Err(crate::azure::pick::ListError::AssistOff(
-            "install the Azure CLI (2.54 or newer) and run `az login`".into(),
-        ))
-    })
-}

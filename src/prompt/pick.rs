@@ -64,7 +64,7 @@ pub fn round(
             if w.picker().is_none()
                 && let Some(how) = w.assist_off()
             {
-                println!("{}", style.yellow(&strings::assist_off(how)));
+                println!("{}", style.yellow(how));
             }
             return Ok(out);
         }

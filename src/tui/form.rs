@@ -56,7 +56,7 @@ pub fn lines(w: &Wizard, t: Theme, width: usize) -> (Vec<Line<'static>>, usize) 
     if let Some(how) = w.assist_off()
         && w.rows().into_iter().any(crate::wizard::pickable)
     {
-        for l in wrap(&strings::assist_off(how), width, "  ") {
+        for l in wrap(how, width, "  ") {
             out.push(Line::styled(l, t.dim()));
         }
     }

@@ -86,12 +86,12 @@ fn the_picker_screens_match_their_snapshots() {
 
     let mut o = at(Step::Tenant);
     send(&mut o, [Msg::Pick, Msg::Listed(ListKind::Tenant, Err(ListError::AssistOff(
-        "the Azure CLI (`az`) is not installed or not on PATH; install it and run `az login`".into(),
+        "Azure assist off: the Azure CLI (`az`) is not installed or not on PATH; install it and run `az login`".into(),
     )))]);
     let t = snap("11_picker_assist_off", &o);
     let lines: Vec<&str> = t
         .lines()
-        .filter(|l| l.contains("Azure assist is off"))
+        .filter(|l| l.contains("Azure assist off"))
         .collect();
     assert_eq!(lines.len(), 1, "one line:\n{t}");
     assert!(
@@ -104,7 +104,7 @@ fn the_picker_screens_match_their_snapshots() {
     assert_eq!(o.step(), Step::Ui);
     send(&mut o, [Msg::Forward, Msg::Forward, Msg::Forward]);
     assert_eq!(o.step(), Step::EncryptionKey);
-    assert!(!text(&render(&o)).contains("Azure assist is off"));
+    assert!(!text(&render(&o)).contains("Azure assist off"));
 }
 
 #[test]

@@ -386,7 +386,7 @@ fn the_container_field_with_a_typed_account_lists_the_accounts_first_filtered_to
 
 #[test]
 fn assist_off_is_one_line_and_everything_else_works_as_before() {
-    let how = "the Azure CLI (`az`) is not installed or not on PATH; install it and run `az login`";
+    let how = "Azure assist off: the Azure CLI (`az`) is not installed or not on PATH; install it and run `az login`";
     let mut w = at(Step::Tenant);
     send(
         &mut w,
