@@ -95,8 +95,7 @@ fn the_picker_screens_match_their_snapshots() {
         .collect();
     assert_eq!(lines.len(), 1, "one line:\n{t}");
     assert!(
-        lines[0]
-            .contains("Azure assist is off: the Azure CLI (`az`) is not installed or not on PATH"),
+        lines[0].contains("Azure assist off: the Azure CLI (`az`) is not installed or not on PATH"),
         "{t}"
     );
     // Not on a step without a field to pick.
