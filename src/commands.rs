@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod check;
+pub mod vault;
 pub mod verify;
 pub mod wizard;
 
@@ -118,12 +119,28 @@ impl Project {
 
     /// Answers in order of precedence: environment, profile, existing `.env`.
     pub fn answers(&self, process_env: &BTreeMap<String, String>) -> Answers {
+        self.answers_with_vault(process_env, &Answers::default())
+    }
+
+    /// Answers in order of precedence: environment, profile, Key Vault (`vault`: the secrets read
+    /// from the team's vault), existing `.env`. The profile never holds a secret, so for secrets
+    /// this is "environment > Key Vault > .env".
+    pub fn answers_with_vault(
+        &self,
+        process_env: &BTreeMap<String, String>,
+        vault: &Answers,
+    ) -> Answers {
         let from_env = resolve::from_map(
             &resolve::relevant_env(process_env.clone().into_iter()),
             Source::Environment,
         );
-        let from_file = resolve::from_map(&self.env_map(), Source::EnvFile);
-        resolve::merge(&[&from_env, &self.profile, &from_file])
+        let from_file = self.env_answers();
+        resolve::merge(&[&from_env, &self.profile, vault, &from_file])
+    }
+
+    /// The answers the existing `.env` alone gives.
+    pub fn env_answers(&self) -> Answers {
+        resolve::from_map(&self.env_map(), Source::EnvFile)
     }
 
     pub fn plan_inputs(&self, save_profile: bool) -> plan::Inputs {
@@ -165,12 +182,20 @@ pub fn decide_key(
     generate: bool,
     rotate: bool,
 ) -> KeyDecision {
-    let from_env = (answers.source(FieldId::EncryptionKey) == Some(Source::Environment))
+    // A key from the team's Key Vault is treated like one from the environment: it may not
+    // silently replace a different key already in `.env` either.
+    let source = answers.source(FieldId::EncryptionKey);
+    let from_env = matches!(source, Some(Source::Environment | Source::KeyVault))
         .then(|| answers.get(FieldId::EncryptionKey))
         .flatten();
+    let place = if source == Some(Source::KeyVault) {
+        "from Key Vault"
+    } else {
+        "in the environment"
+    };
     match (existing, from_env) {
         (Some(old), Some(new)) if old != new && !rotate => KeyDecision::Refuse(format!(
-            "{} in the environment differs from the key already in .env; replacing it makes every warehouse secret stored with the old key unreadable. Pass --rotate-key only if no warehouse exists yet (or you accept re-entering their credentials)",
+            "{} {place} differs from the key already in .env; replacing it makes every warehouse secret stored with the old key unreadable. Pass --rotate-key only if no warehouse exists yet (or you accept re-entering their credentials)",
             keys::ENCRYPTION_KEY
         )),
         (Some(_), None) if rotate => KeyDecision::Generate,

@@ -7,6 +7,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use serde_json::json;
 
 use super::{Exit, KeyDecision, Project, RunError, decide_key};
+use crate::azure::secrets;
 use crate::cli::{ApplyArgs, Paths};
 use crate::git;
 use crate::model::{FieldId, Source};
@@ -23,8 +24,13 @@ pub fn run(
     // Settled from the repository's files, or git answers while the plan is computed.
     let git = git::start(&paths.env);
     let project = Project::load(paths)?;
-    let mut answers = project.answers(process_env);
-    let mut warnings: Vec<String> = Vec::new();
+    let vault =
+        match super::vault::read(&project, process_env, super::vault::Want::NotInEnvironment) {
+            Ok(v) => v,
+            Err(problems) => return Ok(finish_spec(args, &problems)),
+        };
+    let mut answers = project.answers_with_vault(process_env, &vault.answers);
+    let mut warnings: Vec<String> = vault.warnings.clone();
 
     match decide_key(
         project.existing_key(),
@@ -33,7 +39,7 @@ pub fn run(
         args.rotate_key,
     ) {
         KeyDecision::Refuse(why) => {
-            return Ok(finish_invalid(args, &[], Some(why)));
+            return Ok(finish_invalid(args, &[], Some(why), &warnings));
         }
         KeyDecision::Generate => {
             answers.set(
@@ -67,7 +73,7 @@ pub fn run(
                     e.fix = "pass --generate-key to create one (only when no warehouse exists yet), or set LAKEKEEPER__PG_ENCRYPTION_KEY in the environment".into();
                 }
             }
-            return Ok(finish_invalid(args, &errors, None));
+            return Ok(finish_invalid(args, &errors, None, &warnings));
         }
     };
     warnings.extend(
@@ -92,6 +98,13 @@ pub fn run(
         warnings.push(format!("{msg}. Fix: {fix}"));
     }
 
+    let origins = secrets::origins(&answers, vault.spec.as_ref(), &project.env_answers());
+    for o in origins.iter().filter(|o| o.rotated) {
+        warnings.push(format!(
+            "{} in Key Vault differs from the one in .env (rotated): the vault's value is written",
+            o.key
+        ));
+    }
     let style = Style::stdout();
     if !args.json {
         for n in &notes {
@@ -101,11 +114,17 @@ pub fn run(
             println!("{} {w}", style.yellow("warning:"));
         }
         print!("{}", output::plan(&the_plan, style));
+        if vault.spec.is_some() {
+            println!("{}", style.bold("secrets:"));
+            for o in &origins {
+                println!("  {}", o.line());
+            }
+        }
     }
 
     if args.dry_run || !the_plan.changes_anything() {
         if args.json {
-            print_json(&the_plan, &warnings, &notes, &[], args.dry_run);
+            print_json(&the_plan, &warnings, &notes, &[], &origins, args.dry_run);
         } else if args.dry_run {
             println!("dry run: nothing was written");
         } else {
@@ -124,7 +143,7 @@ pub fn run(
 
     let written = crate::apply::apply(&the_plan)?;
     if args.json {
-        print_json(&the_plan, &warnings, &notes, &written, false);
+        print_json(&the_plan, &warnings, &notes, &written, &origins, false);
     } else {
         for w in &written {
             match &w.backup {
@@ -163,19 +182,45 @@ fn confirm() -> Result<bool, RunError> {
     Ok(matches!(line.trim(), "y" | "Y" | "yes"))
 }
 
+/// A `[secrets]` table that cannot be used: nothing is read or written.
+fn finish_spec(args: &ApplyArgs, problems: &[secrets::SpecProblem]) -> Exit {
+    if args.json {
+        let list: Vec<serde_json::Value> = problems
+            .iter()
+            .map(|p| json!({"field": p.key, "value": null, "message": p.message, "fix": p.fix}))
+            .collect();
+        println!("{}", json!({"ok": false, "errors": list, "written": []}));
+    } else {
+        let s = Style::stderr();
+        for p in problems {
+            eprintln!("{} {p}", s.red("error:"));
+        }
+        eprintln!("nothing was written");
+    }
+    Exit::Problems
+}
+
 fn finish_invalid(
     args: &ApplyArgs,
     errors: &[validate::FieldError],
     extra: Option<String>,
+    warnings: &[String],
 ) -> Exit {
     if args.json {
         let mut list: Vec<serde_json::Value> = errors.iter().map(|e| json!(e)).collect();
         if let Some(x) = &extra {
             list.push(json!({"field": FieldId::EncryptionKey.name(), "value": null, "message": x, "fix": "--rotate-key"}));
         }
-        println!("{}", json!({"ok": false, "errors": list, "written": []}));
+        println!(
+            "{}",
+            json!({"ok": false, "errors": list, "warnings": warnings, "written": []})
+        );
     } else {
         let s = Style::stderr();
+        // The vault's failures explain why a secret is missing.
+        for w in warnings {
+            eprintln!("{} {w}", s.yellow("warning:"));
+        }
         if !errors.is_empty() {
             eprint!("{}", output::field_errors(errors, s));
         }
@@ -191,6 +236,7 @@ fn print_json(
     warnings: &[String],
     notes: &[String],
     written: &[crate::apply::Written],
+    secrets: &[secrets::SecretOrigin],
     dry_run: bool,
 ) {
     let changes: Vec<_> = p
@@ -209,6 +255,7 @@ fn print_json(
         "override_changes": p.compose.changes(),
         "warnings": warnings,
         "notes": notes,
+        "secrets": secrets,
         "written": files,
     });
     println!("{v}");

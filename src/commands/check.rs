@@ -31,6 +31,24 @@ pub fn run(paths: &Paths, args: &CheckArgs) -> Result<Exit, RunError> {
             .map(|t| (override_label.as_str(), t)),
         git_advice: git::advice(&paths.env, git.wait()),
     });
+    // The profile's `[secrets]` table: known keys, a vault URL of the right form.
+    let mut findings = findings;
+    if let Err(problems) = super::vault::spec(&project) {
+        let label = paths.profile.display().to_string();
+        let mut list: Vec<check::Finding> = problems
+            .into_iter()
+            .map(|p| check::Finding {
+                severity: Severity::Error,
+                file: label.clone(),
+                key: Some(p.key),
+                line: None,
+                message: p.message,
+                fix: p.fix,
+            })
+            .collect();
+        list.append(&mut findings);
+        findings = list;
+    }
     let errors = findings.iter().any(|f| f.severity == Severity::Error);
     if args.json {
         println!("{}", json!({"ok": !errors, "findings": findings}));

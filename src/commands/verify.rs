@@ -101,6 +101,93 @@ pub fn config(
     })
 }
 
+/// `key-vault`: each secret the profile's `[secrets]` table names, read from the vault and
+/// compared with `.env` (a rotated secret leaves `.env` stale). `None` without the table.
+pub fn key_vault_check(
+    project: &Project,
+    process_env: &BTreeMap<String, String>,
+) -> Option<verify::CheckResult> {
+    use crate::verify::{CheckResult, Status};
+    let result = |status, summary: String| CheckResult {
+        name: "key-vault".into(),
+        status,
+        summary,
+        details: Vec::new(),
+        fix: None,
+        duration_ms: 0,
+    };
+    let started = std::time::Instant::now();
+    let layer = match super::vault::read(project, process_env, super::vault::Want::All) {
+        Ok(l) => l,
+        Err(problems) => {
+            let mut r = result(
+                Status::Failed,
+                "the profile's [secrets] table cannot be used".into(),
+            );
+            r.details = problems.iter().map(ToString::to_string).collect();
+            r.fix = Some(
+                "correct [secrets] in lakekeeper-setup.toml (see `lakekeeper-setup check`)".into(),
+            );
+            return Some(r);
+        }
+    };
+    let name = layer.vault_name()?.to_owned();
+    let env = project.env_map();
+    let mut stale = Vec::new();
+    let mut r = result(Status::Ok, String::new());
+    for read in &layer.reads {
+        let key = read.field.env_key().unwrap_or_default();
+        let Ok(value) = &read.result else { continue };
+        let from = format!("Key Vault {name}: {}", read.name.as_str());
+        match env.get(key) {
+            Some(v) if v == value.expose() => r.details.push(format!("{key} matches {from}")),
+            Some(_) => {
+                r.details.push(format!(
+                    "{key} in .env differs from {from} (rotated in the vault?)"
+                ));
+                stale.push(key);
+            }
+            None => {
+                r.details
+                    .push(format!("{key} is not in .env; {from} holds it"));
+                stale.push(key);
+            }
+        }
+    }
+    r.details.extend(layer.warnings.iter().cloned());
+    let wanted = layer.spec.as_ref().map_or(0, |s| s.names.len());
+    let matched = layer
+        .reads
+        .iter()
+        .filter(|x| x.result.is_ok())
+        .count()
+        .saturating_sub(stale.len());
+    (r.status, r.summary) = if !stale.is_empty() {
+        r.fix = Some("run `lakekeeper-setup apply` to write the vault's values into .env".into());
+        (
+            Status::Failed,
+            format!(
+                "{} secret(s) in .env differ from Key Vault {name}",
+                stale.len()
+            ),
+        )
+    } else if !layer.warnings.is_empty() {
+        (
+            Status::Warning,
+            format!(
+                "{matched} of {wanted} secret(s) checked against Key Vault {name}; the rest could not be read"
+            ),
+        )
+    } else {
+        (
+            Status::Ok,
+            format!("{matched} secret(s) in .env match Key Vault {name}"),
+        )
+    };
+    r.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    Some(r)
+}
+
 fn runtime() -> Result<tokio::runtime::Runtime, RunError> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -122,8 +209,16 @@ pub fn run(
         let joined = args.only.join(",");
         cfg.only = Some(verify::parse_only(&joined).map_err(|e| RunError::Usage(e.to_string()))?);
     }
+    // The vault is read first (its own runtime), so a slow `az` never eats into a check's
+    // timeout.
+    let vault_check = if cfg.only.is_none() {
+        key_vault_check(&project, process_env)
+    } else {
+        None
+    };
     let rt = runtime()?;
-    let report = rt.block_on(verify::run(&cfg, None));
+    let mut report = rt.block_on(verify::run(&cfg, None));
+    report.checks.extend(vault_check);
     let failed = report.has_failures();
     if args.json {
         println!("{}", json!({"ok": !failed, "checks": report.checks}));

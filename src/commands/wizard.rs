@@ -37,7 +37,14 @@ pub fn run(
         return Err(RunError::Usage(NO_TTY.into()));
     }
     let project = Project::load(paths)?;
-    let answers = project.answers(process_env);
+    // Secrets the profile names in the team's Key Vault pre-fill the wizard (a `[secrets]` table
+    // that cannot be used is left to the review's warnings and `check`).
+    let vault = super::vault::read(&project, process_env, super::vault::Want::NotInEnvironment)
+        .unwrap_or_else(|problems| super::vault::VaultLayer {
+            warnings: problems.iter().map(ToString::to_string).collect(),
+            ..super::vault::VaultLayer::default()
+        });
+    let answers = project.answers_with_vault(process_env, &vault.answers);
     let status = git::status(&paths.env);
     let git_status = match status {
         git::GitStatus::NotARepo => "not inside a git repository",
@@ -77,6 +84,7 @@ pub fn run(
     let mut driver = Driver {
         project: &project,
         plan: None,
+        vault: &vault,
         paths,
         process_env,
         tx,
@@ -126,6 +134,8 @@ fn terminal_error(e: &dyn std::fmt::Display) -> RunError {
 struct Driver<'a> {
     project: &'a Project,
     plan: Option<Plan>,
+    /// What the team's Key Vault gave (for the review: where each secret came from).
+    vault: &'a super::vault::VaultLayer,
     paths: &'a Paths,
     process_env: &'a BTreeMap<String, String>,
     /// To the front end's inbox, for the background checks' messages.
@@ -167,6 +177,32 @@ impl Driver<'_> {
             .map_err(|errors| errors.iter().map(ToString::to_string).collect::<Vec<_>>())?;
         let p = plan::plan(&v.config, answers, &self.project.plan_inputs(save_profile))
             .map_err(|e| vec![e.to_string()])?;
+        let origins = crate::azure::secrets::origins(
+            answers,
+            self.vault.spec.as_ref(),
+            &self.project.env_answers(),
+        );
+        let mut notes: Vec<String> = v.notes.iter().map(|(f, n)| format!("{f}: {n}")).collect();
+        let mut warnings: Vec<String> = self.vault.warnings.clone();
+        if self.vault.spec.is_some() {
+            notes.extend(
+                origins
+                    .iter()
+                    .filter(|o| !o.rotated)
+                    .map(crate::azure::secrets::SecretOrigin::line),
+            );
+            warnings.extend(
+                origins
+                    .iter()
+                    .filter(|o| o.rotated)
+                    .map(crate::azure::secrets::SecretOrigin::line),
+            );
+        }
+        warnings.extend(
+            v.warnings
+                .iter()
+                .map(|(f, w)| format!("{} ({f}): {w}", crate::strings::label(*f))),
+        );
         let summary = PlanSummary {
             env_path: p.env.path.display().to_string(),
             changes: p.changes.clone(),
@@ -176,12 +212,8 @@ impl Driver<'_> {
                 .map(|f| (f.path.display().to_string(), f.text_diff()))
                 .collect(),
             changes_anything: p.changes_anything(),
-            notes: v.notes.iter().map(|(f, n)| format!("{f}: {n}")).collect(),
-            warnings: v
-                .warnings
-                .iter()
-                .map(|(f, w)| format!("{} ({f}): {w}", crate::strings::label(*f)))
-                .collect(),
+            notes,
+            warnings,
         };
         self.plan = Some(p);
         Ok(summary)

@@ -1,6 +1,7 @@
 //! Shared helpers for integration tests.
 #![allow(dead_code)]
 
+pub mod azure;
 pub mod azurite;
 pub mod cases;
 pub mod http_mock;

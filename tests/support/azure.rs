@@ -1,0 +1,308 @@
+//! The Azure stand-in: a loopback HTTP server answering Microsoft Graph, ARM and Key Vault
+//! requests with the official example payloads in `../shared/fixtures/azure/` (IDs and names
+//! adapted per test), and a fake `az` script that prints what the real Azure CLI prints, with
+//! `az cloud show` pointing every endpoint at the stand-in.
+//!
+//! The stand-in matches a request by `path?query` first, then by path; each route holds a queue
+//! of answers (the last repeats): JSON with a status, a slow answer, or a reset connection.
+//! Every request is recorded with its bearer token. The fake `az` logs its argv (one line per
+//! run) so a test can prove no token or secret was ever on its command line.
+
+use std::collections::{HashMap, VecDeque};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// `../shared/fixtures/azure/<relative>`, parsed. CI runs with shared/ beside the clone.
+pub fn fixture(relative: &str) -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/fixtures/azure")
+        .join(relative);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (tests need ../shared beside the clone)",
+            path.display()
+        )
+    });
+    serde_json::from_str(&text).expect("fixture is JSON")
+}
+
+/// The 200 body of an azure-rest-api-specs example (`responses.200.body`).
+pub fn arm_body(relative: &str) -> Value {
+    fixture(relative)["responses"]["200"]["body"].clone()
+}
+
+/// The response body of a Graph docs example (`response.body`, or the parsed `body_text`).
+pub fn graph_body(relative: &str) -> Value {
+    let f = fixture(relative);
+    match &f["response"]["body"] {
+        Value::Null => serde_json::from_str(f["response"]["body_text"].as_str().expect("text"))
+            .expect("body_text is JSON"),
+        b => b.clone(),
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Reply {
+    Json(u16, String),
+    /// Answers after the delay.
+    Slow(Duration, u16, String),
+    /// Closes the connection without an answer.
+    Reset,
+}
+
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub path_and_query: String,
+    pub bearer: Option<String>,
+}
+
+type Routes = HashMap<String, VecDeque<Reply>>;
+
+pub struct StandIn {
+    pub base: String,
+    routes: Arc<Mutex<Routes>>,
+    seen: Arc<Mutex<Vec<Seen>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl StandIn {
+    pub async fn start() -> StandIn {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let routes: Arc<Mutex<Routes>> = Arc::default();
+        let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
+        let (r, s) = (routes.clone(), seen.clone());
+        let task = tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let (r, s) = (r.clone(), s.clone());
+                tokio::spawn(async move {
+                    let _ = serve(stream, r, s).await;
+                });
+            }
+        });
+        StandIn {
+            base,
+            routes,
+            seen,
+            task,
+        }
+    }
+
+    /// Queues `reply` for `route` (`/path` or `/path?query`, as the client sends it).
+    pub fn on(&self, route: &str, reply: Reply) -> &Self {
+        self.routes
+            .lock()
+            .expect("lock")
+            .entry(route.to_owned())
+            .or_default()
+            .push_back(reply);
+        self
+    }
+
+    pub fn json(&self, route: &str, status: u16, body: &Value) -> &Self {
+        self.on(route, Reply::Json(status, body.to_string()))
+    }
+
+    pub fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().expect("lock").clone()
+    }
+}
+
+impl Drop for StandIn {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn serve(
+    mut stream: TcpStream,
+    routes: Arc<Mutex<Routes>>,
+    seen: Arc<Mutex<Vec<Seen>>>,
+) -> std::io::Result<()> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            return Ok(());
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if buf.windows(4).any(|w| w == b"\r\n\r\n") {
+            break;
+        }
+    }
+    let head = String::from_utf8_lossy(&buf).to_string();
+    let mut lines = head.lines();
+    let target = lines
+        .next()
+        .unwrap_or_default()
+        .split(' ')
+        .nth(1)
+        .unwrap_or_default()
+        .to_owned();
+    let bearer = lines
+        .filter_map(|l| l.split_once(':'))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case("authorization"))
+        .and_then(|(_, v)| v.trim().strip_prefix("Bearer ").map(str::to_owned));
+    seen.lock().expect("lock").push(Seen {
+        path_and_query: target.clone(),
+        bearer,
+    });
+    let path = target.split('?').next().unwrap_or_default().to_owned();
+    let reply = {
+        let mut routes = routes.lock().expect("lock");
+        let key = if routes.contains_key(&target) {
+            target
+        } else {
+            path
+        };
+        match routes.get_mut(&key) {
+            Some(q) if q.len() > 1 => q.pop_front().expect("non-empty"),
+            Some(q) => q.front().cloned().expect("non-empty"),
+            None => Reply::Json(
+                404,
+                r#"{"error":{"code":"ResourceNotFound","message":"no such route in the stand-in"}}"#.into(),
+            ),
+        }
+    };
+    let (status, body) = match reply {
+        Reply::Reset => {
+            // Drop without a byte: the client sees the connection closed mid-request.
+            drop(stream);
+            return Ok(());
+        }
+        Reply::Slow(d, status, body) => {
+            tokio::time::sleep(d).await;
+            (status, body)
+        }
+        Reply::Json(status, body) => (status, body),
+    };
+    let response = format!(
+        "HTTP/1.1 {status} X\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(response.as_bytes()).await?;
+    stream.shutdown().await
+}
+
+/// How the fake `az` behaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AzMode {
+    SignedIn,
+    /// `account show` and `get-access-token` fail as the real CLI does with nobody signed in.
+    NotSignedIn,
+    /// Every run sleeps this many seconds first.
+    Slow(u32),
+    /// Signed in to another tenant: `get-access-token --tenant <other>` fails (AADSTS50020).
+    WrongTenant,
+}
+
+pub const SIGNED_IN_TENANT: &str = "11111111-1111-1111-1111-111111111111";
+
+/// The token the fake `az` prints for `resource`: fake, unique per resource, long enough for
+/// the leak audit's pieces.
+pub fn token_for(resource: &str) -> String {
+    let tag: String = resource
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect();
+    format!("SENTINEL-token-{tag}-eyJ0eXAiOiJKV1QiLCJhbGciOiJub25lIn0")
+}
+
+/// A directory holding a fake `az` (put it first on PATH) and its argv log.
+pub struct FakeAz {
+    pub dir: tempfile::TempDir,
+}
+
+impl FakeAz {
+    /// `cloud show` points Graph, ARM and the login host at `base`.
+    pub fn new(base: &str, mode: AzMode) -> FakeAz {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let d = dir.path();
+        let mut cloud = fixture("az/cloud-show.json");
+        cloud["endpoints"]["resourceManager"] = Value::String(format!("{base}/"));
+        cloud["endpoints"]["microsoftGraphResourceId"] = Value::String(format!("{base}/graph/"));
+        cloud["endpoints"]["activeDirectory"] = Value::String(base.to_owned());
+        std::fs::write(d.join("cloud.json"), cloud.to_string()).expect("write");
+        std::fs::write(
+            d.join("account.json"),
+            fixture("az/account-show.json").to_string(),
+        )
+        .expect("write");
+        let stderr = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/fixtures/azure/az/not-logged-in.stderr.txt");
+        std::fs::copy(&stderr, d.join("not-logged-in.txt")).expect("copy stderr fixture");
+        let expires = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock")
+            .as_secs()
+            + 3600;
+        let template = fixture("az/get-access-token.json");
+        let mut tokens = String::new();
+        for resource in [
+            "https://management.core.windows.net/",
+            &format!("{base}/graph"),
+            "https://vault.azure.net",
+        ] {
+            let mut t = template.clone();
+            t["accessToken"] = Value::String(token_for(resource));
+            t["expires_on"] = Value::from(expires);
+            let file = format!("token-{}.json", tokens.len());
+            std::fs::write(d.join(&file), t.to_string()).expect("write");
+            tokens.push_str(&format!(
+                "    '{resource}') cat '{}/{file}' ;;\n",
+                d.display()
+            ));
+        }
+        let mode_lines = match mode {
+            AzMode::SignedIn => String::new(),
+            AzMode::Slow(secs) => format!("sleep {secs}\n"),
+            AzMode::NotSignedIn => format!(
+                "case \"$1 $2\" in\n  'account show'|'account get-access-token') cat '{}/not-logged-in.txt' >&2; exit 1 ;;\nesac\n",
+                d.display()
+            ),
+            AzMode::WrongTenant => format!(
+                "case \"$*\" in\n  *--tenant*) case \"$*\" in *{SIGNED_IN_TENANT}*) ;; *) echo \"ERROR: AADSTS50020: User account 'user@contoso.com' from identity provider 'https://sts.windows.net/{SIGNED_IN_TENANT}/' does not exist in tenant 'Contoso' and cannot access the application '04b07795-8ddb-461a-bbee-02f9e1bf7b46'(Microsoft Azure CLI) in that tenant.\" >&2; exit 1 ;; esac ;;\nesac\n"
+            ),
+        };
+        let script = format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{log}'\n{mode_lines}case \"$1 $2\" in\n  'cloud show') cat '{d}/cloud.json' ;;\n  'account show') cat '{d}/account.json' ;;\n  'account get-access-token')\n    resource=''\n    prev=''\n    for a in \"$@\"; do [ \"$prev\" = '--resource' ] && resource=\"$a\"; prev=\"$a\"; done\n    case \"$resource\" in\n{tokens}    *) echo \"ERROR: unknown resource $resource\" >&2; exit 1 ;;\n    esac ;;\n  *) echo \"ERROR: 'az $1 $2' is not in the fake\" >&2; exit 2 ;;\nesac\n",
+            log = d.join("argv.log").display(),
+            d = d.display(),
+        );
+        let az = d.join("az");
+        std::fs::write(&az, script).expect("write az");
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        }
+        FakeAz { dir }
+    }
+
+    pub fn path(&self) -> PathBuf {
+        self.dir.path().join("az")
+    }
+
+    /// `PATH` with the fake first.
+    pub fn path_var(&self) -> String {
+        format!(
+            "{}:{}",
+            self.dir.path().display(),
+            std::env::var("PATH").unwrap_or_default()
+        )
+    }
+
+    /// Every argv `az` was run with, one line per run.
+    pub fn argv(&self) -> Vec<String> {
+        std::fs::read_to_string(self.dir.path().join("argv.log"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+}
