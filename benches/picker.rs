@@ -13,7 +13,7 @@
 //!
 //! Run: `cargo bench --bench picker` (`BENCH_ITERS` scales the keystroke samples).
 
-#![allow(clippy::cast_precision_loss)]
+#![allow(clippy::cast_precision_loss, clippy::format_push_string)]
 
 #[path = "support/timing.rs"]
 #[allow(dead_code)]
@@ -110,7 +110,9 @@ fn bench_frames_while_loading(delay: Duration) {
             &mut dirty,
         )
         .expect("turns");
-        let work = t.elapsed().saturating_sub(waited.get() - before);
+        let work = t
+            .elapsed()
+            .saturating_sub(waited.get().saturating_sub(before));
         if drew {
             frames.push(t);
         }
