@@ -108,11 +108,16 @@ fn list_lines(l: &PickList, width: usize, height: usize, t: Theme) -> Vec<Line<'
         let here = pos == l.selected;
         let marker = if here { "▸ " } else { "  " };
         let label = clip(&c.label, label_w);
-        let mut text = format!("{marker}{label:<label_w$}  {}", c.detail);
-        if let Some(why) = &c.unavailable {
-            text = format!("{text}  ✗ {why}");
-        }
-        let text = clip(&text, width);
+        // Why a row is greyed matters more than its detail: the detail gives way first.
+        let why = c
+            .unavailable
+            .as_ref()
+            .map_or_else(String::new, |w| format!("  ✗ {w}"));
+        let room = width.saturating_sub(2 + label_w + 2 + why.chars().count());
+        let text = clip(
+            &format!("{marker}{label:<label_w$}  {}{why}", clip(&c.detail, room)),
+            width,
+        );
         let style = match (here, c.unavailable.is_some()) {
             (true, _) => t.focus().patch(t.cursor()),
             (false, true) => t.dim(),
