@@ -10,11 +10,20 @@
 //!    which would be seconds if the fetch ran on the render path.
 //! 2. One picker's own cost in the loop: a filter keystroke → next frame with 500 rows open,
 //!    and `Msg::Listed` (500 rows) → the first frame of the list.
+//! 3. One picker end to end against the loopback Azure stand-in (official example payloads) and
+//!    the fake `az` of the tests: `Effect::Fetch` → `Msg::Listed` through the driver's fetch
+//!    thread and the real clients — the first list (which starts the session: `az account
+//!    show` + `az cloud show`, then a token) and the next (session and token cached), for the
+//!    tenants, the storage accounts (subscriptions, then accounts) and the PostgreSQL servers.
+//!    The fake `az` answers at once; the real one takes seconds, which section 1 covers.
 //!
 //! Run: `cargo bench --bench picker` (`BENCH_ITERS` scales the keystroke samples).
 
 #![allow(clippy::cast_precision_loss, clippy::format_push_string)]
 
+#[path = "../tests/support/mod.rs"]
+#[allow(dead_code)]
+mod support;
 #[path = "support/timing.rs"]
 #[allow(dead_code)]
 mod timing;
@@ -203,6 +212,93 @@ fn bench_picker_frames(scale: usize) {
     }
 }
 
+fn bench_stand_in(scale: usize) {
+    use lakekeeper_setup::azure::{self, Session, az::Az};
+    use support::azure::{AzMode, FakeAz, StandIn, arm_body};
+
+    const SUB: &str = "22222222-2222-2222-2222-222222222222";
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let stand = rt.block_on(StandIn::start());
+    let adapt = |v: &serde_json::Value| -> serde_json::Value {
+        serde_json::from_str(&v.to_string().replace("{subscription-id}", SUB)).expect("json")
+    };
+    let mut tenants = arm_body("arm/2022-12-01-GetTenants.json");
+    tenants.as_object_mut().expect("object").remove("nextLink");
+    stand.json("/tenants", 200, &tenants);
+    let mut subs = arm_body("arm/2022-12-01-GetSubscriptions.json");
+    subs["value"][0]["subscriptionId"] = serde_json::Value::String(SUB.into());
+    subs["value"] = serde_json::Value::Array(vec![subs["value"][0].clone()]);
+    subs.as_object_mut().expect("object").remove("nextLink");
+    stand.json("/subscriptions", 200, &subs);
+    let mut accounts = adapt(&arm_body("arm/2023-05-01-StorageAccountList.json"));
+    accounts.as_object_mut().expect("object").remove("nextLink");
+    stand.json(
+        &format!("/subscriptions/{SUB}/providers/Microsoft.Storage/storageAccounts"),
+        200,
+        &accounts,
+    );
+    let mut servers = arm_body("arm/2024-08-01-ServerList.json");
+    servers.as_object_mut().expect("object").remove("nextLink");
+    stand.json(
+        &format!("/subscriptions/{SUB}/providers/Microsoft.DBforPostgreSQL/flexibleServers"),
+        200,
+        &servers,
+    );
+    let fake = FakeAz::new(&stand.base, AzMode::SignedIn);
+    println!(
+        "\none picker end to end: Effect::Fetch → Msg::Listed, fake az + stand-in, median [min … max]"
+    );
+    for kind in [
+        ListKind::Tenant,
+        ListKind::StorageAccount,
+        ListKind::PostgresServer,
+    ] {
+        let (mut first, mut next) = (Vec::new(), Vec::new());
+        for _ in 0..10 * scale {
+            // A fresh session each round, as a fresh wizard run has: the same lister as the
+            // driver's (`pick::azure`), with the fake `az` named instead of found on PATH.
+            let program = fake.path();
+            let lrt = Arc::new(
+                tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(1)
+                    .enable_all()
+                    .build()
+                    .expect("runtime"),
+            );
+            let cell: Arc<tokio::sync::OnceCell<Session>> = Arc::new(tokio::sync::OnceCell::new());
+            let lister: Lister = Arc::new(move |k: &ListKind| {
+                lrt.block_on(async {
+                    let s = cell
+                        .get_or_try_init(|| async {
+                            let timeout = Duration::from_secs(20);
+                            let az = Az::new(Some(program.clone()), timeout, None)
+                                .map_err(|e| azure::ListError::Failed(e.to_string()))?;
+                            Session::start(az, timeout).await
+                        })
+                        .await?;
+                    azure::list(s, k).await
+                })
+            });
+            let (tx, inbox) = channel();
+            for out in [&mut first, &mut next] {
+                let t = Instant::now();
+                assert!(spawn_fetch(&lister, kind.clone(), &tx).is_none());
+                match inbox.recv().expect("an answer") {
+                    Msg::Listed(_, Ok(rows)) => assert!(!rows.is_empty()),
+                    other => panic!("{other:?}"),
+                }
+                out.push(t.elapsed());
+            }
+        }
+        println!(
+            "  {:<16} first {}   next {}",
+            format!("{kind:?}"),
+            Samples(first).ms(),
+            Samples(next).ms()
+        );
+    }
+}
+
 fn main() {
     let scale = timing::iters(1);
     let delay = std::env::var("BENCH_LIST_DELAY_MS")
@@ -217,4 +313,5 @@ fn main() {
     );
     bench_frames_while_loading(delay);
     bench_picker_frames(scale);
+    bench_stand_in(scale);
 }
