@@ -22,7 +22,6 @@
 #![allow(clippy::cast_precision_loss, clippy::format_push_string)]
 
 #[path = "../tests/support/mod.rs"]
-#[allow(dead_code)]
 mod support;
 #[path = "support/timing.rs"]
 #[allow(dead_code)]
