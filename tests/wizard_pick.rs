@@ -269,3 +269,61 @@ fn without_az_the_wizard_says_so_in_one_line_and_works_as_before() {
     t.keys(&["C-c", "y"]);
     t.wait_for(&["EXIT=130"]);
 }
+
+#[test]
+fn line_mode_answers_a_question_mark_with_a_select_and_asks_again_with_the_pick() {
+    if require_tool("tmux").is_none() {
+        return;
+    }
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let stand = rt.block_on(StandIn::start());
+    serve(&stand);
+    let fake = FakeAz::new(&stand.base, AzMode::SignedIn);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = fake.path_var();
+    let t = Tmux::start(
+        dir.path(),
+        std::path::Path::new(BIN),
+        &["--plain"],
+        &[
+            ("NO_COLOR", "1"),
+            ("PATH", &path),
+            ("LAKEKEEPER_SETUP_AZ_TIMEOUT", "20"),
+        ],
+        120,
+        40,
+    );
+    t.wait_for(&["? Directory (tenant) ID", "? and Enter picks from Azure"]);
+    t.type_text("?");
+    t.keys(&["Enter"]);
+    t.wait_for(&[
+        "Tenants you can sign in to",
+        "Contoso Corp.",
+        "TEST_TEST_RDV",
+    ]);
+    t.type_text("contoso");
+    t.keys(&["Enter"]);
+    // The question again, the pick as its default.
+    t.wait_for(&[&format!("? Directory (tenant) ID ({CONTOSO})")]);
+    t.keys(&["Enter"]);
+    t.wait_for(&["? Azure cloud"]);
+    t.keys(&["Enter"]);
+    t.wait_for(&["? Lakekeeper API application (client) ID"]);
+    t.type_text("?");
+    t.keys(&["Enter"]);
+    t.wait_for(&[
+        "App registrations: the Lakekeeper API app",
+        "Lakekeeper backend",
+    ]);
+    t.type_text("Lakekeeper API");
+    t.keys(&["Enter"]);
+    t.wait_for(&[&format!(
+        "? Lakekeeper API application (client) ID ({API_ID})"
+    )]);
+    t.keys(&["Enter"]);
+    t.wait_for(&["? Lakekeeper API Application ID URI (api://lakekeeper-api)"]);
+    t.keys(&["Escape"]);
+    t.wait_for(&["Leave without writing anything?"]);
+    t.keys(&["y", "Enter"]);
+    t.wait_for(&["EXIT=130"]);
+}
