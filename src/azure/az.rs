@@ -39,7 +39,7 @@ pub enum AzError {
         "the Azure CLI (`az`) is not installed or not on PATH; install it (Azure CLI 2.54 or newer: https://aka.ms/installazurecli) and run `az login`"
     )]
     NotInstalled,
-    #[error("not signed in to the Azure CLI; run `az login`{}", tenant_flag(.0.as_deref()))]
+    #[error("not signed in to the Azure CLI; run `az login{}`", tenant_flag(.0.as_deref()))]
     NotSignedIn(Option<String>),
     #[error(
         "the Azure CLI cannot get a token for tenant {wanted}: {detail}; sign in to that tenant with `az login --tenant {wanted}`"

@@ -9,6 +9,7 @@
 //! run) so a test can prove no token or secret was ever on its command line.
 
 use std::collections::{HashMap, VecDeque};
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -252,12 +253,14 @@ impl FakeAz {
             let mut t = template.clone();
             t["accessToken"] = Value::String(token_for(resource));
             t["expires_on"] = Value::from(expires);
+            t["tenant"] = Value::String(SIGNED_IN_TENANT.into());
             let file = format!("token-{}.json", tokens.len());
             std::fs::write(d.join(&file), t.to_string()).expect("write");
-            tokens.push_str(&format!(
-                "    '{resource}') cat '{}/{file}' ;;\n",
+            let _ = writeln!(
+                tokens,
+                "    '{resource}') sed \"s/{SIGNED_IN_TENANT}/${{tenant:-{SIGNED_IN_TENANT}}}/\" '{}/{file}' ;;",
                 d.display()
-            ));
+            );
         }
         let mode_lines = match mode {
             AzMode::SignedIn => String::new(),
@@ -271,7 +274,7 @@ impl FakeAz {
             ),
         };
         let script = format!(
-            "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{log}'\n{mode_lines}case \"$1 $2\" in\n  'cloud show') cat '{d}/cloud.json' ;;\n  'account show') cat '{d}/account.json' ;;\n  'account get-access-token')\n    resource=''\n    prev=''\n    for a in \"$@\"; do [ \"$prev\" = '--resource' ] && resource=\"$a\"; prev=\"$a\"; done\n    case \"$resource\" in\n{tokens}    *) echo \"ERROR: unknown resource $resource\" >&2; exit 1 ;;\n    esac ;;\n  *) echo \"ERROR: 'az $1 $2' is not in the fake\" >&2; exit 2 ;;\nesac\n",
+            "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{log}'\n{mode_lines}case \"$1 $2\" in\n  'cloud show') cat '{d}/cloud.json' ;;\n  'account show') cat '{d}/account.json' ;;\n  'account get-access-token')\n    resource=''\n    prev=''\n    tenant=''\n    for a in \"$@\"; do [ \"$prev\" = '--resource' ] && resource=\"$a\"; [ \"$prev\" = '--tenant' ] && tenant=\"$a\"; prev=\"$a\"; done\n    case \"$resource\" in\n{tokens}    *) echo \"ERROR: unknown resource $resource\" >&2; exit 1 ;;\n    esac ;;\n  *) echo \"ERROR: 'az $1 $2' is not in the fake\" >&2; exit 2 ;;\nesac\n",
             log = d.join("argv.log").display(),
             d = d.display(),
         );
