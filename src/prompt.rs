@@ -7,6 +7,7 @@
 
 mod ask;
 mod checks;
+mod pick;
 
 use std::sync::mpsc::Receiver;
 
@@ -50,6 +51,12 @@ pub fn run(
             }
             continue;
         }
+        if w.picker().is_some() {
+            if let Some(outcome) = pick::round(w, exec, inbox, style)? {
+                return Ok(outcome);
+            }
+            continue;
+        }
         let step = w.step();
         if shown != Some(step) {
             shown = Some(step);
@@ -68,7 +75,13 @@ pub fn run(
             Step::Review => ask::review_choice(w),
             Step::EncryptionKey if w.focused().is_none() => ask::key_choice(w),
             _ => match w.focused() {
-                Some(f) => ask::field(w, f).map(|v| Msg::Submit(v.into())),
+                Some(f) => ask::field(w, f).map(|v| {
+                    if v.trim() == crate::strings::PICK_ANSWER && wizard::pickable(f) {
+                        Msg::Pick
+                    } else {
+                        Msg::Submit(v.into())
+                    }
+                }),
                 None => Ok(Msg::Forward),
             },
         };

@@ -160,6 +160,7 @@ pub const FULL_SCREEN_ONLY_KEYS: &[&str] = &[
     "PgUp",
     "(p:",
     "Enter or w",
+    "Ctrl-L",
 ];
 
 /// `text` as line mode says it (see [`LINE_MODE_WORDING`]).
@@ -168,3 +169,49 @@ pub fn line_mode(text: &str) -> String {
         .iter()
         .fold(text.to_owned(), |t, (from, to)| t.replace(from, to))
 }
+
+/// The key that opens the Azure picker in the full-screen wizard (Ctrl-L: "list").
+pub const PICK_KEY: &str = "Ctrl-L";
+
+/// What a picker lists, as its title.
+pub fn pick_title(kind: &crate::azure::pick::ListKind) -> &'static str {
+    use crate::azure::pick::ListKind as K;
+    match kind {
+        K::Tenant => "Tenants you can sign in to",
+        K::ApiApp => "App registrations: the Lakekeeper API app",
+        K::BackendApp => "App registrations: the backend's app",
+        K::UiApp => "App registrations: the Lakekeeper UI app",
+        K::StorageAccount => "Storage accounts (ADLS Gen2 needs hierarchical namespace)",
+        K::Container { .. } => "Containers of the storage account",
+        K::PostgresServer => "PostgreSQL flexible servers",
+    }
+}
+
+/// Shown while a list loads; `az` often takes ten seconds.
+pub fn pick_loading(kind: &crate::azure::pick::ListKind) -> String {
+    format!(
+        "Asking Azure: {} (the Azure CLI can take 10 s or more)…",
+        pick_title(kind).to_lowercase()
+    )
+}
+
+/// A list with no rows at all.
+pub const PICK_EMPTY: &str =
+    "Nothing to pick: your Azure login sees none of these. Esc, then type the value.";
+
+/// A filter that hides every row.
+pub const PICK_NO_MATCH: &str = "No row matches the filter (Backspace widens it).";
+
+/// Why choosing a greyed row did nothing.
+pub fn pick_refused(label: &str, why: &str) -> String {
+    format!("{label} can't be chosen: {why}")
+}
+
+/// Line mode: what to type in a field to pick from Azure instead.
+pub const PICK_ANSWER: &str = "?";
+
+/// Line mode: the help-line hint on a field that can be picked.
+pub const PICK_LINE_HINT: &str = "? and Enter picks from Azure";
+
+/// A list could not be had (the error's own text follows).
+pub const PICK_FAILED: &str = "Could not list from Azure";

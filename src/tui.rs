@@ -8,6 +8,7 @@
 
 pub mod form;
 pub mod keys;
+pub mod picker;
 pub mod theme;
 pub mod view;
 
@@ -20,10 +21,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
-use ratatui::crossterm::event::{self, DisableBracketedPaste, EnableBracketedPaste};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use ratatui::crossterm::event::{self, DisableBracketedPaste, EnableBracketedPaste, Event};
 use ratatui::crossterm::execute;
 
-use crate::wizard::{Done, Effect, Msg, Outcome, Phase, Wizard};
+use crate::wizard::{Done, Effect, Msg, Outcome, Phase, PickerState, Wizard};
 pub use theme::Theme;
 pub use view::{MIN_HEIGHT, MIN_WIDTH, Screen};
 
@@ -131,7 +134,7 @@ fn signalled_outcome(w: &Wizard) -> Outcome {
 
 /// How long one wait for a key lasts: short, so messages from background work (the live
 /// checks) are drawn promptly while keys keep working.
-const POLL: Duration = Duration::from_millis(50);
+pub const POLL: Duration = Duration::from_millis(50);
 
 /// Runs the wizard full-screen until it finishes. `exec` performs an effect and returns the
 /// messages that answer it; `inbox` brings the messages of work the driver runs in the
@@ -148,10 +151,24 @@ pub fn run(
     execute!(stdout(), EnableBracketedPaste)?;
     let theme = Theme::from_env();
     let mut dirty = true;
+    let mut next_event = |timeout| -> io::Result<Option<Event>> {
+        if event::poll(timeout)? {
+            event::read().map(Some)
+        } else {
+            Ok(None)
+        }
+    };
     loop {
-        if dirty {
-            terminal.draw(|f| f.render_widget(&Screen { wizard: w, theme }, f.area()))?;
-            dirty = false;
+        if let Some(outcome) = turn(
+            &mut terminal,
+            w,
+            theme,
+            exec,
+            inbox,
+            &mut next_event,
+            &mut dirty,
+        )? {
+            return Ok(outcome);
         }
         if stop.load(Ordering::SeqCst) {
             // SIGTERM/SIGHUP, or the console closing (the terminal may be gone): leave now, whatever the state, and write
@@ -159,26 +176,57 @@ pub fn run(
             // does not exit, and this loop would then spin without waiting for events.
             return Ok(signalled_outcome(w));
         }
-        let mut queue: Vec<Msg> = inbox.try_iter().collect();
-        if event::poll(POLL)? {
-            // Any event (a resize too) redraws.
-            dirty = true;
-            if let Some(msg) = keys::map(&event::read()?, w) {
-                queue.push(msg);
-            }
-        }
-        dirty |= !queue.is_empty();
-        while !queue.is_empty() {
-            let msg = queue.remove(0);
-            for effect in w.update(msg) {
-                match effect {
-                    Effect::Exit(outcome) => return Ok(outcome),
-                    other => queue.extend(exec(other)),
-                }
-            }
-        }
-        if let Phase::Finished(outcome) = w.phase() {
-            return Ok(outcome);
+    }
+}
+
+/// One turn of the event loop: draw if anything changed, wait up to `POLL` for an event, then
+/// apply it and whatever background work has sent, executing their effects. While a picker's
+/// list loads, every turn also advances its spinner, so frames keep coming without any key.
+/// Generic over the backend so the benchmark drives the very loop the terminal runs.
+pub fn turn<B>(
+    terminal: &mut Terminal<B>,
+    w: &mut Wizard,
+    theme: Theme,
+    exec: &mut dyn FnMut(Effect) -> Vec<Msg>,
+    inbox: &Receiver<Msg>,
+    next_event: &mut dyn FnMut(Duration) -> io::Result<Option<Event>>,
+    dirty: &mut bool,
+) -> Result<Option<Outcome>, TuiError>
+where
+    B: Backend,
+    B::Error: Send + Sync + 'static,
+{
+    if *dirty {
+        terminal
+            .draw(|f| f.render_widget(&Screen { wizard: w, theme }, f.area()))
+            .map_err(io::Error::other)?;
+        *dirty = false;
+    }
+    let mut queue: Vec<Msg> = inbox.try_iter().collect();
+    if let Some(ev) = next_event(POLL)? {
+        // Any event (a resize too) redraws.
+        *dirty = true;
+        if let Some(msg) = keys::map(&ev, w) {
+            queue.push(msg);
         }
     }
+    if w.picker()
+        .is_some_and(|p| matches!(p.state, PickerState::Loading { .. }))
+    {
+        queue.push(Msg::Tick);
+    }
+    *dirty |= !queue.is_empty();
+    while !queue.is_empty() {
+        let msg = queue.remove(0);
+        for effect in w.update(msg) {
+            match effect {
+                Effect::Exit(outcome) => return Ok(Some(outcome)),
+                other => queue.extend(exec(other)),
+            }
+        }
+    }
+    if let Phase::Finished(outcome) = w.phase() {
+        return Ok(Some(outcome));
+    }
+    Ok(None)
 }

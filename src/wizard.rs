@@ -10,12 +10,14 @@ mod field;
 mod form;
 mod lines;
 mod msg;
+mod picker;
 mod steps;
 mod verify;
 
 pub use field::{FieldKind, FieldState, FieldStatus};
 pub use lines::{Line, LineKind, done_lines, field_message, review_lines, welcome_lines};
 pub use msg::{Context, Effect, KeyChoice, Msg, Outcome, PlanSummary, Text, WrittenFile};
+pub use picker::{PickList, Picker, PickerState, list_for, pickable};
 pub use steps::Step;
 pub use verify::{CheckState, VerifyState, result_lines, status_word, verify_lines};
 
@@ -106,6 +108,12 @@ pub struct Wizard {
     verify: VerifyState,
     save_profile: bool,
     ctx: Context,
+    /// The Azure picker, while open.
+    picker: Option<Picker>,
+    /// Why the Azure assist is off and how to turn it on, once known.
+    assist_off: Option<String>,
+    /// Storage accounts picked so far (by name) and the list of their containers.
+    containers_of: BTreeMap<String, crate::azure::pick::ListKind>,
 }
 
 impl Wizard {
@@ -149,6 +157,9 @@ impl Wizard {
             verify: VerifyState::Idle,
             save_profile: false,
             ctx,
+            picker: None,
+            assist_off: None,
+            containers_of: BTreeMap::new(),
         }
     }
 
@@ -263,7 +274,19 @@ impl Wizard {
                 }
                 return Vec::new();
             }
+            Msg::Listed(kind, r) => return self.listed(&kind, r),
+            Msg::AssistOff(how) => {
+                self.assist_off = Some(how);
+                return Vec::new();
+            }
+            Msg::Tick => {
+                self.tick();
+                return Vec::new();
+            }
             _ => {}
+        }
+        if self.picker.is_some() {
+            return self.on_picker(msg);
         }
         if self.phase == Phase::CancelAsked {
             return match msg {

@@ -5,6 +5,8 @@
 //! back to the front end as messages. All of the wizard's I/O happens here and in the front
 //! ends.
 
+pub mod pick;
+
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::sync::mpsc::{Sender, channel};
@@ -14,6 +16,7 @@ use super::{Exit, Project, RunError};
 use std::path::{Path, PathBuf};
 
 use crate::cli::{Global, Paths};
+use crate::model::FieldId;
 use crate::output::Style;
 use crate::plan::{self, Plan};
 use crate::root::Origin;
@@ -123,7 +126,16 @@ pub fn run(
         dry_run,
     };
     tui::install_panic_hook();
+    // The team's tenant goes to the Azure CLI's token requests only in a valid form.
+    let answers_tenant = answers
+        .get(FieldId::Tenant)
+        .and_then(|t| validate::field(FieldId::Tenant, t, &answers).ok())
+        .map(|c| c.value);
+    let answers_base_uri = answers.get(FieldId::BaseUri).map(str::to_owned);
     let mut wizard = Wizard::new(answers, ctx, generate_key(48));
+    if let Some(how) = pick::assist_off_at_start(process_env.get("PATH").map(String::as_str)) {
+        wizard.update(Msg::AssistOff(how));
+    }
     let (tx, inbox) = channel();
     let mut driver = Driver {
         project: &project,
@@ -132,6 +144,12 @@ pub fn run(
         paths,
         process_env,
         tx,
+        lister: pick::azure(
+            answers_tenant,
+            crate::azure::Hints {
+                base_uri: answers_base_uri,
+            },
+        ),
     };
     let mut exec = |e: Effect| driver.execute(e);
 
@@ -178,6 +196,8 @@ struct Driver<'a> {
     process_env: &'a BTreeMap<String, String>,
     /// To the front end's inbox, for the background checks' messages.
     tx: Sender<Msg>,
+    /// Fetches the pickers' lists from Azure.
+    lister: pick::Lister,
 }
 
 impl Driver<'_> {
@@ -194,6 +214,9 @@ impl Driver<'_> {
                 .start_verify()
                 .err()
                 .map(|e| Msg::VerifyDone(Err(e)))
+                .into_iter()
+                .collect(),
+            Effect::Fetch(kind) => pick::spawn_fetch(&self.lister, kind, &self.tx)
                 .into_iter()
                 .collect(),
             Effect::Exit(_) => Vec::new(),

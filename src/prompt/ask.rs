@@ -15,6 +15,10 @@ use crate::wizard::{FieldKind, KeyChoice, Msg, Review, Wizard, field_message, re
 type Asked<T> = Result<T, InquireError>;
 
 fn check(f: FieldId, raw: &str, answers: &Answers) -> Validation {
+    if raw.trim() == strings::PICK_ANSWER && crate::wizard::pickable(f) {
+        // Not a value: opens the Azure picker.
+        return Validation::Valid;
+    }
     match validate::field(f, raw, answers) {
         Ok(_) => Validation::Valid,
         Err(e) => Validation::Invalid(field_message(&e).into()),
@@ -59,11 +63,14 @@ pub fn field(w: &Wizard, f: FieldId) -> Asked<String> {
         }
         FieldKind::Text => {
             let optional = validate::is_optional(f, &answers);
-            let help = if optional && validate::default_for(f, &answers).is_none() {
+            let mut help = if optional && validate::default_for(f, &answers).is_none() {
                 format!("optional: Enter with nothing leaves it out · {hint}")
             } else {
                 hint.to_owned()
             };
+            if crate::wizard::pickable(f) {
+                help = format!("{} · {help}", strings::PICK_LINE_HINT);
+            }
             let keep = current.clone();
             let mut p = Text::new(label)
                 .with_help_message(&help)

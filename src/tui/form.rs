@@ -53,6 +53,13 @@ pub fn lines(w: &Wizard, t: Theme, width: usize) -> (Vec<Line<'static>>, usize) 
             field(w, f, t, width, &mut out);
         }
     }
+    if let Some(how) = w.assist_off()
+        && w.rows().into_iter().any(crate::wizard::pickable)
+    {
+        for l in wrap(how, width, "  ") {
+            out.push(Line::styled(l, t.dim()));
+        }
+    }
     if let Some(b) = w.blocked() {
         out.push(Line::styled(format!("✗ {b}"), t.error()));
     }

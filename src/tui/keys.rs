@@ -5,7 +5,8 @@
 
 use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use crate::wizard::{FieldKind, Msg, Phase, Step, VerifyState, Wizard};
+use crate::strings;
+use crate::wizard::{FieldKind, Msg, Phase, Picker, PickerState, Step, VerifyState, Wizard};
 
 /// The message for an event, if it means anything here (resize and focus events redraw only).
 pub fn map(event: &Event, w: &Wizard) -> Option<Msg> {
@@ -35,6 +36,7 @@ fn map_key(k: KeyEvent, w: &Wizard) -> Option<Msg> {
         KeyCode::Char('u') if ctrl => Msg::Clear,
         KeyCode::Char('a') if ctrl => Msg::Home,
         KeyCode::Char('e') if ctrl => Msg::End,
+        KeyCode::Char('l') if ctrl => Msg::Pick,
         KeyCode::Char(_) if ctrl || k.modifiers.contains(KeyModifiers::ALT) => return None,
         KeyCode::Char(c) => Msg::Input(c),
         KeyCode::Enter => Msg::Enter,
@@ -59,6 +61,9 @@ pub fn footer(w: &Wizard) -> Vec<(&'static str, &'static str)> {
             ("y/Esc/Ctrl-C", "leave, write nothing"),
             ("n/Enter", "keep going"),
         ];
+    }
+    if let Some(p) = w.picker() {
+        return picker_footer(p);
     }
     let mut keys = Vec::new();
     match w.step() {
@@ -111,10 +116,30 @@ pub fn footer(w: &Wizard) -> Vec<(&'static str, &'static str)> {
             if step == Step::Ui {
                 keys.push(("Ctrl-S", "skip"));
             }
+            if w.can_pick() {
+                keys.push((strings::PICK_KEY, "pick from Azure"));
+            }
         }
     }
     if w.step() != Step::Done {
         keys.push(("Esc", "cancel"));
     }
     keys
+}
+
+/// The keys while the picker is open.
+fn picker_footer(p: &Picker) -> Vec<(&'static str, &'static str)> {
+    match p.state {
+        PickerState::Loading { .. } => vec![("Esc", "close (nothing changes)")],
+        PickerState::Loaded(_) => vec![
+            ("type", "filter"),
+            ("↑↓ PgUp/PgDn", "move"),
+            ("Enter", "choose"),
+            ("Esc", "close (nothing changes)"),
+        ],
+        PickerState::Failed(_) => vec![
+            (strings::PICK_KEY, "try again"),
+            ("Enter/Esc", "close (nothing changes)"),
+        ],
+    }
 }

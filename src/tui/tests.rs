@@ -376,3 +376,5 @@ fn only_key_presses_count_and_keys_map_to_messages() {
         Some(Msg::Cancel)
     );
 }
+
+mod picker;

@@ -28,10 +28,8 @@ impl Widget for &Screen<'_> {
         }
         let w = self.wizard;
         let t = self.theme;
-        let footer = footer_line(w, t);
-        let footer_h = u16::try_from(footer.width().div_ceil(usize::from(area.width).max(1)))
-            .unwrap_or(2)
-            .clamp(1, 3);
+        let footer = footer_lines(w, t, usize::from(area.width));
+        let footer_h = u16::try_from(footer.len()).unwrap_or(3).clamp(1, 3);
         let [main, foot] =
             Layout::vertical([Constraint::Min(0), Constraint::Length(footer_h)]).areas(area);
         let mut block = Block::default().borders(Borders::ALL).title(Line::styled(
@@ -86,22 +84,40 @@ impl Widget for &Screen<'_> {
             .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0))
             .render(inner, buf);
 
+        if let Some(p) = w.picker() {
+            super::picker::render(p, main, buf, t);
+        }
         if w.phase() == Phase::CancelAsked {
             cancel_dialog(area, buf, t);
         }
     }
 }
 
-fn footer_line(w: &Wizard, t: Theme) -> Line<'static> {
-    let mut spans = Vec::new();
-    for (i, (k, action)) in keys::footer(w).into_iter().enumerate() {
-        if i > 0 {
+/// The footer's key hints, wrapped between hints (never inside one, so a key stays with what it
+/// does).
+fn footer_lines(w: &Wizard, t: Theme, width: usize) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    let mut spans: Vec<Span<'static>> = Vec::new();
+    let mut used = 0;
+    for (k, action) in keys::footer(w) {
+        let action = format!(" {action}");
+        let len = k.chars().count() + action.chars().count();
+        if !spans.is_empty() && used + 5 + len > width {
+            lines.push(Line::from(std::mem::take(&mut spans)));
+            used = 0;
+        }
+        if !spans.is_empty() {
             spans.push(Span::styled("  ·  ", t.dim()));
+            used += 5;
         }
         spans.push(Span::styled(k, t.key()));
-        spans.push(Span::raw(format!(" {action}")));
+        spans.push(Span::raw(action));
+        used += len;
     }
-    Line::from(spans)
+    if !spans.is_empty() {
+        lines.push(Line::from(spans));
+    }
+    lines
 }
 
 fn too_small(area: Rect, buf: &mut Buffer) {

@@ -24,6 +24,7 @@ impl Wizard {
             {
                 self.key.choice = c;
             }
+            Msg::Pick => return self.open_picker(),
             Msg::ToggleReveal => {
                 self.reveal = focused.is_some_and(FieldId::is_secret) && !self.reveal;
             }
@@ -49,7 +50,7 @@ impl Wizard {
         Vec::new()
     }
 
-    fn field_mut(&mut self, f: FieldId) -> &mut super::FieldState {
+    pub(super) fn field_mut(&mut self, f: FieldId) -> &mut super::FieldState {
         self.fields
             .entry(f)
             .or_insert_with(|| super::FieldState::new(""))

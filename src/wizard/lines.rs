@@ -105,6 +105,9 @@ pub fn welcome_lines(w: &Wizard) -> Vec<Line> {
             "Dry run: the review is shown, nothing is written.",
         ));
     }
+    if let Some(how) = w.assist_off() {
+        out.push(line(LineKind::Dim, how));
+    }
     out
 }
 

@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use crate::azure::pick::{Choice, ListError, ListKind};
 use crate::model::Answers;
 use crate::plan::KeyChange;
 use crate::secret::Secret;
@@ -49,6 +50,18 @@ pub enum Msg {
     VerifyProgress(ProgressEvent),
     /// The `verify` run ended: its report, or why it could not start.
     VerifyDone(Result<VerifyReport, String>),
+    /// Open the picker for the focused field (a list fetched live from Azure).
+    Pick,
+    /// A list the driver fetched for `Effect::Fetch`, or why it could not.
+    Listed(ListKind, Result<Vec<Choice>, ListError>),
+    /// Choose a row of the open picker by its index in the whole list (line mode, whose select
+    /// filters by itself); the TUI chooses the highlighted row with `Enter`.
+    Choose(usize),
+    /// Time passed while a list loads: the spinner's next frame.
+    Tick,
+    /// The driver knows before any list that the assist is off (e.g. no `az` on `PATH`): how
+    /// to turn it on, in one line.
+    AssistOff(String),
 }
 
 /// Work for the driver.
@@ -65,6 +78,8 @@ pub enum Effect {
     /// Run the live checks on the files as written now, off the front end's thread; answer
     /// with `Msg::VerifyProgress` as they go and `Msg::VerifyDone` at the end.
     StartVerify,
+    /// Fetch a list from Azure off the front end's thread; answer with `Msg::Listed`.
+    Fetch(ListKind),
     /// Leave the wizard.
     Exit(Outcome),
 }

@@ -564,4 +564,5 @@ fn debug_output_of_the_wizard_and_its_messages_never_holds_a_secret() {
 }
 
 mod location;
+pub(crate) mod picker;
 mod verify;
