@@ -82,9 +82,21 @@ fn watch_signals() -> Arc<AtomicBool> {
                     f.store(true, Ordering::SeqCst);
                 }
             });
+            if f.load(Ordering::SeqCst) {
+                // The loop sees the flag within one poll and returns, restoring the terminal.
+                // But a terminal that hung up (its window closed, tmux killed) leaves the input
+                // at end-of-file, and crossterm's reader then reads it again and again without
+                // ever returning to the loop: end the run ourselves rather than spin forever.
+                // Nothing is lost: every write is atomic, and the OS releases the lock.
+                std::thread::sleep(HANG_UP_GRACE);
+                std::process::exit(crate::commands::Exit::Cancelled as i32);
+            }
         });
     flag
 }
+
+/// How long the event loop has to notice a stop request before the process ends without it.
+const HANG_UP_GRACE: Duration = Duration::from_secs(1);
 
 /// Waits for SIGTERM or SIGHUP; `false` when they cannot be watched.
 #[cfg(unix)]

@@ -6,8 +6,11 @@ use std::collections::BTreeSet;
 
 use assert_cmd::Command;
 
-/// Flags in the README that belong to `cargo`, `git`, `helm` or `kubectl`, not to this tool.
-const OTHER_TOOLS: [&str; 16] = [
+/// Flags in the README that belong to `cargo`, `git`, `az`, `helm` or `kubectl`, not to this tool.
+const OTHER_TOOLS: [&str; 19] = [
+    "--name",
+    "--resource",
+    "--tenant",
     "--wait",
     "--install",
     "--namespace",

@@ -240,11 +240,13 @@ fn without_az_the_wizard_says_so_in_one_line_and_works_as_before() {
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
+    // An empty directory is no project: `--root` says to set up there.
+    let root = dir.path().display().to_string();
     // PATH without any az.
     let t = Tmux::start(
         dir.path(),
         std::path::Path::new(BIN),
-        &[],
+        &["--root", &root],
         &[("NO_COLOR", "1"), ("PATH", "/usr/bin:/bin")],
         120,
         40,
@@ -280,11 +282,12 @@ fn line_mode_answers_a_question_mark_with_a_select_and_asks_again_with_the_pick(
     serve(&stand);
     let fake = FakeAz::new(&stand.base, AzMode::SignedIn);
     let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().display().to_string();
     let path = fake.path_var();
     let t = Tmux::start(
         dir.path(),
         std::path::Path::new(BIN),
-        &["--plain"],
+        &["--plain", "--root", &root],
         &[
             ("NO_COLOR", "1"),
             ("PATH", &path),

@@ -185,10 +185,11 @@ fn plain_help_wraps_at_word_boundaries_on_a_narrow_terminal() {
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().display().to_string();
     let t = Tmux::start(
         dir.path(),
         Path::new(BIN),
-        &["--plain"],
+        &["--plain", "--root", &root],
         &[("NO_COLOR", "1")],
         50,
         60,

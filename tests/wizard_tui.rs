@@ -280,6 +280,37 @@ fn sigterm_restores_the_terminal_and_writes_nothing() {
     );
 }
 
+/// Closing the terminal window (here: killing the tmux server, which hangs the terminal up)
+/// ends the wizard; it must not go on reading the dead terminal's end-of-file forever.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_terminal_that_hangs_up_ends_the_wizard() {
+    if require_tool("tmux").is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let t = start(dir.path(), &[]);
+    t.wait_for(&["Step 1 of 10"]);
+    let pid = t.child_pid();
+    drop(t);
+    let alive = || std::path::Path::new(&format!("/proc/{pid}")).exists();
+    let start = std::time::Instant::now();
+    while alive() && start.elapsed() < std::time::Duration::from_secs(10) {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // A zombie (state Z) has ended; only its parent has not reaped it yet.
+    assert!(
+        !alive() || state.split_whitespace().nth(2) == Some("Z"),
+        "the wizard is still running 10 s after its terminal hung up: {state}"
+    );
+    assert_eq!(
+        files_under(dir.path()),
+        Vec::<PathBuf>::new(),
+        "no file was created"
+    );
+}
+
 #[test]
 fn dry_run_goes_through_the_review_and_writes_nothing() {
     if require_tool("tmux").is_none() {
