@@ -311,3 +311,47 @@ fn check_flags_a_secrets_table_with_an_unknown_key_or_a_wrong_vault_url() {
         "{all}"
     );
 }
+
+/// On a terminal, the wait for the Azure CLI turns a spinner with the seconds waited; the line
+/// is gone once the secrets are read (and the dry run prints its plan as usual).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_terminal_a_slow_az_shows_a_spinner_with_the_seconds_waited() {
+    if support::tools::require_tool("tmux").is_none() {
+        return;
+    }
+    let stand = StandIn::start().await;
+    serve_vault(
+        &stand,
+        &[
+            ("lakekeeper-backend-client-secret", V_CLIENT),
+            ("lakekeeper-postgres-password", V_PG),
+            ("adls-account-key", V_STORAGE),
+            ("lakekeeper-encryption-key", V_ENC),
+        ],
+    );
+    let p = Project::empty();
+    p.write("lakekeeper-setup.toml", &profile(&stand.base));
+    let fake = FakeAz::new(&stand.base, AzMode::Slow(2));
+    let root = p.root().display().to_string();
+    let path = fake.path_var();
+    let t = support::tmux::Tmux::start(
+        p.root(),
+        std::path::Path::new(env!("CARGO_BIN_EXE_lakekeeper-setup")),
+        &["apply", "--dry-run", "--root", &root],
+        &[
+            ("PATH", &path),
+            ("NO_COLOR", "1"),
+            ("LAKEKEEPER_SETUP_AZ_TIMEOUT", "30"),
+        ],
+        120,
+        30,
+    );
+    let waiting = "reading 4 secret(s) from Key Vault team-dev-kv through the Azure CLI… ";
+    t.wait_for(&[waiting, " s (the Azure CLI often takes 10 s or more)"]);
+    // The seconds go on counting while `az` takes its time.
+    t.wait_for(&[waiting, "… 2 s ("]);
+    let done = t.wait_for(&["EXIT="]);
+    assert!(!done.contains(waiting), "the spinner line stayed:\n{done}");
+    assert!(done.contains("EXIT=0"), "{done}");
+    assert!(!done.contains(V_CLIENT), "a vault secret reached the screen:\n{done}");
+}

@@ -76,21 +76,19 @@ pub fn read(
         return Ok(layer);
     }
     let name = spec.vault.name().to_owned();
-    if std::io::stderr().is_terminal() {
-        eprintln!(
-            "reading {} secret(s) from Key Vault {name} through the Azure CLI (this can take 10 s or more)…",
-            fields.len()
-        );
-    }
+    let waiting = format!(
+        "reading {} secret(s) from Key Vault {name} through the Azure CLI",
+        fields.len()
+    );
     let tenant = without_vault.get(FieldId::Tenant).map(str::to_owned);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build();
     let outcome = match runtime {
-        Ok(rt) => rt.block_on(async {
+        Ok(rt) => rt.block_on(spinning(&waiting, async {
             let session = Session::from_az(tenant.as_deref()).await?;
             Ok::<_, ListError>(secrets::fetch(&session, spec, &fields).await)
-        }),
+        })),
         Err(e) => Err(ListError::Failed(e.to_string())),
     };
     match outcome {
@@ -106,4 +104,34 @@ pub fn read(
         )),
     }
     Ok(layer)
+}
+
+/// Runs `work`; meanwhile, on a terminal, shows `what` on stderr with a turning spinner and the
+/// seconds waited (the Azure CLI often takes ten seconds and more), and clears that line when
+/// `work` is done. Without a terminal it prints nothing.
+async fn spinning<T>(what: &str, work: impl std::future::Future<Output = T>) -> T {
+    const FRAMES: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+    if !std::io::stderr().is_terminal() {
+        return work.await;
+    }
+    tokio::pin!(work);
+    let started = std::time::Instant::now();
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(100));
+    let mut frame = 0;
+    loop {
+        tokio::select! {
+            out = &mut work => {
+                eprint!("\r\x1b[2K");
+                return out;
+            }
+            _ = tick.tick() => {
+                eprint!(
+                    "\r{} {what}… {} s (the Azure CLI often takes 10 s or more)",
+                    FRAMES[frame % FRAMES.len()],
+                    started.elapsed().as_secs()
+                );
+                frame += 1;
+            }
+        }
+    }
 }
