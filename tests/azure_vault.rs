@@ -353,5 +353,8 @@ async fn on_a_terminal_a_slow_az_shows_a_spinner_with_the_seconds_waited() {
     let done = t.wait_for(&["EXIT="]);
     assert!(!done.contains(waiting), "the spinner line stayed:\n{done}");
     assert!(done.contains("EXIT=0"), "{done}");
-    assert!(!done.contains(V_CLIENT), "a vault secret reached the screen:\n{done}");
+    assert!(
+        !done.contains(V_CLIENT),
+        "a vault secret reached the screen:\n{done}"
+    );
 }
