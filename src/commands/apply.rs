@@ -146,15 +146,7 @@ pub fn run(
         print_json(&the_plan, &warnings, &notes, &written, &origins, false);
     } else {
         for w in &written {
-            match &w.backup {
-                Some(b) => println!(
-                    "{} {} (backup: {})",
-                    style.green("wrote"),
-                    w.path.display(),
-                    b.display()
-                ),
-                None => println!("{} {}", style.green("wrote"), w.path.display()),
-            }
+            print_written(w, style);
         }
         println!(
             "next: `lakekeeper-setup verify`, then `docker compose up -d lakekeeper` in backend/"
@@ -259,4 +251,17 @@ fn print_json(
         "written": files,
     });
     println!("{v}");
+}
+
+/// One line per file written: its path, and where the previous version went.
+pub fn print_written(w: &crate::apply::Written, style: Style) {
+    match &w.backup {
+        Some(b) => println!(
+            "{} {} (backup: {})",
+            style.green("wrote"),
+            w.path.display(),
+            b.display()
+        ),
+        None => println!("{} {}", style.green("wrote"), w.path.display()),
+    }
 }

@@ -132,15 +132,7 @@ fn run_helm(
             make_private_dir(path.parent().unwrap_or(&out_dir))?;
         }
         let w = crate::apply::write_atomic(&path, &f.text, f.secret)?;
-        match &w.backup {
-            Some(b) => println!(
-                "{} {} (backup: {})",
-                style.green("wrote"),
-                w.path.display(),
-                b.display()
-            ),
-            None => println!("{} {}", style.green("wrote"), w.path.display()),
-        }
+        super::apply::print_written(&w, style);
     }
     println!(
         "next, in this order (the Secret must exist before the release{}):",
