@@ -275,3 +275,38 @@ fn the_release_workflow_builds_wheels_for_the_four_platforms() {
             .expect("pyproject.toml");
     assert!(pyproject.contains("bindings = \"bin\""));
 }
+
+/// The CI workflow cannot run here either: it parses, runs `.ci/run` on Linux, and builds and
+/// runs the unit tests on macOS and Windows.
+#[test]
+fn the_ci_workflow_covers_linux_macos_and_windows() {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(".github/workflows/ci.yml"),
+    )
+    .expect("ci.yml");
+    let docs = yaml_rust2::YamlLoader::load_from_str(&text).expect("ci.yml is YAML");
+    let jobs = &docs[0]["jobs"];
+    assert_eq!(jobs["linux"]["runs-on"].as_str(), Some("ubuntu-latest"));
+    let linux_runs: Vec<&str> = jobs["linux"]["steps"]
+        .as_vec()
+        .expect("steps")
+        .iter()
+        .filter_map(|s| s["run"].as_str())
+        .collect();
+    assert_eq!(linux_runs, ["bash .ci/run"]);
+    let others = &jobs["build-and-unit-tests"];
+    let oses: Vec<&str> = others["strategy"]["matrix"]["os"]
+        .as_vec()
+        .expect("os matrix")
+        .iter()
+        .filter_map(|o| o.as_str())
+        .collect();
+    assert_eq!(oses, ["macos-latest", "windows-latest"]);
+    let runs: Vec<&str> = others["steps"]
+        .as_vec()
+        .expect("steps")
+        .iter()
+        .filter_map(|s| s["run"].as_str())
+        .collect();
+    assert_eq!(runs, ["cargo build --locked", "cargo test --locked --lib"]);
+}
