@@ -174,7 +174,7 @@ fn header(w: &Wizard, style: Style) {
 }
 
 /// The terminal's width, when stdout is one.
-fn columns() -> Option<usize> {
+pub(crate) fn columns() -> Option<usize> {
     use std::io::IsTerminal;
     std::io::stdout()
         .is_terminal()

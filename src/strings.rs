@@ -116,8 +116,19 @@ pub const VERSION: &str = concat!(
     ")"
 );
 
-/// The wizard's question when no project root was found walking up from the current directory.
-pub const ROOT_QUESTION: &str = "No project found here or above. Set up Lakekeeper in which directory (backend/ is created there)?";
+/// What the wizard says when no project root was found walking up from `start`.
+pub fn root_not_found(start: &std::path::Path) -> String {
+    format!(
+        "No project found here or above: {} and the directories above it have no backend/ holding a compose file or a .env, and no lakekeeper-setup.toml.",
+        start.display()
+    )
+}
+
+/// The wizard's question then (short: line prompts do not wrap it).
+pub const ROOT_QUESTION: &str = "Set up Lakekeeper in which directory?";
+
+/// The help under that question.
+pub const ROOT_HELP: &str = "backend/ is created there; Esc cancels";
 
 /// What to do when a pooler refuses or drops the URL's `options` (Lakekeeper's own schema).
 pub const POOLER_FIX: &str = "connect Lakekeeper to the server itself (port 5432, not PgBouncer's 6432: Lakekeeper pools its own connections), or give Lakekeeper a role of its own whose search path is set on the server (CREATE ROLE lakekeeper LOGIN PASSWORD '…'; ALTER ROLE lakekeeper SET search_path = lakekeeper, public;) and drop the options from both URLs — not on the backend's role, whose search path would change too";

@@ -202,11 +202,23 @@ fn the_wizard_asks_where_to_set_up_instead_of_creating_backend_in_an_empty_direc
         Path::new(env!("CARGO_BIN_EXE_lakekeeper-setup")),
         &["--plain"],
         &[("NO_COLOR", "1")],
-        120,
+        60,
         40,
     );
-    let screen = t.wait_for(&["No project found here or above"]);
-    assert!(screen.contains(&home.display().to_string()), "{screen}");
+    let screen = t.wait_for(&["No project found here or above", "in which directory?"]);
+    // Said at word boundaries on a narrow terminal: every word arrives whole.
+    let words: Vec<&str> = screen.split_whitespace().collect();
+    for word in "have no backend/ holding a compose file or a .env, and no lakekeeper-setup.toml."
+        .split_whitespace()
+    {
+        assert!(words.contains(&word), "`{word}` was broken:\n{screen}");
+    }
+    assert!(
+        screen
+            .replace('\n', "")
+            .contains(&home.display().to_string()),
+        "{screen}"
+    );
     // The current directory is only the suggestion: typing replaces it.
     t.type_text(&target.display().to_string());
     t.keys(&["Enter"]);

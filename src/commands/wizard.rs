@@ -57,10 +57,13 @@ pub fn run_from(
 
 /// Asks for the project root on the terminal (a line prompt, before any screen is set up).
 fn ask_root(cwd: &Path) -> Result<Option<PathBuf>, RunError> {
-    let help = crate::root::not_found_message(cwd);
+    // Said before the question, wrapped at word boundaries: inquire prints its prompt as is.
+    for line in prompt::said(&crate::strings::root_not_found(cwd), prompt::columns()) {
+        println!("{line}");
+    }
     let answer = inquire::Text::new(crate::strings::ROOT_QUESTION)
         .with_default(&cwd.display().to_string())
-        .with_help_message(&help)
+        .with_help_message(crate::strings::ROOT_HELP)
         .prompt();
     match answer {
         Ok(dir) => {
