@@ -12,10 +12,10 @@ use lakekeeper_setup::azure::{self, Hints, ListError, ListKind, Session};
 use lakekeeper_setup::model::FieldId;
 use serde_json::{Value, json};
 use support::azure::{
-    AzMode, FakeAz, Reply, SIGNED_IN_TENANT, StandIn, arm_body, graph_body, token_for,
+    AzMode, FakeAz, Reply, SIGNED_IN_TENANT, SUB, StandIn, adapt, arm_body, containers, graph_body,
+    one_subscription, servers_with_ready_and_stopped, token_for,
 };
 
-const SUB: &str = "22222222-2222-2222-2222-222222222222";
 const ARM_RESOURCE: &str = "https://management.core.windows.net/";
 
 async fn session(
@@ -44,10 +44,6 @@ fn two_pages(stand: &StandIn, path: &str, mut body: Value, split: usize, next_ke
     );
 }
 
-fn adapt(v: &Value) -> Value {
-    serde_json::from_str(&v.to_string().replace("{subscription-id}", SUB)).expect("json")
-}
-
 fn serve_everything(stand: &StandIn) {
     // ARM /tenants (its example ends in `"nextLink": "..."`: a real second page here).
     two_pages(
@@ -57,11 +53,7 @@ fn serve_everything(stand: &StandIn) {
         2,
         "nextLink",
     );
-    let mut subs = arm_body("arm/2022-12-01-GetSubscriptions.json");
-    subs["value"][0]["subscriptionId"] = Value::String(SUB.into());
-    subs["value"] = Value::Array(vec![subs["value"][0].clone()]);
-    subs.as_object_mut().expect("object").remove("nextLink");
-    stand.json("/subscriptions", 200, &subs);
+    stand.json("/subscriptions", 200, &one_subscription());
     two_pages(
         stand,
         &format!("/subscriptions/{SUB}/providers/Microsoft.Storage/storageAccounts"),
@@ -69,29 +61,11 @@ fn serve_everything(stand: &StandIn) {
         3,
         "nextLink",
     );
-    let mut containers = adapt(&arm_body("arm/2023-05-01-BlobContainersList.json"));
-    containers
-        .as_object_mut()
-        .expect("object")
-        .remove("nextLink");
-    stand.json(
-        &format!("/subscriptions/{SUB}/resourceGroups/res2627/providers/Microsoft.Storage/storageAccounts/sto1125/blobServices/default/containers"),
-        200,
-        &containers,
-    );
-    // PostgreSQL: the example's two v12 servers, then a page with a v16 one that is Ready and a
-    // v16 one that is Stopped.
-    let mut servers = arm_body("arm/2024-08-01-ServerList.json");
-    let mut ready = servers["value"][1].clone();
-    ready["name"] = json!("lakehouse-pg");
-    ready["properties"]["fullyQualifiedDomainName"] =
-        json!("lakehouse-pg.postgres.database.azure.com");
-    ready["properties"]["version"] = json!("16");
-    let mut stopped = ready.clone();
-    stopped["name"] = json!("paused-pg");
-    stopped["properties"]["state"] = json!("Stopped");
-    let list = servers["value"].as_array().cloned().expect("list");
-    servers["value"] = Value::Array([list, vec![ready, stopped]].concat());
+    let (containers_path, containers) = containers();
+    stand.json(&containers_path, 200, &containers);
+    // PostgreSQL: the example's two v12 servers, then a v16 one that is Ready and a v16 one that
+    // is Stopped.
+    let servers = servers_with_ready_and_stopped();
     two_pages(
         stand,
         &format!("/subscriptions/{SUB}/providers/Microsoft.DBforPostgreSQL/flexibleServers"),

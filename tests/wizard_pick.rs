@@ -6,18 +6,16 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::azure::{AzMode, FakeAz, SIGNED_IN_TENANT, StandIn, arm_body, graph_body};
+use support::azure::{
+    AzMode, FakeAz, SIGNED_IN_TENANT, SUB, StandIn, adapt, arm_body, containers, graph_body,
+    one_subscription, servers_with_ready_and_stopped,
+};
 use support::tmux::Tmux;
 use support::tools::require_tool;
 use support::wizard::{API_ID, BACKEND_ID, BACKEND_SECRET, BIN, TENANT, read_env};
 
-const SUB: &str = "22222222-2222-2222-2222-222222222222";
 /// "Contoso Corp." in ARM's GetTenants example.
 const CONTOSO: &str = "83abe5cd-bcc3-441a-bd86-e6a75360cecc";
-
-fn adapt(v: &Value) -> Value {
-    serde_json::from_str(&v.to_string().replace("{subscription-id}", SUB)).expect("json")
-}
 
 /// Tenants, one subscription, its storage accounts and sto1125's containers, PostgreSQL servers
 /// (the example's v12 ones plus a Ready v16 one and a Stopped one), and the team's three apps.
@@ -25,11 +23,7 @@ fn serve(stand: &StandIn) {
     let mut tenants = arm_body("arm/2022-12-01-GetTenants.json");
     tenants.as_object_mut().expect("object").remove("nextLink");
     stand.json("/tenants", 200, &tenants);
-    let mut subs = arm_body("arm/2022-12-01-GetSubscriptions.json");
-    subs["value"][0]["subscriptionId"] = Value::String(SUB.into());
-    subs["value"] = Value::Array(vec![subs["value"][0].clone()]);
-    subs.as_object_mut().expect("object").remove("nextLink");
-    stand.json("/subscriptions", 200, &subs);
+    stand.json("/subscriptions", 200, &one_subscription());
     let mut accounts = adapt(&arm_body("arm/2023-05-01-StorageAccountList.json"));
     accounts.as_object_mut().expect("object").remove("nextLink");
     stand.json(
@@ -37,27 +31,11 @@ fn serve(stand: &StandIn) {
         200,
         &accounts,
     );
-    let mut containers = adapt(&arm_body("arm/2023-05-01-BlobContainersList.json"));
-    containers
-        .as_object_mut()
-        .expect("object")
-        .remove("nextLink");
-    stand.json(
-        &format!("/subscriptions/{SUB}/resourceGroups/res2627/providers/Microsoft.Storage/storageAccounts/sto1125/blobServices/default/containers"),
-        200,
-        &containers,
-    );
-    let mut servers = arm_body("arm/2024-08-01-ServerList.json");
-    let mut ready = servers["value"][1].clone();
-    ready["name"] = json!("lakehouse-pg");
-    ready["properties"]["fullyQualifiedDomainName"] =
-        json!("lakehouse-pg.postgres.database.azure.com");
-    ready["properties"]["version"] = json!("16");
-    let mut stopped = ready.clone();
-    stopped["name"] = json!("paused-pg");
-    stopped["properties"]["state"] = json!("Stopped");
-    let list = servers["value"].as_array().cloned().expect("list");
-    servers["value"] = Value::Array([list, vec![ready, stopped]].concat());
+    let (containers_path, containers) = containers();
+    stand.json(&containers_path, 200, &containers);
+    // PostgreSQL: the example's two v12 servers, then a v16 one that is Ready and a v16 one that
+    // is Stopped.
+    let mut servers = servers_with_ready_and_stopped();
     servers.as_object_mut().expect("object").remove("nextLink");
     stand.json(
         &format!("/subscriptions/{SUB}/providers/Microsoft.DBforPostgreSQL/flexibleServers"),

@@ -309,3 +309,52 @@ impl FakeAz {
             .collect()
     }
 }
+
+/// The subscription the stand-in's ARM payloads live in.
+pub const SUB: &str = "22222222-2222-2222-2222-222222222222";
+
+/// An ARM example with its `{subscription-id}` placeholder filled with [`SUB`].
+pub fn adapt(v: &Value) -> Value {
+    serde_json::from_str(&v.to_string().replace("{subscription-id}", SUB)).expect("json")
+}
+
+/// The subscriptions example cut to one subscription, [`SUB`], on one page.
+pub fn one_subscription() -> Value {
+    let mut subs = arm_body("arm/2022-12-01-GetSubscriptions.json");
+    subs["value"][0]["subscriptionId"] = Value::String(SUB.into());
+    subs["value"] = Value::Array(vec![subs["value"][0].clone()]);
+    subs.as_object_mut().expect("object").remove("nextLink");
+    subs
+}
+
+/// sto1125's containers (the example's), on one page, and where ARM serves them.
+pub fn containers() -> (String, Value) {
+    let mut containers = adapt(&arm_body("arm/2023-05-01-BlobContainersList.json"));
+    containers
+        .as_object_mut()
+        .expect("object")
+        .remove("nextLink");
+    (
+        format!(
+            "/subscriptions/{SUB}/resourceGroups/res2627/providers/Microsoft.Storage/storageAccounts/sto1125/blobServices/default/containers"
+        ),
+        containers,
+    )
+}
+
+/// PostgreSQL flexible servers: the example's two v12 ones, then a v16 one that is Ready
+/// (`lakehouse-pg`) and a v16 one that is Stopped (`paused-pg`); its `nextLink` kept.
+pub fn servers_with_ready_and_stopped() -> Value {
+    let mut servers = arm_body("arm/2024-08-01-ServerList.json");
+    let mut ready = servers["value"][1].clone();
+    ready["name"] = serde_json::json!("lakehouse-pg");
+    ready["properties"]["fullyQualifiedDomainName"] =
+        serde_json::json!("lakehouse-pg.postgres.database.azure.com");
+    ready["properties"]["version"] = serde_json::json!("16");
+    let mut stopped = ready.clone();
+    stopped["name"] = serde_json::json!("paused-pg");
+    stopped["properties"]["state"] = serde_json::json!("Stopped");
+    let list = servers["value"].as_array().cloned().expect("list");
+    servers["value"] = Value::Array([list, vec![ready, stopped]].concat());
+    servers
+}
