@@ -79,6 +79,10 @@ pub enum Command {
     /// official Helm chart and the Secret it reads.
     #[command(subcommand)]
     Export(ExportTarget),
+    /// Do the Azure portal steps with your own `az login`: app registrations, the PostgreSQL
+    /// extension allow-list, storage roles, secrets into Key Vault. Each shows its plan first.
+    #[command(subcommand)]
+    Azure(AzureCommand),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) to standard output.
     #[command(after_help = COMPLETIONS_HELP)]
     Completions(CompletionsArgs),
@@ -107,6 +111,43 @@ pub struct ManArgs {
     /// instead of printing the main page.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AzureCommand {
+    /// Create or complete the app registrations (Lakekeeper API app, backend service account
+    /// and its secret, optional UI app) and write the non-secret results into the profile.
+    #[command(after_help = AFTER_HELP)]
+    Bootstrap(BootstrapArgs),
+    /// Add Lakekeeper's extensions to the PostgreSQL server's `azure.extensions` allow-list,
+    /// keeping every entry already there.
+    #[command(after_help = AFTER_HELP)]
+    Extensions(AzureWriteArgs),
+    /// Check the warehouse's principal holds Storage Blob Data Contributor and Storage Blob
+    /// Delegator on the storage account; grant what is missing.
+    #[command(after_help = AFTER_HELP)]
+    Roles(AzureWriteArgs),
+    /// Put the current secrets (from backend/.env or the environment) into the team's Key Vault
+    /// under the names in the profile's [secrets] table.
+    #[command(after_help = AFTER_HELP)]
+    StoreSecrets(AzureWriteArgs),
+}
+
+/// What every Azure write command takes.
+#[derive(Debug, Args)]
+pub struct AzureWriteArgs {
+    /// Print the requests it would send (secrets masked) and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask before changing anything.
+    #[arg(long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BootstrapArgs {
+    #[command(flatten)]
+    pub write: AzureWriteArgs,
 }
 
 #[derive(Debug, Subcommand)]

@@ -2,6 +2,7 @@
 //! outcome to an exit code. Shared by the non-interactive commands and the wizard's driver.
 
 pub mod apply;
+pub mod azure;
 pub mod check;
 pub mod export;
 pub mod shell;

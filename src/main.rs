@@ -55,6 +55,7 @@ fn run_in_project(cli: &Cli) -> Result<commands::Exit, RunError> {
             commands::verify::run_warehouse(&paths, args, &process_env)
         }
         Some(Command::Export(target)) => commands::export::run(&paths, target, &process_env),
+        Some(Command::Azure(command)) => commands::azure::run(&paths, command, &process_env),
         Some(Command::Completions(args)) => commands::shell::completions(args),
         Some(Command::Man(args)) => commands::shell::man(args),
         None => commands::wizard::run_from(

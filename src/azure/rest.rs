@@ -29,6 +29,9 @@ pub struct ApiError {
     pub inner: Option<String>,
     /// `error.message`, first line.
     pub message: String,
+    /// The base64 `claims` of a `WWW-Authenticate: … error="insufficient_claims"` header (ARM's
+    /// answer to a write without MFA): `az login --claims-challenge <this>` fixes it.
+    pub claims: Option<String>,
 }
 
 /// Why a call gave no usable answer.
@@ -63,7 +66,72 @@ pub fn api_error(status: u16, body: &str) -> ApiError {
         message: text(&e["message"])
             .and_then(|m| m.lines().next().map(str::to_owned))
             .unwrap_or_default(),
+        claims: None,
     }
+}
+
+/// The `claims="…"` parameter of a `WWW-Authenticate` header that asks for more claims
+/// (`error="insufficient_claims"`), as sent (base64).
+pub fn claims_challenge(www_authenticate: &str) -> Option<String> {
+    if !www_authenticate.contains("insufficient_claims") {
+        return None;
+    }
+    let start = www_authenticate.find("claims=\"")? + "claims=\"".len();
+    let rest = &www_authenticate[start..];
+    let value = &rest[..rest.find('"')?];
+    (!value.is_empty()).then(|| value.to_owned())
+}
+
+/// A write's answer: its status, the kept headers (`Location`, `Azure-AsyncOperation`,
+/// `Retry-After`) and the JSON body (`Value::Null` when empty or not JSON).
+#[derive(Debug, Clone)]
+pub struct Written {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Value,
+}
+
+impl Written {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A request with any method and an optional JSON body, with the bearer token, read in full
+/// within `timeout`. A 2xx answer is `Ok`; anything else is Azure's error, with the claims
+/// challenge when the header carries one. The body is never logged.
+pub async fn send_json(
+    client: &reqwest::Client,
+    method: reqwest::Method,
+    url: &Url,
+    token: &Secret,
+    body: Option<&Value>,
+    timeout: Duration,
+) -> Result<Written, RestError> {
+    http::ensure_allowed(url)?;
+    let mut request = client
+        .request(method, url.clone())
+        .bearer_auth(token.expose())
+        .header("accept", "application/json");
+    if let Some(body) = body {
+        request = request
+            .header("content-type", "application/json")
+            .body(body.to_string());
+    }
+    let answer = http::send(request, url, Instant::now() + timeout).await?;
+    if !(200..300).contains(&answer.status) {
+        let mut e = api_error(answer.status, &answer.body);
+        e.claims = answer.header("www-authenticate").and_then(claims_challenge);
+        return Err(RestError::Api(e));
+    }
+    Ok(Written {
+        status: answer.status,
+        body: answer.json().unwrap_or(Value::Null),
+        headers: answer.headers,
+    })
 }
 
 /// A GET with the bearer token, read in full within `timeout`; 2xx answers parsed as JSON.
@@ -158,5 +226,22 @@ mod tests {
         assert_eq!(e.code, "Authorization_RequestDenied");
         assert_eq!(e.inner, None);
         assert_eq!(api_error(502, "<html>").code, "");
+    }
+
+    #[test]
+    fn the_claims_challenge_is_read_from_the_header() {
+        let h = r#"Bearer authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", error="insufficient_claims", claims="eyJhY2Nlc3NfdG9rZW4iOnt9fQ==""#;
+        assert_eq!(
+            claims_challenge(h).as_deref(),
+            Some("eyJhY2Nlc3NfdG9rZW4iOnt9fQ==")
+        );
+        assert_eq!(
+            claims_challenge(r#"Bearer error="invalid_token", claims="x""#),
+            None
+        );
+        assert_eq!(
+            claims_challenge(r#"Bearer error="insufficient_claims""#),
+            None
+        );
     }
 }

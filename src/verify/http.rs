@@ -113,16 +113,35 @@ pub fn parse_allowed(url: &str) -> Result<Url, HttpError> {
     Ok(parsed)
 }
 
-/// A response read in full: status and body text.
-#[derive(Debug, Clone)]
+/// A response read in full: status, the few headers callers branch on, and body text.
+#[derive(Debug, Clone, Default)]
 pub struct Answer {
     pub status: u16,
     pub body: String,
+    /// Only [`KEPT_HEADERS`], names in lower case.
+    pub headers: Vec<(String, String)>,
 }
+
+/// The response headers kept in an [`Answer`]: where to poll a long-running Azure operation,
+/// how long to wait, and the claims challenge ARM sends when a write needs MFA.
+pub const KEPT_HEADERS: [&str; 4] = [
+    "location",
+    "azure-asyncoperation",
+    "retry-after",
+    "www-authenticate",
+];
 
 impl Answer {
     pub fn json(&self) -> Option<serde_json::Value> {
         serde_json::from_str(&self.body).ok()
+    }
+
+    /// The value of a kept header (`name` in lower case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -145,8 +164,19 @@ pub async fn send(
     let work = async {
         let response = request.send().await.map_err(|e| classify(url, &e, secs))?;
         let status = response.status().as_u16();
+        let headers = KEPT_HEADERS
+            .iter()
+            .filter_map(|name| {
+                let value = response.headers().get(*name)?.to_str().ok()?;
+                Some(((*name).to_owned(), value.to_owned()))
+            })
+            .collect();
         let body = response.text().await.map_err(|e| classify(url, &e, secs))?;
-        Ok(Answer { status, body })
+        Ok(Answer {
+            status,
+            body,
+            headers,
+        })
     };
     tokio::time::timeout_at(deadline, work)
         .await

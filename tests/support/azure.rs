@@ -50,6 +50,9 @@ pub fn graph_body(relative: &str) -> Value {
 #[derive(Debug, Clone)]
 pub enum Reply {
     Json(u16, String),
+    /// JSON with extra response headers (`Location`, `Azure-AsyncOperation`, `Retry-After`,
+    /// `WWW-Authenticate`).
+    WithHeaders(u16, Vec<(String, String)>, String),
     /// Answers after the delay.
     Slow(Duration, u16, String),
     /// Closes the connection without an answer.
@@ -58,16 +61,32 @@ pub enum Reply {
 
 #[derive(Debug, Clone)]
 pub struct Seen {
+    pub method: String,
     pub path_and_query: String,
     pub bearer: Option<String>,
+    /// The request body as sent (empty for GET).
+    pub body: String,
+}
+
+impl Seen {
+    /// The body parsed as JSON (`Null` when empty or not JSON).
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or(Value::Null)
+    }
 }
 
 type Routes = HashMap<String, VecDeque<Reply>>;
+
+/// A stateful answerer, asked before the routes: `Some(reply)` answers, `None` falls through to
+/// the queued routes. Tests keep their model (a tenant's apps, a server's configuration, a
+/// vault) behind it.
+pub type Handler = Arc<dyn Fn(&Seen) -> Option<Reply> + Send + Sync>;
 
 pub struct StandIn {
     pub base: String,
     routes: Arc<Mutex<Routes>>,
     seen: Arc<Mutex<Vec<Seen>>>,
+    handler: Arc<Mutex<Option<Handler>>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -77,12 +96,13 @@ impl StandIn {
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let routes: Arc<Mutex<Routes>> = Arc::default();
         let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
-        let (r, s) = (routes.clone(), seen.clone());
+        let handler: Arc<Mutex<Option<Handler>>> = Arc::default();
+        let (r, s, h) = (routes.clone(), seen.clone(), handler.clone());
         let task = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
-                let (r, s) = (r.clone(), s.clone());
+                let (r, s, h) = (r.clone(), s.clone(), h.clone());
                 tokio::spawn(async move {
-                    let _ = serve(stream, r, s).await;
+                    let _ = serve(stream, r, s, h).await;
                 });
             }
         });
@@ -90,8 +110,15 @@ impl StandIn {
             base,
             routes,
             seen,
+            handler,
             task,
         }
+    }
+
+    /// Puts a stateful answerer in front of the routes (replacing any earlier one).
+    pub fn handle(&self, handler: Handler) -> &Self {
+        *self.handler.lock().expect("lock") = Some(handler);
+        self
     }
 
     /// Queues `reply` for `route` (`/path` or `/path?query`, as the client sends it).
@@ -124,38 +151,62 @@ async fn serve(
     mut stream: TcpStream,
     routes: Arc<Mutex<Routes>>,
     seen: Arc<Mutex<Vec<Seen>>>,
+    handler: Arc<Mutex<Option<Handler>>>,
 ) -> std::io::Result<()> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
-    loop {
+    let head_end = loop {
         let n = stream.read(&mut chunk).await?;
         if n == 0 {
             return Ok(());
         }
         buf.extend_from_slice(&chunk[..n]);
-        if buf.windows(4).any(|w| w == b"\r\n\r\n") {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+    let mut lines = head.lines();
+    let mut request_line = lines.next().unwrap_or_default().split(' ');
+    let method = request_line.next().unwrap_or_default().to_owned();
+    let target = request_line.next().unwrap_or_default().to_owned();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let bearer = headers
+        .iter()
+        .find(|(k, _)| k == "authorization")
+        .and_then(|(_, v)| v.strip_prefix("Bearer ").map(str::to_owned));
+    let length: usize = headers
+        .iter()
+        .find(|(k, _)| k == "content-length")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    while buf.len() < head_end + length {
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
             break;
         }
+        buf.extend_from_slice(&chunk[..n]);
     }
-    let head = String::from_utf8_lossy(&buf).to_string();
-    let mut lines = head.lines();
-    let target = lines
-        .next()
-        .unwrap_or_default()
-        .split(' ')
-        .nth(1)
-        .unwrap_or_default()
-        .to_owned();
-    let bearer = lines
-        .filter_map(|l| l.split_once(':'))
-        .find(|(k, _)| k.trim().eq_ignore_ascii_case("authorization"))
-        .and_then(|(_, v)| v.trim().strip_prefix("Bearer ").map(str::to_owned));
-    seen.lock().expect("lock").push(Seen {
+    let body =
+        String::from_utf8_lossy(&buf[head_end..buf.len().min(head_end + length)]).to_string();
+    let request = Seen {
+        method,
         path_and_query: target.clone(),
         bearer,
-    });
+        body,
+    };
+    seen.lock().expect("lock").push(request.clone());
+    let answered = {
+        let h = handler.lock().expect("lock").clone();
+        h.and_then(|h| h(&request))
+    };
     let path = target.split('?').next().unwrap_or_default().to_owned();
-    let reply = {
+    let reply = if let Some(reply) = answered {
+        reply
+    } else {
         let mut routes = routes.lock().expect("lock");
         let key = if routes.contains_key(&target) {
             target
@@ -171,7 +222,7 @@ async fn serve(
             ),
         }
     };
-    let (status, body) = match reply {
+    let (status, extra, body) = match reply {
         Reply::Reset => {
             // Drop without a byte: the client sees the connection closed mid-request.
             drop(stream);
@@ -179,14 +230,20 @@ async fn serve(
         }
         Reply::Slow(d, status, body) => {
             tokio::time::sleep(d).await;
-            (status, body)
+            (status, Vec::new(), body)
         }
-        Reply::Json(status, body) => (status, body),
+        Reply::Json(status, body) => (status, Vec::new(), body),
+        Reply::WithHeaders(status, headers, body) => (status, headers, body),
     };
-    let response = format!(
-        "HTTP/1.1 {status} X\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+    let mut response = format!(
+        "HTTP/1.1 {status} X\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n",
         body.len()
     );
+    for (k, v) in extra {
+        let _ = write!(response, "{k}: {v}\r\n");
+    }
+    response.push_str("\r\n");
+    response.push_str(&body);
     stream.write_all(response.as_bytes()).await?;
     stream.shutdown().await
 }

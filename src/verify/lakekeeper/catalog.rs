@@ -91,6 +91,7 @@ mod tests {
         Answer {
             status,
             body: body.to_owned(),
+            ..Answer::default()
         }
     }
 
