@@ -1,0 +1,161 @@
+//! What every Azure write command shares: a [`Change`] names the object it touches, the right it
+//! needs and the request it sends; [`plan_text`] says all of that before anything runs,
+//! [`dry_run_text`] prints the requests (secrets masked) instead of sending them, and [`confirm`]
+//! asks once (or takes `--yes`). The commands build their own lists of changes; nothing here
+//! sends a request.
+
+use std::fmt::Write as _;
+use std::io::{BufRead, IsTerminal, Write};
+
+use serde_json::Value;
+
+/// JSON keys whose values are secrets wherever they appear in a request body.
+pub const SECRET_KEYS: [&str; 4] = ["secretText", "value", "password", "clientSecret"];
+
+/// One request a change sends, for `--dry-run` (the URL may hold placeholders such as
+/// `<appId of lakekeeper-api>` for IDs only known once an earlier step ran).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    pub method: &'static str,
+    pub url: String,
+    pub body: Option<Value>,
+}
+
+/// One write: what it does, to what, and the right it needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    /// "create app registration lakekeeper-api (Lakekeeper API)".
+    pub what: String,
+    /// "Application Developer role, or 'Users can register applications' in the tenant".
+    pub needs: String,
+    pub requests: Vec<Request>,
+}
+
+/// A copy of `body` with every value under a [`SECRET_KEYS`] key masked.
+pub fn masked(body: &Value) -> Value {
+    match body {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| {
+                    let v = if SECRET_KEYS.contains(&k.as_str()) && v.is_string() {
+                        Value::String(crate::secret::mask(v.as_str().unwrap_or_default()))
+                    } else {
+                        masked(v)
+                    };
+                    (k.clone(), v)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(masked).collect()),
+        other => other.clone(),
+    }
+}
+
+/// The plan: what already exists (one line each), then each change with the right it needs.
+pub fn plan_text(exists: &[String], changes: &[Change]) -> String {
+    let mut out = String::new();
+    for line in exists {
+        let _ = writeln!(out, "  exists:  {line}");
+    }
+    if changes.is_empty() {
+        out.push_str("  nothing to change\n");
+    }
+    for (i, c) in changes.iter().enumerate() {
+        let _ = writeln!(out, "  {}. {}\n     needs: {}", i + 1, c.what, c.needs);
+    }
+    out
+}
+
+/// `--dry-run`: every request the changes would send, bodies with secrets masked.
+pub fn dry_run_text(changes: &[Change]) -> String {
+    let mut out = String::new();
+    for c in changes {
+        let _ = writeln!(out, "# {}", c.what);
+        for r in &c.requests {
+            let _ = writeln!(out, "{} {}", r.method, r.url);
+            if let Some(body) = &r.body {
+                let pretty = serde_json::to_string_pretty(&masked(body)).unwrap_or_default();
+                let _ = writeln!(out, "{pretty}");
+            }
+        }
+    }
+    out
+}
+
+/// Whether to go ahead: `yes` does; on a terminal the user is asked once (`[y/N]`, on
+/// standard error); without a terminal and without `yes`, no, with a line saying to add
+/// `--yes`.
+pub fn confirm(question: &str, yes: bool) -> bool {
+    if yes {
+        return true;
+    }
+    if !std::io::stdin().is_terminal() {
+        eprintln!(
+            "Nothing changed: not on a terminal, so nobody could confirm. Run again with --yes to go ahead."
+        );
+        return false;
+    }
+    eprint!("{question} [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut line);
+    let go = matches!(line.trim(), "y" | "Y" | "yes" | "Yes");
+    if !go {
+        eprintln!("Nothing changed.");
+    }
+    go
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn secrets_are_masked_at_any_depth_and_nothing_else_is() {
+        let body = json!({
+            "displayName": "lakekeeper-backend",
+            "passwordCredential": {"displayName": "lakekeeper-setup", "secretText": "fake-secret-0123456789"},
+            "value": "short",
+            "identifierUris": ["api://x"],
+        });
+        let m = masked(&body);
+        assert_eq!(m["passwordCredential"]["secretText"], "••••6789");
+        assert_eq!(m["value"], "••••");
+        assert_eq!(m["displayName"], "lakekeeper-backend");
+        assert_eq!(m["identifierUris"][0], "api://x");
+        let text = dry_run_text(&[Change {
+            what: "store secret".into(),
+            needs: "Key Vault Secrets Officer".into(),
+            requests: vec![Request {
+                method: "PUT",
+                url: "https://v.vault.azure.net/secrets/x?api-version=7.5".into(),
+                body: Some(body),
+            }],
+        }]);
+        assert!(!text.contains("fake-secret-0123456789"), "{text}");
+        assert!(
+            text.starts_with(
+                "# store secret\nPUT https://v.vault.azure.net/secrets/x?api-version=7.5\n"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn the_plan_names_what_exists_and_what_each_change_needs() {
+        let text = plan_text(
+            &["app registration lakekeeper-api (appId 1111)".into()],
+            &[Change {
+                what: "create service principal for lakekeeper-api".into(),
+                needs: "owner of the app registration".into(),
+                requests: vec![],
+            }],
+        );
+        assert_eq!(
+            text,
+            "  exists:  app registration lakekeeper-api (appId 1111)\n  1. create service principal for lakekeeper-api\n     needs: owner of the app registration\n"
+        );
+        assert_eq!(plan_text(&[], &[]), "  nothing to change\n");
+    }
+}
