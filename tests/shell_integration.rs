@@ -25,12 +25,13 @@ fn stdout_of(args: &[&str]) -> String {
     String::from_utf8(out.stdout).expect("utf-8")
 }
 
-const COMMANDS: [&str; 7] = [
+const COMMANDS: [&str; 8] = [
     "apply",
     "check",
     "verify",
     "warehouse",
     "export",
+    "azure",
     "completions",
     "man",
 ];
@@ -207,7 +208,13 @@ fn man_out_writes_one_page_per_command() {
     pages.sort();
     let mut expected: Vec<String> = COMMANDS
         .iter()
-        .chain(&["export-helm"])
+        .chain(&[
+            "export-helm",
+            "azure-bootstrap",
+            "azure-extensions",
+            "azure-roles",
+            "azure-store-secrets",
+        ])
         .map(|c| format!("lakekeeper-setup-{c}.1"))
         .chain(["lakekeeper-setup.1".to_owned()])
         .collect();
