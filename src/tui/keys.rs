@@ -96,6 +96,9 @@ pub fn footer(w: &Wizard) -> Vec<(&'static str, &'static str)> {
                     VerifyState::Running(_) => {}
                 }
             }
+            if w.export_offered() {
+                keys.push(("e", "quit and export helm now"));
+            }
             keys.push(("↑↓", "scroll"));
             keys.push(("Enter/q/Esc", "quit"));
         }
@@ -113,7 +116,13 @@ pub fn footer(w: &Wizard) -> Vec<(&'static str, &'static str)> {
             if step == Step::EncryptionKey && focused.is_none() {
                 keys.push(("←→", "choose"));
             }
-            if step == Step::Ui {
+            if step == Step::Production {
+                match w.focused_production().map(crate::wizard::ProdField::kind) {
+                    None | Some(FieldKind::Choice(_)) => keys.push(("←→", "choose")),
+                    _ => {}
+                }
+            }
+            if matches!(step, Step::Ui | Step::Production) {
                 keys.push(("Ctrl-S", "skip"));
             }
             if w.can_pick() {
