@@ -145,10 +145,10 @@ fn screens() -> Vec<(&'static str, Wizard)> {
     send(&mut p, [Msg::Enter]);
     out.push(("09_production_base_uri_refused", p));
     out.push(("09_production_prefilled", production_prefilled()));
-    let mut d = production_prefilled();
-    to_step(&mut d, Step::Review);
+    let mut exported = production_prefilled();
+    to_step(&mut exported, Step::Review);
     send(
-        &mut d,
+        &mut exported,
         [
             Msg::PlanReady(Ok(plan_summary())),
             Msg::Enter,
@@ -158,7 +158,7 @@ fn screens() -> Vec<(&'static str, Wizard)> {
             }])),
         ],
     );
-    out.push(("10_done_production_export_offered", d));
+    out.push(("10_done_production_export_offered", exported));
     to_step(&mut w, Step::Review);
     send(&mut w, [Msg::PlanReady(Ok(plan_summary()))]);
     out.push(("09_review", w.clone()));
