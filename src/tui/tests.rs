@@ -136,14 +136,14 @@ fn screens() -> Vec<(&'static str, Wizard)> {
     out.push(("08_key_paste_error", k));
     to_step(&mut w, Step::Production);
     out.push(("09_production_skip", w.clone()));
-    let mut p = w.clone();
-    send(&mut p, [Msg::Right, Msg::Enter]);
+    let mut refused = w.clone();
+    send(&mut refused, [Msg::Right, Msg::Enter]);
     send(
-        &mut p,
+        &mut refused,
         "http://lakekeeper.example.com".chars().map(Msg::Input),
     );
-    send(&mut p, [Msg::Enter]);
-    out.push(("09_production_base_uri_refused", p));
+    send(&mut refused, [Msg::Enter]);
+    out.push(("09_production_base_uri_refused", refused));
     out.push(("09_production_prefilled", production_prefilled()));
     let mut exported = production_prefilled();
     to_step(&mut exported, Step::Review);
