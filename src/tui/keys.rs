@@ -102,6 +102,17 @@ pub fn footer(w: &Wizard) -> Vec<(&'static str, &'static str)> {
             keys.push(("↑↓", "scroll"));
             keys.push(("Enter/q/Esc", "quit"));
         }
+        Step::Production if w.focused_production().is_none() => {
+            let enter = match (w.production().choice, w.production().existing()) {
+                (crate::wizard::ProdChoice::Skip, None) => "skip, on to the review",
+                (crate::wizard::ProdChoice::Skip, Some(_)) => "keep it, on to the review",
+                (crate::wizard::ProdChoice::Edit, _) => "answer the questions",
+            };
+            keys.push(("Enter", enter));
+            keys.push(("←→", "choose"));
+            keys.push(("PgUp/Ctrl-B", "back"));
+            keys.push(("Ctrl-S", "skip"));
+        }
         step => {
             keys.push(("Enter", "next field"));
             keys.push(("Tab/↓ ⇧Tab/↑", "move"));
@@ -116,11 +127,11 @@ pub fn footer(w: &Wizard) -> Vec<(&'static str, &'static str)> {
             if step == Step::EncryptionKey && focused.is_none() {
                 keys.push(("←→", "choose"));
             }
-            if step == Step::Production {
-                match w.focused_production().map(crate::wizard::ProdField::kind) {
-                    None | Some(FieldKind::Choice(_)) => keys.push(("←→", "choose")),
-                    _ => {}
-                }
+            if step == Step::Production
+                && let Some(FieldKind::Choice(_)) =
+                    w.focused_production().map(crate::wizard::ProdField::kind)
+            {
+                keys.push(("←→", "choose"));
             }
             if matches!(step, Step::Ui | Step::Production) {
                 keys.push(("Ctrl-S", "skip"));
