@@ -401,3 +401,37 @@ impl Driver<'_> {
             .collect())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::Global;
+
+    fn global(env_file: Option<&str>) -> Global {
+        Global {
+            root: None,
+            env_file: env_file.map(PathBuf::from),
+            override_file: None,
+            profile: None,
+        }
+    }
+
+    #[test]
+    fn the_export_command_names_only_the_options_this_run_was_given() {
+        let found = Paths::at(
+            &global(None),
+            PathBuf::from("/srv/team"),
+            Origin::Found(crate::root::Marker::Profile),
+        );
+        assert_eq!(export_command(&found), "lakekeeper-setup export helm");
+        let given = Paths::at(
+            &global(Some("/home/me/my env/.env")),
+            PathBuf::from("/srv/team's app"),
+            Origin::Explicit,
+        );
+        assert_eq!(
+            export_command(&given),
+            "lakekeeper-setup --root '/srv/team'\\''s app' --env-file '/home/me/my env/.env' export helm"
+        );
+    }
+}
