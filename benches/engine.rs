@@ -54,6 +54,7 @@ fn inputs(env_text: String) -> Inputs {
         profile_path: PathBuf::from("lakekeeper-setup.toml"),
         profile_text: None,
         save_profile: false,
+        production: None,
     }
 }
 

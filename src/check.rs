@@ -5,7 +5,10 @@
 //! what is wrong and the fix. A secret's value never appears in a finding.
 
 mod consistency;
+mod production;
 mod search_path;
+
+pub use production::production;
 
 use std::collections::BTreeMap;
 

@@ -162,6 +162,7 @@ impl Project {
             profile_path: self.paths.profile.clone(),
             profile_text: self.profile_text.clone(),
             save_profile,
+            production: None,
         }
     }
 

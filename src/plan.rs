@@ -27,6 +27,9 @@ pub struct Inputs {
     pub profile_text: Option<String>,
     /// Also write the non-secret answers to the profile.
     pub save_profile: bool,
+    /// `[production]` keys to set in the profile (an empty value removes its key): the wizard's
+    /// Production step. Never part of the `.env`.
+    pub production: Option<crate::production::Raw>,
 }
 
 /// One file's before and after.
@@ -121,6 +124,8 @@ pub enum PlanError {
     },
     #[error(transparent)]
     Profile(#[from] profile::ProfileError),
+    #[error(transparent)]
+    Production(#[from] crate::production::ProductionError),
 }
 
 /// Keys Lakekeeper's containers need, referenced as `${KEY}` from the override.
@@ -178,11 +183,19 @@ pub fn plan(cfg: &SetupConfig, answers: &Answers, inputs: &Inputs) -> Result<Pla
         source,
     })?;
 
-    let profile = if inputs.save_profile {
+    let profile = if inputs.save_profile || inputs.production.is_some() {
+        let mut after = if inputs.save_profile {
+            profile::update(inputs.profile_text.as_deref(), answers)?
+        } else {
+            inputs.profile_text.clone().unwrap_or_default()
+        };
+        if let Some(values) = &inputs.production {
+            after = crate::production::update(Some(&after), values)?;
+        }
         Some(FilePlan {
             path: inputs.profile_path.clone(),
             before: inputs.profile_text.clone(),
-            after: profile::update(inputs.profile_text.as_deref(), answers)?,
+            after,
             secret: false,
         })
     } else {

@@ -245,6 +245,118 @@ pub fn read(profile_text: &str) -> Result<Option<Raw>, ProductionError> {
     Ok(raw)
 }
 
+/// The `[production]` table as far as it can be read, for the wizard's pre-fill and `check`:
+/// the known keys' values (`None` without the table) and every problem reading it (invalid
+/// TOML, not a table, a value of the wrong type, each unknown key).
+pub fn read_known(profile_text: &str) -> (Option<Raw>, Vec<ProductionError>) {
+    let doc = match parse(profile_text) {
+        Ok(d) => d,
+        Err(e) => return (None, vec![e]),
+    };
+    let raw = match table_values(&doc, TABLE) {
+        Ok(r) => r,
+        Err(e) => return (None, vec![e]),
+    };
+    let Some(mut raw) = raw else {
+        return (None, Vec::new());
+    };
+    let known: Vec<&str> = KEYS.iter().map(|(k, _)| *k).collect();
+    let unknown: Vec<String> = raw
+        .keys()
+        .filter(|k| !known.contains(&k.as_str()))
+        .cloned()
+        .collect();
+    let problems = unknown
+        .iter()
+        .map(|k| {
+            raw.remove(k);
+            ProductionError::new(
+                k,
+                None,
+                "is not a [production] key",
+                format!("use one of {}", known.join(", ")),
+            )
+        })
+        .collect();
+    (Some(raw), problems)
+}
+
+/// Every problem of the profile's `[production]` table (nothing without the table): unknown
+/// keys, values of the wrong type, and what `export helm` would refuse. What `check` reports.
+pub fn lint(profile_text: &str) -> Vec<ProductionError> {
+    let (raw, mut errors) = read_known(profile_text);
+    let Some(raw) = raw else {
+        return errors;
+    };
+    let names = match vault_names(profile_text) {
+        Ok(n) => n,
+        Err(e) => {
+            errors.push(e.in_table("secrets"));
+            VaultNames::default()
+        }
+    };
+    if let Err(mut more) = validate(Some(&raw), &names) {
+        errors.append(&mut more);
+    }
+    errors
+}
+
+/// The profile text with `[production]` keys set to `values`, edited in place (comments,
+/// order and the other keys survive); an empty value removes its key. `replicas` is written as
+/// a number. The table is created when missing.
+pub fn update(existing: Option<&str>, values: &Raw) -> Result<String, ProductionError> {
+    use toml_edit::{Item, value};
+    let mut doc = parse(existing.unwrap_or(""))?;
+    if doc.get(TABLE).is_none() && values.values().any(|v| !v.trim().is_empty()) {
+        doc[TABLE] = toml_edit::table();
+    }
+    let Some(table) = doc.get_mut(TABLE).and_then(Item::as_table_like_mut) else {
+        return Ok(doc.to_string());
+    };
+    // New keys are added in the documented order (`KEYS`), whatever the map's.
+    let ordered = KEYS
+        .iter()
+        .filter_map(|(k, _)| values.get_key_value(*k))
+        .chain(
+            values
+                .iter()
+                .filter(|(k, _)| !KEYS.iter().any(|(known, _)| known == k)),
+        );
+    for (key, wanted) in ordered {
+        let wanted = wanted.trim();
+        let current = table.get(key).and_then(|c| {
+            c.as_str()
+                .map(str::to_owned)
+                .or_else(|| c.as_integer().map(|i| i.to_string()))
+        });
+        if current.as_deref().unwrap_or("") == wanted {
+            continue;
+        }
+        if wanted.is_empty() {
+            table.remove(key);
+            continue;
+        }
+        let new = match (key.as_str(), wanted.parse::<i64>()) {
+            ("replicas", Ok(n)) => value(n),
+            _ => value(wanted),
+        };
+        match table.get_mut(key) {
+            // Keep the key's decor (comments, spacing) and replace only the value.
+            Some(Item::Value(v)) => {
+                let decor = v.decor().clone();
+                if let Ok(mut nv) = new.into_value() {
+                    *nv.decor_mut() = decor;
+                    *v = nv;
+                }
+            }
+            _ => {
+                table.insert(key, new);
+            }
+        }
+    }
+    Ok(doc.to_string())
+}
+
 /// The vault URL and the two secret names production needs from `[secrets]`.
 pub fn vault_names(profile_text: &str) -> Result<VaultNames, ProductionError> {
     let doc = parse(profile_text)?;
@@ -294,6 +406,62 @@ pub fn missing_base_uri() -> ProductionError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn values(pairs: &[(&str, &str)]) -> Raw {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn update_edits_the_table_in_place_and_keeps_everything_else() {
+        let before = "# team\n[entra]\ntenant = \"t\"\n\n[production]\nbase_uri = \"https://old.example.com\"  # public URL\nvault_identity = \"dddddddd-0000-4000-8000-000000000004\"\ningress_host = \"old.example.com\"\n";
+        let after = update(
+            Some(before),
+            &values(&[
+                ("base_uri", "https://lakekeeper.example.com"),
+                ("replicas", "3"),
+                ("ingress_host", ""),
+                ("namespace", ""),
+            ]),
+        )
+        .expect("updates");
+        assert_eq!(
+            after,
+            "# team\n[entra]\ntenant = \"t\"\n\n[production]\nbase_uri = \"https://lakekeeper.example.com\"  # public URL\nvault_identity = \"dddddddd-0000-4000-8000-000000000004\"\nreplicas = 3\n"
+        );
+        // The same values again change nothing.
+        let again = update(
+            Some(&after),
+            &values(&[
+                ("base_uri", "https://lakekeeper.example.com"),
+                ("replicas", "3"),
+            ]),
+        )
+        .expect("updates");
+        assert_eq!(again, after);
+        // No table and nothing to write: the text is left as it was.
+        assert_eq!(
+            update(Some("[entra]\n"), &values(&[("ingress_host", "")])).expect("ok"),
+            "[entra]\n"
+        );
+        assert!(update(Some("[entra\n"), &Raw::new()).is_err());
+    }
+
+    #[test]
+    fn read_known_keeps_the_known_keys_and_names_every_unknown_one() {
+        let (raw, problems) = read_known(
+            "[production]\nbase_uri = \"https://lk.example.com\"\nreplica = 3\nhost = \"x\"\n",
+        );
+        assert_eq!(raw, Some(values(&[("base_uri", "https://lk.example.com")])));
+        let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["host", "replica"]);
+        assert_eq!(read_known("[entra]\n"), (None, Vec::new()));
+        let (raw, problems) = read_known("production = 1\n");
+        assert_eq!(raw, None);
+        assert_eq!(problems[0].message, "must be a table");
+    }
 
     #[test]
     fn production_env_swaps_only_the_base_uri_and_the_database_host() {

@@ -68,10 +68,12 @@ pub fn run(
                 Ok(if ask::confirm_verify().unwrap_or(false) {
                     Msg::Input('v')
                 } else {
-                    Msg::Enter
+                    ask::done_export(w)
                 })
             }
-            Step::Welcome | Step::Done => Ok(Msg::Enter),
+            Step::Done => Ok(ask::done_export(w)),
+            Step::Production => ask::production(w),
+            Step::Welcome => Ok(Msg::Enter),
             Step::Review => ask::review_choice(w),
             Step::EncryptionKey if w.focused().is_none() => ask::key_choice(w),
             _ => match w.focused() {
@@ -87,6 +89,7 @@ pub fn run(
         };
         let msgs = match answer {
             Ok(Msg::ChooseKey(c)) => vec![Msg::ChooseKey(c), Msg::Enter],
+            Ok(Msg::ChooseProduction(c)) => vec![Msg::ChooseProduction(c), Msg::Enter],
             Ok(m) => vec![m],
             Err(InquireError::OperationCanceled | InquireError::OperationInterrupted) => {
                 // Asked once; a second Esc/Ctrl-C on the question also leaves.
@@ -96,6 +99,7 @@ pub fn run(
             Err(e) => return Err(e.into()),
         };
         let focused_before = w.focused();
+        let production_before = w.focused_production();
         for msg in msgs {
             if let Some(outcome) = dispatch(w, msg, exec) {
                 return Ok(outcome);
@@ -108,6 +112,9 @@ pub fn run(
         }
         if let Some(f) = focused_before {
             report(w, f, style);
+        }
+        if let Some(f) = production_before {
+            report_production(w, f, style);
         }
         if w.step() != step {
             continue;
@@ -148,14 +155,27 @@ fn report(w: &Wizard, f: crate::model::FieldId, style: Style) {
     }
 }
 
+/// The same for a production question.
+fn report_production(w: &Wizard, f: wizard::ProdField, style: Style) {
+    let prod = w.production();
+    if let Some(e) = prod.error(f) {
+        println!("  {} {}", style.red("✗"), wizard::production_message(e));
+    } else if let FieldStatus::Valid { notes, .. } = &prod.field(f).status {
+        for n in notes {
+            println!("  {} {n}", style.green("✓"));
+        }
+    }
+}
+
 fn header(w: &Wizard, style: Style) {
     let step = w.step();
     println!();
     println!(
         "{}",
         style.bold(&format!(
-            "── Step {} of 10: {} ──",
+            "── Step {} of {}: {} ──",
             step.number(),
+            Step::COUNT,
             step.title()
         ))
     );

@@ -11,6 +11,7 @@ mod form;
 mod lines;
 mod msg;
 mod picker;
+mod production;
 mod steps;
 mod verify;
 
@@ -18,6 +19,7 @@ pub use field::{FieldKind, FieldState, FieldStatus};
 pub use lines::{Line, LineKind, done_lines, field_message, review_lines, welcome_lines};
 pub use msg::{Context, Effect, KeyChoice, Msg, Outcome, PlanSummary, Text, WrittenFile};
 pub use picker::{PickList, Picker, PickerState, list_for, pickable};
+pub use production::{ProdChoice, ProdField, ProdState, production_message};
 pub use steps::Step;
 pub use verify::{CheckState, VerifyState, result_lines, status_word, verify_lines};
 
@@ -114,6 +116,10 @@ pub struct Wizard {
     assist_off: Option<String>,
     /// Storage accounts picked so far (by name) and the list of their containers.
     containers_of: BTreeMap<String, crate::azure::pick::ListKind>,
+    /// The optional Production step.
+    prod: ProdState,
+    /// The Done screen's `e`: run `export helm` once the wizard has left.
+    export_requested: bool,
 }
 
 impl Wizard {
@@ -137,6 +143,11 @@ impl Wizard {
         } else {
             KeyChoice::Generate
         };
+        let prod = ProdState::new(
+            ctx.production.clone(),
+            ctx.vault_names.clone(),
+            ctx.production_problems.clone(),
+        );
         Wizard {
             step: Step::Welcome,
             focus: 0,
@@ -160,6 +171,8 @@ impl Wizard {
             picker: None,
             assist_off: None,
             containers_of: BTreeMap::new(),
+            prod,
+            export_requested: false,
         }
     }
 
@@ -310,6 +323,7 @@ impl Wizard {
             Step::Welcome => self.on_welcome(&msg),
             Step::Review => self.on_review(&msg),
             Step::Done => self.on_done(&msg),
+            Step::Production => self.on_production(msg),
             _ => self.on_form(msg),
         }
     }
@@ -329,7 +343,7 @@ impl Wizard {
 
     fn on_review(&mut self, msg: &Msg) -> Vec<Effect> {
         match msg {
-            Msg::Back | Msg::Input('b') => self.enter_step(Step::EncryptionKey),
+            Msg::Back | Msg::Input('b') => self.enter_step(Step::Production),
             Msg::Input('q') => self.update(Msg::Cancel),
             Msg::Input('p') if self.review != Review::Writing => {
                 self.save_profile = !self.save_profile;
@@ -360,10 +374,36 @@ impl Wizard {
         }
     }
 
+    /// Whether the Done screen offers to run `export helm`: once the files (the profile with
+    /// its `[production]` table among them) are written or up to date, and production answers
+    /// exist.
+    pub fn export_offered(&self) -> bool {
+        self.verify_offered() && self.production_known()
+    }
+
+    /// The user asked (`e`) to run `export helm` after leaving.
+    pub fn export_requested(&self) -> bool {
+        self.export_requested
+    }
+
+    /// The command that writes production's Helm values for this project.
+    pub fn export_command(&self) -> &str {
+        if self.ctx.export_command.is_empty() {
+            "lakekeeper-setup export helm"
+        } else {
+            &self.ctx.export_command
+        }
+    }
+
     /// Enter/q leave (also while checks run: the driver's run is abandoned, nothing waits
-    /// for it); `v` runs the live checks (again), ↑↓ scroll.
+    /// for it); `v` runs the live checks (again), `e` leaves to run `export helm`, ↑↓ scroll.
     fn on_done(&mut self, msg: &Msg) -> Vec<Effect> {
         match (msg, &self.done) {
+            (Msg::Input('e' | 'E'), Some(d)) if self.export_offered() => {
+                self.export_requested = true;
+                let outcome = done_outcome(d);
+                self.finish(outcome)
+            }
             (Msg::Enter | Msg::Forward | Msg::Input('q') | Msg::Submit(_), Some(d)) => {
                 let outcome = done_outcome(d);
                 self.finish(outcome)
@@ -437,6 +477,7 @@ impl Wizard {
         Effect::ComputePlan {
             answers: self.answers.clone(),
             save_profile: self.save_profile,
+            production: self.prod.kept().cloned(),
         }
     }
 

@@ -239,7 +239,7 @@ fn the_wizards_welcome_screen_names_a_copy_of_env_git_would_commit() {
         160,
         40,
     );
-    let screen = t.wait_for(&["Step 1 of 10", "warning:", ".env.old"]);
+    let screen = t.wait_for(&["Step 1 of 11", "warning:", ".env.old"]);
     assert!(!screen.contains(FAKE_SECRET), "{screen}");
     t.keys(&["C-c"]);
     drop(t);
@@ -253,6 +253,6 @@ fn the_wizards_welcome_screen_names_a_copy_of_env_git_would_commit() {
         160,
         40,
     );
-    let screen = t.wait_for(&["Step 1 of 10", "git:"]);
+    let screen = t.wait_for(&["Step 1 of 11", "git:"]);
     assert!(!screen.contains("warning:"), "{screen}");
 }

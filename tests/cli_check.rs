@@ -142,6 +142,67 @@ fn an_applied_setup_checks_clean_and_warnings_alone_exit_zero() {
     assert!(out.contains("0 error(s)"), "{out}");
 }
 
+#[test]
+fn a_bad_production_table_in_the_profile_is_an_error_per_problem_with_its_fix() {
+    let p = Project::fixture();
+    p.write("lakekeeper-setup.toml", PROFILE);
+    p.apply_ok(&[("LAKEKEEPER__OAUTH2__CLIENT_SECRET", FAKE_SECRET)]);
+    // The same applied setup with a [production] table `export helm` would refuse.
+    p.write(
+        "lakekeeper-setup.toml",
+        &format!(
+            "{PROFILE}\n[production]\nbase_uri = \"http://lakekeeper.example.com\"\nreplica = 3\nnamespace = \"Lake_Keeper\"\ntls_secret = \"lakekeeper-tls\"\n"
+        ),
+    );
+    let (code, out) = check(&p, false);
+    assert_eq!(code, Some(1), "{out}");
+    let profile = p.path("lakekeeper-setup.toml").display().to_string();
+    for (key, message, fix) in [
+        (
+            "production.replica",
+            "is not a [production] key",
+            "use one of base_uri, namespace, release, replicas,",
+        ),
+        (
+            "production.base_uri",
+            "`http://lakekeeper.example.com` uses plain http: tokens would cross the network in clear text",
+            "use https:// (terminate TLS at the Ingress with tls_secret)",
+        ),
+        (
+            "production.namespace",
+            "`Lake_Keeper` is not a Kubernetes namespace name",
+            "use at most 63 lowercase letters",
+        ),
+        (
+            "production.tls_secret",
+            "`lakekeeper-tls` is set but ingress_host is not, so no Ingress is written",
+            "add ingress_host, or remove this key",
+        ),
+    ] {
+        let head = format!("error: {profile} {key}: {message}");
+        let i = out
+            .find(&head)
+            .unwrap_or_else(|| panic!("no `{head}` in:\n{out}"));
+        let fix_line = out[i..].lines().nth(1).unwrap_or_default();
+        assert!(
+            fix_line.trim_start().starts_with(&format!("fix: {fix}")),
+            "{key}: {fix_line}"
+        );
+    }
+    assert!(out.contains("4 error(s), 0 warning(s)"), "{out}");
+
+    // Fixed, the table checks clean; no table at all is fine too (it is optional).
+    p.write(
+        "lakekeeper-setup.toml",
+        &format!(
+            "{PROFILE}\n[production]\nbase_uri = \"https://lakekeeper.example.com\"\nreplicas = 3\n"
+        ),
+    );
+    let (code, out) = check(&p, false);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(!out.contains("production"), "{out}");
+}
+
 /// Found by fuzzing the editor: a value whose quote closes only at an escaped quote moves its
 /// end to the first plain quote written below it, so `check` warns before `apply` refuses.
 #[test]

@@ -287,16 +287,16 @@ fn the_wizard_screens_and_line_mode_leak_nothing() {
     }
     let a = Audit::new("http://127.0.0.1:9", &git);
     let t = a.tmux(&[]);
-    let mut screens = vec![t.wait_for(&["Step 1 of 10", "exists, will be edited in place"])];
+    let mut screens = vec![t.wait_for(&["Step 1 of 11", "exists, will be edited in place"])];
     t.keys(&["Enter"]);
-    for n in 3..=8 {
+    for n in 3..=9 {
         t.keys(&["C-n"]);
-        screens.push(t.wait_for(&[&format!("Step {n} of 10")]));
+        screens.push(t.wait_for(&[&format!("Step {n} of 11")]));
     }
     t.keys(&["C-n"]);
-    screens.push(t.wait_for(&["Step 9 of 10", "Your answers", "will change"]));
+    screens.push(t.wait_for(&["Step 10 of 11", "Your answers", "will change"]));
     t.keys(&["Enter"]);
-    screens.push(t.wait_for(&["Step 10 of 10", "wrote"]));
+    screens.push(t.wait_for(&["Step 11 of 11", "wrote"]));
     t.keys(&["Enter"]);
     screens.push(t.wait_for(&["EXIT=0"]));
     screens.push(t.history());

@@ -105,7 +105,7 @@ fn ctrl_l_lists_filters_and_chooses_and_the_env_holds_the_choices() {
         120,
         40,
     );
-    let welcome = t.wait_for(&["Step 1 of 10"]);
+    let welcome = t.wait_for(&["Step 1 of 11"]);
     assert!(
         !welcome.contains("Azure assist off"),
         "az is on PATH:\n{welcome}"
@@ -113,7 +113,7 @@ fn ctrl_l_lists_filters_and_chooses_and_the_env_holds_the_choices() {
     t.keys(&["Enter"]);
 
     // Tenant: the list, filtered to one row, chosen.
-    t.wait_for(&["Step 2 of 10", "Ctrl-L pick from Azure"]);
+    t.wait_for(&["Step 2 of 11", "Ctrl-L pick from Azure"]);
     t.keys(&["C-l"]);
     wait_line(&t, &["Contoso Corp.", "auxteststagemanual.ccsctp.net"]);
     t.wait_for(&["3 of 3 shown", "TEST_TEST_RDV"]);
@@ -129,7 +129,7 @@ fn ctrl_l_lists_filters_and_chooses_and_the_env_holds_the_choices() {
     t.keys(&["C-n"]);
 
     // The API app: client ID and App ID URI from one row.
-    t.wait_for(&["Step 3 of 10"]);
+    t.wait_for(&["Step 3 of 11"]);
     t.keys(&["C-l"]);
     t.wait_for(&["Lakekeeper API", "Lakekeeper backend"]);
     t.type_text("api");
@@ -138,13 +138,13 @@ fn ctrl_l_lists_filters_and_chooses_and_the_env_holds_the_choices() {
     let s = t.wait_for(&["api://lakekeeper-api"]);
     assert!(s.contains(API_ID), "{s}");
     t.keys(&["C-n"]);
-    t.wait_for(&["Step 4 of 10"]);
+    t.wait_for(&["Step 4 of 11"]);
     t.keys(&["C-n"]);
-    t.wait_for(&["Step 5 of 10"]);
+    t.wait_for(&["Step 5 of 11"]);
     t.keys(&["C-n"]);
 
     // PostgreSQL: an old and a stopped server are greyed with why; the Ready v16 fills the host.
-    t.wait_for(&["Step 6 of 10"]);
+    t.wait_for(&["Step 6 of 11"]);
     t.keys(&["C-l"]);
     wait_line(&t, &["paused-pg", "Stopped: start the server first"]);
     wait_line(&t, &["Lakekeeper needs 15 or newer"]);
@@ -156,7 +156,7 @@ fn ctrl_l_lists_filters_and_chooses_and_the_env_holds_the_choices() {
 
     // Storage: accounts without hierarchical namespace greyed; choosing sto1125 offers its
     // containers next.
-    t.wait_for(&["Step 7 of 10"]);
+    t.wait_for(&["Step 7 of 11"]);
     t.keys(&["C-l"]);
     wait_line(&t, &["sto3699", "no hierarchical namespace"]);
     t.type_text("sto3699");
@@ -177,11 +177,13 @@ fn ctrl_l_lists_filters_and_chooses_and_the_env_holds_the_choices() {
     assert!(s.contains("sto1125"), "{s}");
     t.keys(&["C-n"]);
 
-    t.wait_for(&["Step 8 of 10"]);
+    t.wait_for(&["Step 8 of 11"]);
     t.keys(&["C-n"]);
-    t.wait_for(&["Step 9 of 10", "will change"]);
+    t.wait_for(&["Step 9 of 11: Production"]);
+    t.keys(&["Enter"]); // skipped
+    t.wait_for(&["Step 10 of 11", "will change"]);
     t.keys(&["Enter"]);
-    t.wait_for(&["Step 10 of 10", "wrote"]);
+    t.wait_for(&["Step 11 of 11", "wrote"]);
     t.keys(&["Enter"]);
     t.wait_for(&["EXIT=0"]);
     drop(t);
@@ -229,7 +231,7 @@ fn without_az_the_wizard_says_so_in_one_line_and_works_as_before() {
         120,
         40,
     );
-    let s = t.wait_for(&["Step 1 of 10", "Azure assist off"]);
+    let s = t.wait_for(&["Step 1 of 11", "Azure assist off"]);
     let lines: Vec<&str> = s
         .lines()
         .filter(|l| l.contains("Azure assist off"))
@@ -237,7 +239,7 @@ fn without_az_the_wizard_says_so_in_one_line_and_works_as_before() {
     assert_eq!(lines.len(), 1, "{s}");
     assert!(s.contains("az login"), "{s}");
     t.keys(&["Enter"]);
-    t.wait_for(&["Step 2 of 10"]);
+    t.wait_for(&["Step 2 of 11"]);
     t.keys(&["C-l"]);
     // Asking again finds no `az` at once: the list closes and the one line stays.
     let s = t.wait_gone("Tenants you can sign in to");

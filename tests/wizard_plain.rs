@@ -83,9 +83,51 @@ fn plain_line_prompts_fill_every_step_with_the_same_validation_and_write() {
     ask("Warehouse storage app client secret", &["Enter"], None);
     ask("Warehouse name", &["Enter"], None);
     ask("Encryption key", &["Enter"], None);
+    // The optional Production step, taken: the same validator as `export helm`, its message
+    // under the prompt, which stays.
+    t.wait_for(&[
+        "── Step 9 of 11: Production on Kubernetes (optional) ──",
+        "? Deploy to Kubernetes?",
+        "> Skip: no Kubernetes deployment for now",
+    ]);
+    t.keys(&["Down", "Enter"]);
+    ask(
+        "Production base URI (public https URL)",
+        &["Enter"],
+        Some("http://lakekeeper.example.com"),
+    );
+    t.wait_for(&["`http://lakekeeper.example.com` uses plain http"]);
+    t.keys(&["BSpace"; 29]);
+    t.type_text("https://LakeKeeper.example.com/");
+    t.keys(&["Enter"]);
+    t.wait_for(&["normalised to https://lakekeeper.example.com"]);
+    ask("Kubernetes namespace", &["Enter"], None); // lakekeeper
+    ask("Helm release name", &["Enter"], None); // lakekeeper
+    ask("Lakekeeper replicas", &["Enter"], None); // 2
+    ask(
+        "Ingress host name",
+        &["Enter"],
+        Some("lakekeeper.example.com"),
+    );
+    ask("Ingress class", &["Enter"], None);
+    ask("Ingress TLS Secret", &["Enter"], Some("lakekeeper-tls"));
+    ask(
+        "Production PostgreSQL host",
+        &["Enter"],
+        Some("prod-pg.postgres.database.azure.com"),
+    );
+    ask("How the release is deployed", &["Enter"], None); // helm-wait
     t.wait_for(&["? Next", "Write"]);
     let review = t.history();
     assert!(review.contains("Your answers"), "{review}");
+    assert!(
+        review.contains("Production on Kubernetes ([production])"),
+        "{review}"
+    );
+    assert!(
+        review.contains("The production answers go to [production] in"),
+        "{review}"
+    );
     assert!(
         review.contains("+ LAKEKEEPER__OAUTH2__CLIENT_SECRET=••••WXYZ"),
         "{review}"
@@ -113,9 +155,48 @@ fn plain_line_prompts_fill_every_step_with_the_same_validation_and_write() {
         "? Check the setup live now (lakekeeper-setup verify)? (y/N)",
     ]);
     t.keys(&["Enter"]);
+    // Then the export, with the exact command (this run's --root): yes runs it.
+    let root = dir.path().display().to_string();
+    t.wait_for(&[&format!(
+        "? Write the Helm values for production now (lakekeeper-setup --root {root} export helm)? (y/N)"
+    )]);
+    t.keys(&["y", "Enter"]);
     let end = t.wait_for(&["EXIT=0"]);
     assert!(!end.contains("Checking the setup live"), "{end}");
+    let history = t.history();
+    assert!(
+        history.contains(&format!("$ lakekeeper-setup --root {root} export helm")),
+        "{history}"
+    );
+    assert!(history.contains("deploy/helm/values.yaml"), "{history}");
     drop(t);
+    // The profile holds the production answers (defaults left out), the .env none of them.
+    let profile = std::fs::read_to_string(dir.path().join("lakekeeper-setup.toml"))
+        .expect("the profile is written for the production answers");
+    assert_eq!(
+        profile,
+        "[production]\nbase_uri = \"https://lakekeeper.example.com\"\ningress_host = \"lakekeeper.example.com\"\ntls_secret = \"lakekeeper-tls\"\npostgres_host = \"prod-pg.postgres.database.azure.com\"\n"
+    );
+    let env_text = std::fs::read_to_string(dir.path().join("backend/.env")).expect("written");
+    for prod in ["lakekeeper.example.com", "prod-pg", "lakekeeper-tls"] {
+        assert!(!env_text.contains(prod), "{prod} reached backend/.env");
+    }
+    // `export helm` used them.
+    let values =
+        std::fs::read_to_string(dir.path().join("deploy/helm/values.yaml")).expect("exported");
+    for line in [
+        "    LAKEKEEPER__BASE_URI: \"https://lakekeeper.example.com\"",
+        "  host_write: \"prod-pg.postgres.database.azure.com\"",
+        "    host: \"lakekeeper.example.com\"",
+        "      secretName: \"lakekeeper-tls\"",
+        "  replicas: 2",
+    ] {
+        assert!(
+            values.lines().any(|l| l.starts_with(line)),
+            "`{line}` not in values.yaml:\n{values}"
+        );
+    }
+    assert!(dir.path().join("deploy/helm/secrets/secret.yaml").exists());
     let env = read_env(&dir.path().join("backend/.env"));
     assert_eq!(
         env.get("LAKEKEEPER__OAUTH2__TENANT_ID").map(String::as_str),
@@ -169,7 +250,7 @@ fn term_dumb_falls_back_to_line_prompts() {
         40,
     );
     t.wait_for(&[
-        "── Step 2 of 10: Entra tenant and cloud ──",
+        "── Step 2 of 11: Entra tenant and cloud ──",
         "? Directory (tenant) ID",
     ]);
     t.keys(&["C-c"]);

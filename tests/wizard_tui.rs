@@ -5,6 +5,7 @@ mod support;
 
 use std::path::PathBuf;
 
+use support::project::{FAKE_SECRET, PROFILE, Project};
 use support::tools::require_tool;
 use support::wizard::{
     ACCOUNT_KEY, API_ID, BACKEND_ID, BACKEND_SECRET, PG_PASSWORD, TENANT, answer, files_under,
@@ -18,10 +19,10 @@ fn fills_every_step_writes_then_a_rerun_of_only_enter_changes_nothing() {
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let t = start(dir.path(), &[]);
-    t.wait_for(&["Step 1 of 10: Welcome", "not found, will be created"]);
+    t.wait_for(&["Step 1 of 11: Welcome", "not found, will be created"]);
     t.keys(&["Enter"]);
 
-    t.wait_for(&["Step 2 of 10"]);
+    t.wait_for(&["Step 2 of 11"]);
     // A pasted login URL: the tenant GUID is taken out of it, with a note.
     t.paste(&format!(
         "https://login.microsoftonline.com/{TENANT}/v2.0/.well-known/openid-configuration"
@@ -29,12 +30,12 @@ fn fills_every_step_writes_then_a_rerun_of_only_enter_changes_nothing() {
     t.wait_for(&["took the tenant ID"]);
     t.keys(&["Enter", "Enter"]);
 
-    t.wait_for(&["Step 3 of 10"]);
+    t.wait_for(&["Step 3 of 11"]);
     answer(&t, API_ID);
     t.wait_for(&[&format!("api://{API_ID}")]);
     t.keys(&["Enter"]);
 
-    t.wait_for(&["Step 4 of 10"]);
+    t.wait_for(&["Step 4 of 11"]);
     answer(&t, BACKEND_ID);
     // A secret pasted into the masked field shows as bullets only.
     t.paste(BACKEND_SECRET);
@@ -45,10 +46,10 @@ fn fills_every_step_writes_then_a_rerun_of_only_enter_changes_nothing() {
     );
     t.keys(&["Enter"]);
 
-    t.wait_for(&["Step 5 of 10"]);
+    t.wait_for(&["Step 5 of 11"]);
     t.keys(&["C-s"]);
 
-    t.wait_for(&["Step 6 of 10", "Lakekeeper needs PostgreSQL 15"]);
+    t.wait_for(&["Step 6 of 11", "Lakekeeper needs PostgreSQL 15"]);
     answer(&t, "DB.Example.Test");
     t.keys(&["Enter"]); // port 5432
     answer(&t, "lakekeeper_catalog");
@@ -57,7 +58,7 @@ fn fills_every_step_writes_then_a_rerun_of_only_enter_changes_nothing() {
     t.keys(&["Enter"]); // sslmode require
     t.keys(&["Enter"]); // Lakekeeper's own schema: lakekeeper
 
-    t.wait_for(&["Step 7 of 10"]);
+    t.wait_for(&["Step 7 of 11"]);
     t.paste("abfss://warehouse@fakeaccount.dfs.core.windows.net/team/lakekeeper/");
     t.wait_for(&["split abfss://warehouse@fakeaccount.dfs.core.windows.net/team/lakekeeper"]);
     t.keys(&["Enter", "Enter", "Enter"]); // account, container, prefix
@@ -67,10 +68,21 @@ fn fills_every_step_writes_then_a_rerun_of_only_enter_changes_nothing() {
     t.keys(&["C-u"]); // the field holds the default
     answer(&t, "main_warehouse");
 
-    t.wait_for(&["Step 8 of 10", "(•) Generate a new random key"]);
+    t.wait_for(&["Step 8 of 11", "(•) Generate a new random key"]);
     t.keys(&["Enter"]);
 
-    let review = t.wait_for(&["Step 9 of 10: Review", "Your answers", "••••WXYZ"]);
+    // The optional Production step: one Enter skips it.
+    t.wait_for(&[
+        "Step 9 of 11: Production on Kubernetes (optional)",
+        "(•) Skip: no Kubernetes deployment for now",
+    ]);
+    t.keys(&["Enter"]);
+
+    let review = t.wait_for(&["Step 10 of 11: Review", "Your answers", "••••WXYZ"]);
+    assert!(
+        !review.contains("Production on Kubernetes"),
+        "a skipped step adds nothing to the review:\n{review}"
+    );
     for secret in [BACKEND_SECRET, PG_PASSWORD, ACCOUNT_KEY] {
         assert!(!review.contains(secret), "review shows a secret:\n{review}");
     }
@@ -78,9 +90,13 @@ fn fills_every_step_writes_then_a_rerun_of_only_enter_changes_nothing() {
     t.keys(&["p"]);
     t.wait_for(&["don't save profile"]);
     t.keys(&["Enter"]);
-    let done = t.wait_for(&["Step 10 of 10: Done", "wrote", "lakekeeper-setup verify"]);
+    let done = t.wait_for(&["Step 11 of 11: Done", "wrote", "lakekeeper-setup verify"]);
     assert!(done.contains("lakekeeper-setup.toml"), "{done}");
     assert!(done.contains("backend/.env"), "{done}");
+    assert!(
+        !done.contains("export helm"),
+        "no export is offered without production answers:\n{done}"
+    );
     t.keys(&["Enter"]);
     t.wait_for(&["EXIT=0"]);
     drop(t);
@@ -150,6 +166,10 @@ fn fills_every_step_writes_then_a_rerun_of_only_enter_changes_nothing() {
         profile.contains("warehouse_name = \"main_warehouse\""),
         "{profile}"
     );
+    assert!(
+        !profile.contains("[production]"),
+        "a skipped Production step writes no [production] table:\n{profile}"
+    );
     for secret in [BACKEND_SECRET, PG_PASSWORD, ACCOUNT_KEY, key] {
         assert!(
             !profile.contains(secret),
@@ -171,16 +191,17 @@ fn fills_every_step_writes_then_a_rerun_of_only_enter_changes_nothing() {
 
     // Second run: Enter through every step; nothing on disk changes (no backup either).
     let t = start(dir.path(), &[]);
-    t.wait_for(&["Step 1 of 10", "exists, will be edited in place"]);
+    t.wait_for(&["Step 1 of 11", "exists, will be edited in place"]);
     let enters = [
-        (1, "Step 2 of 10"),
-        (2, "Step 3 of 10"),
-        (2, "Step 4 of 10"),
-        (2, "Step 5 of 10"),
-        (1, "Step 6 of 10"),
-        (7, "Step 7 of 10"),
-        (8, "Step 8 of 10"),
-        (1, "Step 9 of 10"),
+        (1, "Step 2 of 11"),
+        (2, "Step 3 of 11"),
+        (2, "Step 4 of 11"),
+        (2, "Step 5 of 11"),
+        (1, "Step 6 of 11"),
+        (7, "Step 7 of 11"),
+        (8, "Step 8 of 11"),
+        (1, "Step 9 of 11"),
+        (1, "Step 10 of 11"),
     ];
     for (n, next) in enters {
         for _ in 0..n {
@@ -190,7 +211,7 @@ fn fills_every_step_writes_then_a_rerun_of_only_enter_changes_nothing() {
     }
     t.wait_for(&["Your answers", "already up to date"]);
     t.keys(&["Enter"]);
-    t.wait_for(&["Step 10 of 10", "nothing was written"]);
+    t.wait_for(&["Step 11 of 11", "nothing was written"]);
     t.keys(&["Enter"]);
     t.wait_for(&["EXIT=0"]);
     drop(t);
@@ -214,15 +235,15 @@ fn ctrl_c_asks_once_then_leaves_without_writing_anything() {
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let t = start(dir.path(), &[]);
-    t.wait_for(&["Step 1 of 10"]);
+    t.wait_for(&["Step 1 of 11"]);
     t.keys(&["Enter"]);
-    t.wait_for(&["Step 2 of 10"]);
+    t.wait_for(&["Step 2 of 11"]);
     answer(&t, TENANT);
     t.keys(&["Escape"]);
     t.wait_for(&["Leave without writing anything?"]);
     t.keys(&["n"]);
     let s = t.wait_gone("Leave without writing");
-    assert!(s.contains("Step 2 of 10"), "n resumes where it was:\n{s}");
+    assert!(s.contains("Step 2 of 11"), "n resumes where it was:\n{s}");
     t.keys(&["C-c"]);
     t.wait_for(&["Leave without writing anything?"]);
     t.keys(&["C-c"]);
@@ -241,11 +262,11 @@ fn a_window_below_the_minimum_says_how_big_it_must_be() {
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let t = start(dir.path(), &[]);
-    t.wait_for(&["Step 1 of 10"]);
+    t.wait_for(&["Step 1 of 11"]);
     t.resize(70, 20);
     t.wait_for(&["needs at least 80×24"]);
     t.resize(120, 40);
-    t.wait_for(&["Step 1 of 10"]);
+    t.wait_for(&["Step 1 of 11"]);
     t.keys(&["C-c", "y"]);
     t.wait_for(&["EXIT=130"]);
 }
@@ -258,9 +279,9 @@ fn sigterm_restores_the_terminal_and_writes_nothing() {
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let t = start(dir.path(), &[]);
-    t.wait_for(&["Step 1 of 10"]);
+    t.wait_for(&["Step 1 of 11"]);
     t.keys(&["Enter"]);
-    t.wait_for(&["Step 2 of 10"]);
+    t.wait_for(&["Step 2 of 11"]);
     answer(&t, TENANT);
     let pid = t.child_pid();
     let status = std::process::Command::new("kill")
@@ -270,7 +291,7 @@ fn sigterm_restores_the_terminal_and_writes_nothing() {
     assert!(status.success());
     let s = t.wait_for(&["EXIT=130", "cancelled; nothing was written"]);
     assert!(
-        !s.contains("Step 2 of 10"),
+        !s.contains("Step 2 of 11"),
         "the alternate screen was left:\n{s}"
     );
     assert_eq!(
@@ -290,7 +311,7 @@ fn a_terminal_that_hangs_up_ends_the_wizard() {
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let t = start(dir.path(), &[]);
-    t.wait_for(&["Step 1 of 10"]);
+    t.wait_for(&["Step 1 of 11"]);
     let pid = t.child_pid();
     drop(t);
     let alive = || std::path::Path::new(&format!("/proc/{pid}")).exists();
@@ -324,20 +345,20 @@ fn dry_run_goes_through_the_review_and_writes_nothing() {
     std::fs::write(dir.path().join("backend/.env"), &env_text).expect("seed .env");
     let t = start(dir.path(), &["--dry-run"]);
     t.wait_for(&[
-        "Step 1 of 10",
+        "Step 1 of 11",
         "dry run: nothing will be written",
         "exists, will be edited in place",
     ]);
     // Every value is pre-filled from the .env: Ctrl-N moves step by step.
     t.keys(&["Enter"]);
-    for n in 3..=8 {
+    for n in 3..=9 {
         t.keys(&["C-n"]);
-        t.wait_for(&[&format!("Step {n} of 10")]);
+        t.wait_for(&[&format!("Step {n} of 11")]);
     }
     t.keys(&["C-n"]);
-    t.wait_for(&["Step 9 of 10", "will change"]);
+    t.wait_for(&["Step 10 of 11", "will change"]);
     t.keys(&["Enter"]);
-    t.wait_for(&["Step 10 of 10", "Dry run: nothing was written."]);
+    t.wait_for(&["Step 11 of 11", "Dry run: nothing was written."]);
     t.keys(&["Enter"]);
     t.wait_for(&["EXIT=0"]);
     let files = files_under(dir.path());
@@ -350,4 +371,98 @@ fn dry_run_goes_through_the_review_and_writes_nothing() {
         std::fs::read_to_string(dir.path().join("backend/.env")).expect("read"),
         env_text
     );
+}
+
+/// A team whose profile has a `[production]` table: the step offers to keep it; changing it
+/// shows every value pre-filled, the review lists the answers, and `e` on the Done screen runs
+/// `export helm`, which writes the chart's values from the changed table.
+#[test]
+fn a_profiles_production_table_is_pre_filled_changed_and_exported_from_the_done_screen() {
+    if require_tool("tmux").is_none() {
+        return;
+    }
+    let p = Project::fixture();
+    p.write(
+        "lakekeeper-setup.toml",
+        &format!(
+            "{PROFILE}\n[production]\nbase_uri = \"https://lakekeeper.example.com\"  # the public URL\ningress_host = \"lakekeeper.example.com\"\ntls_secret = \"lakekeeper-tls\"\n"
+        ),
+    );
+    p.apply_ok(&[("LAKEKEEPER__OAUTH2__CLIENT_SECRET", FAKE_SECRET)]);
+    let env_before = p.read("backend/.env");
+
+    let t = start(p.root(), &[]);
+    t.wait_for(&["Step 1 of 11", "exists, will be edited in place"]);
+    t.keys(&["Enter"]);
+    for n in 3..=9 {
+        t.keys(&["C-n"]);
+        t.wait_for(&[&format!("Step {n} of 11")]);
+    }
+    t.wait_for(&[
+        "(•) Keep the profile's [production] as it is (base_uri https://lakekeeper.example.com)",
+        "Ctrl-S skip",
+    ]);
+    t.keys(&["Right", "Enter"]);
+    t.wait_for(&[
+        "▸ Production base URI (public https URL)",
+        "> https://lakekeeper.example.com",
+    ]);
+    t.keys(&["Enter", "Enter", "Enter"]); // base URI, namespace, release as they are
+    t.wait_for(&["▸ Lakekeeper replicas", "> 2"]);
+    t.keys(&["C-u"]);
+    answer(&t, "3");
+    let s = t.wait_for(&["▸ Ingress host name (optional)"]);
+    assert!(s.contains("> lakekeeper.example.com"), "pre-filled:\n{s}");
+    t.keys(&["Enter"]);
+    answer(&t, "webapprouting.kubernetes.azure.com");
+    t.wait_for(&["▸ Ingress TLS Secret (optional)", "> lakekeeper-tls"]);
+    t.keys(&["Enter"]);
+    answer(&t, "prod-pg.postgres.database.azure.com");
+    t.wait_for(&["▸ How the release is deployed", "◂ helm-wait ▸"]);
+    t.keys(&["Enter"]);
+
+    t.wait_for(&[
+        "Step 10 of 11: Review",
+        "Production on Kubernetes ([production])",
+        "will change",
+    ]);
+    t.keys(&["Enter"]);
+    let root = p.root().display().to_string();
+    t.wait_for(&[
+        "Step 11 of 11: Done",
+        "Production on Kubernetes",
+        &format!("lakekeeper-setup --root {root} export helm"),
+        "e quit and export helm now",
+    ]);
+    t.keys(&["e"]);
+    t.wait_for(&["EXIT=0"]);
+    let history = t.history();
+    drop(t);
+    assert!(
+        history.contains(&format!("$ lakekeeper-setup --root {root} export helm")),
+        "{history}"
+    );
+
+    let profile = p.read("lakekeeper-setup.toml");
+    assert!(
+        profile.ends_with("[production]\nbase_uri = \"https://lakekeeper.example.com\"  # the public URL\ningress_host = \"lakekeeper.example.com\"\ntls_secret = \"lakekeeper-tls\"\nreplicas = 3\ningress_class = \"webapprouting.kubernetes.azure.com\"\npostgres_host = \"prod-pg.postgres.database.azure.com\"\n"),
+        "edited in place, comment kept, defaults left out:\n{profile}"
+    );
+    assert_eq!(
+        p.read("backend/.env"),
+        env_before,
+        "nothing production-specific reaches backend/.env"
+    );
+    let values = p.read("deploy/helm/values.yaml");
+    for line in [
+        "  replicas: 3",
+        "  host_read: \"prod-pg.postgres.database.azure.com\"",
+        "    ingressClassName: \"webapprouting.kubernetes.azure.com\"",
+        "    LAKEKEEPER__BASE_URI: \"https://lakekeeper.example.com\"",
+    ] {
+        assert!(
+            values.lines().any(|l| l.starts_with(line)),
+            "`{line}` not in values.yaml:\n{values}"
+        );
+    }
 }

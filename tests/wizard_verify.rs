@@ -46,15 +46,15 @@ fn written(dir: &Path, addr: &str) -> Tmux {
         120,
         40,
     );
-    t.wait_for(&["Step 1 of 10", "lakekeeper-setup.toml"]);
+    t.wait_for(&["Step 1 of 11", "lakekeeper-setup.toml"]);
     t.keys(&["Enter"]);
-    for n in 3..=9 {
+    for n in 3..=10 {
         t.keys(&["C-n"]);
-        t.wait_for(&[&format!("Step {n} of 10")]);
+        t.wait_for(&[&format!("Step {n} of 11")]);
     }
     t.wait_for(&["Your answers", "Enter/w write"]);
     t.keys(&["Enter"]);
-    t.wait_for(&["Step 10 of 10: Done", "wrote", "v check the setup now"]);
+    t.wait_for(&["Step 11 of 11: Done", "wrote", "v check the setup now"]);
     t
 }
 

@@ -51,6 +51,10 @@ pub fn run(paths: &Paths, args: &CheckArgs) -> Result<Exit, RunError> {
         list.append(&mut findings);
         findings = list;
     }
+    findings.extend(check::production(
+        &paths.profile.display().to_string(),
+        project.profile_text.as_deref(),
+    ));
     findings.extend(stray_findings(&paths.env, &project.env, &env_label));
     findings.sort_by_key(|f| (f.severity, f.line.unwrap_or(usize::MAX)));
     let errors = findings.iter().any(|f| f.severity == Severity::Error);

@@ -127,6 +127,7 @@ pub fn run(
         git_warning,
         env_file_key: project.existing_key().map(crate::secret::Secret::new),
         dry_run,
+        ..production_context(&project, paths)
     };
     tui::install_panic_hook();
     // The team's tenant goes to the Azure CLI's token requests only in a valid form.
@@ -170,6 +171,18 @@ pub fn run(
         }
         o
     };
+    if wizard.export_requested() {
+        // Asked for on the Done screen, which said the command: run it as if typed.
+        println!();
+        println!("$ {}", wizard.export_command());
+        let args = crate::cli::HelmArgs {
+            out: None,
+            secrets: None,
+            dry_run: false,
+            force: false,
+        };
+        return super::export::run(paths, &crate::cli::ExportTarget::Helm(args), process_env);
+    }
     // The exit code says whether the files were written; failed live checks are on the screen
     // (and `lakekeeper-setup verify` gives them their own exit code).
     Ok(match outcome {
@@ -180,6 +193,58 @@ pub fn run(
         }
         Outcome::Failed => Exit::CouldNotRun,
     })
+}
+
+/// What the Production step starts from: the profile's `[production]` table (read leniently:
+/// its problems are said on the step), the vault names it is validated with, and the exact
+/// `export helm` command for this project.
+fn production_context(project: &Project, paths: &Paths) -> Context {
+    let text = project.profile_text.as_deref().unwrap_or("");
+    let (production, problems) = crate::production::read_known(text);
+    Context {
+        production,
+        production_problems: problems.iter().map(ToString::to_string).collect(),
+        vault_names: crate::production::vault_names(text).unwrap_or_default(),
+        export_command: export_command(paths),
+        ..Context::default()
+    }
+}
+
+/// `lakekeeper-setup export helm` with the options that point it at this run's files.
+fn export_command(paths: &Paths) -> String {
+    let mut cmd = String::from("lakekeeper-setup");
+    let default_env = paths.root.join("backend").join(".env");
+    let default_profile = paths.root.join("lakekeeper-setup.toml");
+    for (flag, path, given) in [
+        ("--root", &paths.root, paths.origin == Origin::Explicit),
+        ("--env-file", &paths.env, paths.env != default_env),
+        (
+            "--profile",
+            &paths.profile,
+            paths.profile != default_profile,
+        ),
+    ] {
+        if given {
+            cmd.push(' ');
+            cmd.push_str(flag);
+            cmd.push(' ');
+            cmd.push_str(&shell_quote(&path.display().to_string()));
+        }
+    }
+    cmd.push_str(" export helm");
+    cmd
+}
+
+/// `s` as one POSIX shell word.
+fn shell_quote(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+:@,=%".contains(c));
+    if plain {
+        s.to_owned()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
 }
 
 fn terminal_error(e: &dyn std::fmt::Display) -> RunError {
@@ -209,8 +274,13 @@ impl Driver<'_> {
             Effect::ComputePlan {
                 answers,
                 save_profile,
+                production,
             } => {
-                vec![Msg::PlanReady(self.compute(&answers, save_profile))]
+                vec![Msg::PlanReady(self.compute(
+                    &answers,
+                    save_profile,
+                    production,
+                ))]
             }
             Effect::Write => vec![Msg::Written(self.write())],
             Effect::StartVerify => self
@@ -230,12 +300,16 @@ impl Driver<'_> {
         &mut self,
         answers: &crate::model::Answers,
         save_profile: bool,
+        production: Option<crate::production::Raw>,
     ) -> Result<PlanSummary, Vec<String>> {
         self.plan = None;
         let v = validate::answers(answers)
             .map_err(|errors| errors.iter().map(ToString::to_string).collect::<Vec<_>>())?;
-        let p = plan::plan(&v.config, answers, &self.project.plan_inputs(save_profile))
-            .map_err(|e| vec![e.to_string()])?;
+        let inputs = plan::Inputs {
+            production,
+            ..self.project.plan_inputs(save_profile)
+        };
+        let p = plan::plan(&v.config, answers, &inputs).map_err(|e| vec![e.to_string()])?;
         let origins = crate::azure::secrets::origins(
             answers,
             self.vault.spec.as_ref(),
@@ -325,5 +399,39 @@ impl Driver<'_> {
                 backup: w.backup.map(|b| b.display().to_string()),
             })
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::Global;
+
+    fn global(env_file: Option<&str>) -> Global {
+        Global {
+            root: None,
+            env_file: env_file.map(PathBuf::from),
+            override_file: None,
+            profile: None,
+        }
+    }
+
+    #[test]
+    fn the_export_command_names_only_the_options_this_run_was_given() {
+        let found = Paths::at(
+            &global(None),
+            PathBuf::from("/srv/team"),
+            Origin::Found(crate::root::Marker::Profile),
+        );
+        assert_eq!(export_command(&found), "lakekeeper-setup export helm");
+        let given = Paths::at(
+            &global(Some("/home/me/my env/.env")),
+            PathBuf::from("/srv/team's app"),
+            Origin::Explicit,
+        );
+        assert_eq!(
+            export_command(&given),
+            "lakekeeper-setup --root '/srv/team'\\''s app' --env-file '/home/me/my env/.env' export helm"
+        );
     }
 }

@@ -10,7 +10,10 @@ use crate::output::Style;
 use crate::secret::mask;
 use crate::strings;
 use crate::validate;
-use crate::wizard::{FieldKind, KeyChoice, Msg, Review, Wizard, field_message, review_lines};
+use crate::wizard::{
+    FieldKind, KeyChoice, Msg, ProdField, Review, Wizard, field_message, production_message,
+    review_lines,
+};
 
 type Asked<T> = Result<T, InquireError>;
 
@@ -108,6 +111,78 @@ pub fn key_choice(w: &Wizard) -> Asked<Msg> {
         }
     }
     Ok(Msg::ChooseKey(choice))
+}
+
+/// The Production step: its choice, or the focused question.
+pub fn production(w: &Wizard) -> Asked<Msg> {
+    let prod = w.production();
+    let Some(f) = w.focused_production() else {
+        for p in prod.problems() {
+            println!("  {} {p}", Style::stdout().yellow("!"));
+        }
+        let opts = prod.options();
+        let labels: Vec<String> = opts.iter().map(|c| prod.describe(*c)).collect();
+        let start = opts.iter().position(|c| *c == prod.choice).unwrap_or(0);
+        let picked = Select::new("Deploy to Kubernetes?", labels)
+            .with_starting_cursor(start)
+            .raw_prompt()?;
+        let choice = opts.get(picked.index).copied().unwrap_or(prod.choice);
+        return Ok(Msg::ChooseProduction(choice));
+    };
+    production_field(w, f).map(|v| Msg::Submit(v.into()))
+}
+
+fn production_field(w: &Wizard, f: ProdField) -> Asked<String> {
+    let prod = w.production().clone();
+    let current = prod.field(f).text.clone();
+    if let FieldKind::Choice(opts) = f.kind() {
+        let start = opts.iter().position(|o| *o == current).unwrap_or(0);
+        return Select::new(f.label(), opts.to_vec())
+            .with_starting_cursor(start)
+            .with_help_message(f.hint())
+            .prompt()
+            .map(str::to_owned);
+    }
+    let help = if f.optional() {
+        format!("optional: Enter with nothing leaves it out · {}", f.hint())
+    } else {
+        f.hint().to_owned()
+    };
+    // The current value is the text being edited (not a default): Backspace clears it.
+    let current = if current.is_empty() {
+        f.default().unwrap_or("").to_owned()
+    } else {
+        current
+    };
+    Text::new(f.label())
+        .with_initial_value(&current)
+        .with_help_message(&help)
+        .with_validator(move |s: &str| {
+            Ok(match prod.check(f, s) {
+                None => Validation::Valid,
+                Some(e) => Validation::Invalid(production_message(&e).into()),
+            })
+        })
+        .prompt()
+}
+
+/// The Done step's offer to run `export helm` (when production answers exist); otherwise, or
+/// when declined, the wizard ends.
+pub fn done_export(w: &Wizard) -> Msg {
+    if !w.export_offered() {
+        return Msg::Enter;
+    }
+    let yes = Confirm::new(&format!(
+        "Write the Helm values for production now ({})?",
+        w.export_command()
+    ))
+    .with_default(false)
+    .with_help_message(
+        "writes values.yaml and the Secret for Lakekeeper's official chart; nothing is deployed",
+    )
+    .prompt()
+    .unwrap_or(false);
+    if yes { Msg::Input('e') } else { Msg::Enter }
 }
 
 pub fn review_choice(w: &Wizard) -> Asked<Msg> {

@@ -7,13 +7,18 @@ use super::theme::Theme;
 use super::view::wrap;
 use crate::model::FieldId;
 use crate::strings;
-use crate::wizard::{FieldKind, FieldStatus, KeyChoice, Step, Wizard, field_message};
+use crate::wizard::{
+    FieldKind, FieldState, FieldStatus, KeyChoice, ProdChoice, ProdField, Step, Wizard,
+    field_message, production_message,
+};
 
 /// The form's lines and the index of the focused row's first line.
 pub fn lines(w: &Wizard, t: Theme, width: usize) -> (Vec<Line<'static>>, usize) {
     let mut out = Vec::new();
     let mut focus_line = 0;
-    if w.step() == Step::EncryptionKey {
+    if w.step() == Step::Production {
+        focus_line = production(w, t, width, &mut out);
+    } else if w.step() == Step::EncryptionKey {
         let focused = w.focused().is_none();
         if focused {
             focus_line = out.len();
@@ -66,6 +71,68 @@ pub fn lines(w: &Wizard, t: Theme, width: usize) -> (Vec<Line<'static>>, usize) 
     (out, focus_line)
 }
 
+/// The Production step: its choice, then (when taken) its questions. Returns the focused
+/// row's first line.
+fn production(w: &Wizard, t: Theme, width: usize, out: &mut Vec<Line<'static>>) -> usize {
+    let prod = w.production();
+    let sub = |text: &str, style, out: &mut Vec<Line<'static>>| {
+        for l in wrap(text, width.saturating_sub(4), "  ") {
+            out.push(Line::styled(format!("    {l}"), style));
+        }
+    };
+    for p in prod.problems() {
+        sub(&format!("! {p}"), t.warning(), out);
+    }
+    let on_choice = w.focused_production().is_none();
+    let mut focus_line = out.len();
+    out.push(label_line("Deploy to Kubernetes?", on_choice, false, t));
+    for c in prod.options() {
+        let mark = if c == prod.choice { "(•)" } else { "( )" };
+        let style = if c == prod.choice && on_choice {
+            t.focus()
+        } else {
+            ratatui::style::Style::new()
+        };
+        out.push(Line::styled(
+            format!("    {mark} {}", prod.describe(c)),
+            style,
+        ));
+    }
+    out.push(Line::default());
+    if prod.choice == ProdChoice::Skip {
+        return focus_line;
+    }
+    for f in ProdField::ALL {
+        let focused = w.focused_production() == Some(f);
+        if focused {
+            focus_line = out.len();
+        }
+        let st = prod.field(f);
+        out.push(label_line(
+            f.label(),
+            focused,
+            f.optional() && f.default().is_none(),
+            t,
+        ));
+        out.push(text_line(&st.text, st, f.kind(), focused, t, width));
+        if let Some(e) = prod.error(f) {
+            sub(&format!("✗ {}", production_message(e)), t.error(), out);
+        } else if let FieldStatus::Valid { notes, .. } = &st.status
+            && !notes.is_empty()
+        {
+            for n in notes {
+                sub(&format!("✓ {n}"), t.ok(), out);
+            }
+        } else if focused {
+            sub(f.hint(), t.dim(), out);
+        }
+    }
+    for wn in prod.warnings() {
+        sub(&format!("! {wn}"), t.warning(), out);
+    }
+    focus_line
+}
+
 fn label_line(label: &str, focused: bool, optional: bool, t: Theme) -> Line<'static> {
     let marker = if focused { "▸ " } else { "  " };
     let style = if focused { t.focus() } else { t.heading() };
@@ -108,8 +175,26 @@ fn field(w: &Wizard, f: FieldId, t: Theme, width: usize, out: &mut Vec<Line<'sta
 
 /// `    [value▌]`: the visible part of the value around the cursor, the cursor reversed.
 fn value_line(w: &Wizard, f: FieldId, focused: bool, t: Theme, width: usize) -> Line<'static> {
-    let shown = w.display_value(f);
-    if let FieldKind::Choice(opts) = FieldKind::of(f) {
+    text_line(
+        &w.display_value(f),
+        w.field(f),
+        FieldKind::of(f),
+        focused,
+        t,
+        width,
+    )
+}
+
+/// A value as shown (`shown`: masked for a secret), the cursor at the field's.
+fn text_line(
+    shown: &str,
+    st: &FieldState,
+    kind: FieldKind,
+    focused: bool,
+    t: Theme,
+    width: usize,
+) -> Line<'static> {
+    if let FieldKind::Choice(opts) = kind {
         let style = if focused {
             t.focus()
         } else {
@@ -127,11 +212,11 @@ fn value_line(w: &Wizard, f: FieldId, focused: bool, t: Theme, width: usize) -> 
         let text: String = if chars.len() > avail {
             chars[..avail - 1].iter().chain(['…'].iter()).collect()
         } else {
-            shown.clone()
+            shown.to_owned()
         };
         return Line::from(vec![Span::raw("    "), Span::raw(text)]);
     }
-    let cursor = w.field(f).cursor.min(chars.len());
+    let cursor = st.cursor.min(chars.len());
     let start = (cursor + 1).saturating_sub(avail);
     let end = (start + avail).min(chars.len());
     let before: String = chars[start..cursor].iter().collect();

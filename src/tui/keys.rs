@@ -96,8 +96,22 @@ pub fn footer(w: &Wizard) -> Vec<(&'static str, &'static str)> {
                     VerifyState::Running(_) => {}
                 }
             }
+            if w.export_offered() {
+                keys.push(("e", "quit and export helm now"));
+            }
             keys.push(("↑↓", "scroll"));
             keys.push(("Enter/q/Esc", "quit"));
+        }
+        Step::Production if w.focused_production().is_none() => {
+            let enter = match (w.production().choice, w.production().existing()) {
+                (crate::wizard::ProdChoice::Skip, None) => "skip, on to the review",
+                (crate::wizard::ProdChoice::Skip, Some(_)) => "keep it, on to the review",
+                (crate::wizard::ProdChoice::Edit, _) => "answer the questions",
+            };
+            keys.push(("Enter", enter));
+            keys.push(("←→", "choose"));
+            keys.push(("PgUp/Ctrl-B", "back"));
+            keys.push(("Ctrl-S", "skip"));
         }
         step => {
             keys.push(("Enter", "next field"));
@@ -113,7 +127,13 @@ pub fn footer(w: &Wizard) -> Vec<(&'static str, &'static str)> {
             if step == Step::EncryptionKey && focused.is_none() {
                 keys.push(("←→", "choose"));
             }
-            if step == Step::Ui {
+            if step == Step::Production
+                && let Some(FieldKind::Choice(_)) =
+                    w.focused_production().map(crate::wizard::ProdField::kind)
+            {
+                keys.push(("←→", "choose"));
+            }
+            if matches!(step, Step::Ui | Step::Production) {
                 keys.push(("Ctrl-S", "skip"));
             }
             if w.can_pick() {

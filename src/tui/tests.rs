@@ -134,6 +134,31 @@ fn screens() -> Vec<(&'static str, Wizard)> {
     send(&mut k, "fake-short".chars().map(Msg::Input));
     send(&mut k, [Msg::Enter]);
     out.push(("08_key_paste_error", k));
+    to_step(&mut w, Step::Production);
+    out.push(("09_production_skip", w.clone()));
+    let mut refused = w.clone();
+    send(&mut refused, [Msg::Right, Msg::Enter]);
+    send(
+        &mut refused,
+        "http://lakekeeper.example.com".chars().map(Msg::Input),
+    );
+    send(&mut refused, [Msg::Enter]);
+    out.push(("09_production_base_uri_refused", refused));
+    out.push(("09_production_prefilled", production_prefilled()));
+    let mut exported = production_prefilled();
+    to_step(&mut exported, Step::Review);
+    send(
+        &mut exported,
+        [
+            Msg::PlanReady(Ok(plan_summary())),
+            Msg::Enter,
+            Msg::Written(Ok(vec![WrittenFile {
+                path: "lakekeeper-setup.toml".into(),
+                backup: None,
+            }])),
+        ],
+    );
+    out.push(("10_done_production_export_offered", exported));
     to_step(&mut w, Step::Review);
     send(&mut w, [Msg::PlanReady(Ok(plan_summary()))]);
     out.push(("09_review", w.clone()));
@@ -193,6 +218,36 @@ fn screens() -> Vec<(&'static str, Wizard)> {
     send(&mut w, [Msg::VerifyDone(Ok(report))]);
     out.push(("10_done_checks_finished", w));
     out
+}
+
+/// The Production step opened on a profile with a `[production]` table, changing it: every
+/// question pre-filled, the focus on the ingress class.
+fn production_prefilled() -> Wizard {
+    let table = [
+        ("base_uri", "https://lakekeeper.example.com"),
+        ("replicas", "3"),
+        ("ingress_host", "lakekeeper.example.com"),
+        ("ingress_class", "webapprouting.kubernetes.azure.com"),
+        ("tls_secret", "lakekeeper-tls"),
+        ("postgres_host", "prod-pg.postgres.database.azure.com"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    let mut w = Wizard::new(
+        complete(),
+        crate::wizard::Context {
+            production: Some(table),
+            ..crate::wizard::tests::ctx()
+        },
+        crate::secret::Secret::new(GENERATED_KEY),
+    );
+    to_step(&mut w, Step::Production);
+    send(&mut w, [Msg::Right, Msg::Enter]);
+    for _ in 0..5 {
+        send(&mut w, [Msg::Enter]);
+    }
+    w
 }
 
 /// A result as the checks word them against refusing loopback ports.

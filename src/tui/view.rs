@@ -34,8 +34,9 @@ impl Widget for &Screen<'_> {
             Layout::vertical([Constraint::Min(0), Constraint::Length(footer_h)]).areas(area);
         let mut block = Block::default().borders(Borders::ALL).title(Line::styled(
             format!(
-                " lakekeeper-setup · Step {} of 10: {} ",
+                " lakekeeper-setup · Step {} of {}: {} ",
                 w.step().number(),
+                Step::COUNT,
                 w.step().title()
             ),
             t.title(),

@@ -259,7 +259,7 @@ impl Wizard {
         }
     }
 
-    fn go_back(&mut self) -> Vec<Effect> {
+    pub(super) fn go_back(&mut self) -> Vec<Effect> {
         let prev = self.step.prev();
         let effects = self.enter_step(prev);
         if prev == Step::EncryptionKey && self.key.choice == KeyChoice::Paste {
@@ -331,7 +331,7 @@ impl Wizard {
         {
             self.answers.set(f, v, source.unwrap_or(Source::Wizard));
         }
-        self.enter_step(Step::Review)
+        self.enter_step(Step::Production)
     }
 
     /// Replacing a key that exists: stored warehouse secrets become unreadable.

@@ -160,6 +160,7 @@ pub fn review_lines(w: &Wizard) -> Vec<Line> {
     if let Some(warn) = w.key_warning() {
         out.push(line(LineKind::Warning, format!("  warning: {warn}")));
     }
+    production_review(w, &mut out);
     match w.review() {
         Review::Computing => out.push(line(LineKind::Dim, "Computing the changes…")),
         Review::Writing => out.push(line(LineKind::Dim, "Writing…")),
@@ -255,11 +256,26 @@ pub fn review_lines(w: &Wizard) -> Vec<Line> {
                     .iter()
                     .map(|n| line(LineKind::Warning, format!("warning: {n}"))),
             );
+            if w.production().kept().is_some() {
+                out.push(line(
+                    LineKind::Dim,
+                    format!(
+                        "The production answers go to [production] in {} (never to {}).",
+                        w.ctx().profile_path,
+                        p.env_path
+                    ),
+                ));
+            }
             out.push(line(
                 LineKind::Dim,
                 if w.save_profile() {
                     format!(
                         "The non-secret answers also go to {} (p: don't).",
+                        w.ctx().profile_path
+                    )
+                } else if w.production().kept().is_some() {
+                    format!(
+                        "The other answers are not saved to {} (p: also save the non-secret answers there).",
                         w.ctx().profile_path
                     )
                 } else {
@@ -316,5 +332,45 @@ pub fn done_lines(w: &Wizard) -> Vec<Line> {
         out.push(line(LineKind::Text, ""));
         out.extend(Step::Done.help().lines().map(|l| line(LineKind::Text, l)));
     }
+    if w.export_offered() {
+        out.push(line(LineKind::Text, ""));
+        out.push(line(LineKind::Heading, "Production on Kubernetes"));
+        out.push(line(
+            LineKind::Text,
+            format!(
+                "  Write values.yaml and the Secret for Lakekeeper's official Helm chart from [production] in {}, with the kubectl and helm commands that follow:",
+                w.ctx().profile_path
+            ),
+        ));
+        out.push(line(LineKind::Ok, format!("  {}", w.export_command())));
+        out.push(line(
+            LineKind::Dim,
+            "  (add --dry-run to see the files first)",
+        ));
+    }
     out
+}
+
+/// The Production step's answers on the review, when it was taken.
+fn production_review(w: &Wizard, out: &mut Vec<Line>) {
+    let prod = w.production();
+    if prod.kept().is_none() {
+        return;
+    }
+    out.push(line(
+        LineKind::Heading,
+        "Production on Kubernetes ([production])",
+    ));
+    for f in super::ProdField::ALL {
+        let v = &prod.field(f).text;
+        if v.is_empty() {
+            continue;
+        }
+        out.push(line(LineKind::Text, format!("  {:<49} {v}", f.label())));
+    }
+    out.extend(
+        prod.warnings()
+            .iter()
+            .map(|wn| line(LineKind::Warning, format!("  warning: {wn}"))),
+    );
 }

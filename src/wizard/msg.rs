@@ -32,7 +32,7 @@ pub enum Msg {
     Forward,
     /// To the previous step; never blocked, keeps what was typed.
     Back,
-    /// Skip the optional UI step (leaves the UI keys out).
+    /// Skip the optional UI step (leaves the UI keys out), or the optional Production step.
     Skip,
     /// Show or hide the secret being edited.
     ToggleReveal,
@@ -44,6 +44,8 @@ pub enum Msg {
     Submit(Text),
     /// The encryption key step's choice.
     ChooseKey(KeyChoice),
+    /// The Production step's choice (line mode).
+    ChooseProduction(super::ProdChoice),
     PlanReady(Result<PlanSummary, Vec<String>>),
     Written(Result<Vec<WrittenFile>, String>),
     /// A live check started or finished (from the driver's `verify` run).
@@ -72,6 +74,8 @@ pub enum Effect {
     ComputePlan {
         answers: Answers,
         save_profile: bool,
+        /// `[production]` keys to set in the profile (the Production step was taken).
+        production: Option<crate::production::Raw>,
     },
     /// Apply the plan last computed; answer with `Msg::Written`.
     Write,
@@ -121,6 +125,15 @@ pub struct Context {
     /// environment holds another (replacing it would make stored warehouse secrets unreadable).
     pub env_file_key: Option<Secret>,
     pub dry_run: bool,
+    /// The profile's `[production]` table (its known keys), pre-filling the Production step.
+    pub production: Option<crate::production::Raw>,
+    /// What is wrong with that table as read (unknown keys, values of the wrong type).
+    pub production_problems: Vec<String>,
+    /// The profile's `[secrets]` vault names, which `[production]` is validated with.
+    pub vault_names: crate::production::VaultNames,
+    /// The command that writes production's Helm values for this project (with this run's
+    /// `--root` and file options); empty: `lakekeeper-setup export helm`.
+    pub export_command: String,
 }
 
 /// The plan as the review screen shows it: display forms only (secrets already masked).

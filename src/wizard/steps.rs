@@ -12,12 +12,13 @@ pub enum Step {
     Postgres,
     Storage,
     EncryptionKey,
+    Production,
     Review,
     Done,
 }
 
 impl Step {
-    pub const ALL: [Step; 10] = [
+    pub const ALL: [Step; 11] = [
         Step::Welcome,
         Step::Tenant,
         Step::ApiApp,
@@ -26,11 +27,15 @@ impl Step {
         Step::Postgres,
         Step::Storage,
         Step::EncryptionKey,
+        Step::Production,
         Step::Review,
         Step::Done,
     ];
 
-    /// 1-based position, for "Step 3 of 10".
+    /// How many steps there are, for "Step 3 of 11".
+    pub const COUNT: usize = Step::ALL.len();
+
+    /// 1-based position, for "Step 3 of 11".
     pub fn number(self) -> usize {
         Step::ALL
             .iter()
@@ -48,6 +53,7 @@ impl Step {
             Step::Postgres => "PostgreSQL",
             Step::Storage => "ADLS Gen2 storage and warehouse",
             Step::EncryptionKey => "Encryption key",
+            Step::Production => "Production on Kubernetes (optional)",
             Step::Review => "Review",
             Step::Done => "Done",
         }
@@ -64,6 +70,7 @@ impl Step {
             Step::Postgres => include_str!("../../assets/help/postgres.txt"),
             Step::Storage => include_str!("../../assets/help/storage.txt"),
             Step::EncryptionKey => include_str!("../../assets/help/encryption_key.txt"),
+            Step::Production => include_str!("../../assets/help/production.txt"),
             Step::Review => include_str!("../../assets/help/review.txt"),
             Step::Done => include_str!("../../assets/help/done.txt"),
         }
@@ -98,7 +105,8 @@ impl Step {
                 F::WarehouseName,
             ],
             Step::EncryptionKey => &[F::EncryptionKey],
-            Step::Welcome | Step::Review | Step::Done => &[],
+            // The Production step asks `[production]` keys, not answers (`wizard::ProdField`).
+            Step::Welcome | Step::Production | Step::Review | Step::Done => &[],
         }
     }
 

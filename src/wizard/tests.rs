@@ -130,6 +130,13 @@ pub(crate) fn walk_to_review(w: &mut Wizard) -> Vec<Effect> {
         "generate is the default when no key exists"
     );
     fx.extend(send(w, [Msg::Enter]));
+    assert_eq!(w.step(), Step::Production);
+    assert_eq!(
+        w.production().choice,
+        ProdChoice::Skip,
+        "without a [production] table the optional step is skipped by default"
+    );
+    fx.extend(send(w, [Msg::Enter])); // one Enter skips it
     assert_eq!(w.step(), Step::Review);
     fx
 }
@@ -141,6 +148,7 @@ fn the_whole_flow_types_every_value_computes_the_plan_and_writes() {
     let Some(Effect::ComputePlan {
         answers: a,
         save_profile: false,
+        production: None,
     }) = fx.last()
     else {
         panic!("no plan requested: {fx:?}")
@@ -323,6 +331,7 @@ fn a_rerun_pressing_only_enter_hands_back_the_same_answers() {
     let Some(Effect::ComputePlan {
         answers: a,
         save_profile: false,
+        production: None,
     }) = fx.last()
     else {
         panic!("{fx:?}")
@@ -368,6 +377,8 @@ fn a_plan_error_keeps_the_review_open_with_only_back() {
             .iter()
             .any(|l| l.text.contains("cannot parse line 3"))
     );
+    send(&mut w, [Msg::Back]);
+    assert_eq!(w.step(), Step::Production);
     send(&mut w, [Msg::Back]);
     assert_eq!(w.step(), Step::EncryptionKey);
 }
@@ -472,7 +483,7 @@ fn the_key_step_keeps_generates_or_takes_a_pasted_key_of_32_or_more() {
     );
     let pasted = "fake-pasted-encryption-key-0123456789";
     send(&mut w, [Msg::Clear, Msg::Paste(pasted.into()), Msg::Enter]);
-    assert_eq!(w.step(), Step::Review);
+    assert_eq!(w.step(), Step::Production);
     assert_eq!(w.answers().get(FieldId::EncryptionKey), Some(pasted));
 
     let mut w = fresh(complete());
@@ -540,7 +551,7 @@ fn keep_means_the_key_in_the_env_file_even_when_the_environment_holds_another() 
             .is_some_and(|m| m.contains("differs from the key in backend/.env"))
     );
     w.update(Msg::Enter);
-    assert_eq!(w.step(), Step::Review);
+    assert_eq!(w.step(), Step::Production);
     assert_eq!(w.answers().get(FieldId::EncryptionKey), Some(EXISTING_KEY));
     assert_eq!(
         w.answers().source(FieldId::EncryptionKey),
@@ -565,4 +576,5 @@ fn debug_output_of_the_wizard_and_its_messages_never_holds_a_secret() {
 
 mod location;
 pub(crate) mod picker;
+mod production;
 mod verify;

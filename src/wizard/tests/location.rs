@@ -38,6 +38,7 @@ fn the_review_screen_shows_the_pasted_location_whole() {
         profile_path: dir.path().join("lakekeeper-setup.toml"),
         profile_text: None,
         save_profile: false,
+        production: None,
     };
     let p = crate::plan::plan(&v.config, answers, &inputs).expect("plan");
     w.update(Msg::PlanReady(Ok(PlanSummary {
