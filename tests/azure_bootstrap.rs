@@ -248,7 +248,7 @@ async fn with_a_vault_the_secret_goes_only_there_and_a_teammate_creates_nothing(
         .graph
         .vault("lakekeeper-backend-client-secret")
         .expect("the secret is in the vault");
-    assert_eq!(secrets, [stored.clone()]);
+    assert_eq!(secrets, std::slice::from_ref(&stored));
     assert!(w.graph.accepts(&backend_id, &stored));
     assert!(
         !p.path("backend/.env").exists(),

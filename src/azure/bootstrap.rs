@@ -225,7 +225,7 @@ pub fn plan(found: &Found, opts: &Options, now: &str) -> Vec<Step> {
         ]),
         Some(a) => {
             let uri = format!("api://{}", a.record.app_id);
-            if !a.record.identifier_uris.iter().any(|u| *u == uri) {
+            if !a.record.identifier_uris.contains(&uri) {
                 steps.push(Step::SetIdentifierUri);
             }
             if !scope_ready(&a.record) {
@@ -308,12 +308,16 @@ pub fn scope_id(app: &AppRecord) -> Option<String> {
 /// A name-based UUID (RFC 9562 version 8, SHA-256) of the API's client ID and the scope.
 pub fn derived_scope_id(app_id: &ClientId) -> String {
     use sha2::{Digest, Sha256};
+    use std::fmt::Write as _;
     let digest = Sha256::digest(format!("lakekeeper-setup/scope/{app_id}/{SCOPE}").as_bytes());
     let mut b = [0u8; 16];
     b.copy_from_slice(&digest[..16]);
     b[6] = (b[6] & 0x0f) | 0x80;
     b[8] = (b[8] & 0x3f) | 0x80;
-    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    let hex: String = b.iter().fold(String::new(), |mut s, x| {
+        let _ = write!(s, "{x:02x}");
+        s
+    });
     format!(
         "{}-{}-{}-{}-{}",
         &hex[..8],
@@ -414,16 +418,15 @@ pub fn scope_body(api: Option<&AppRecord>, opts: &Options) -> Value {
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
-    match scopes.iter_mut().find(|s| s["value"] == SCOPE) {
+    if let Some(s) = scopes.iter_mut().find(|s| s["value"] == SCOPE) {
         // A disabled one may be changed; an enabled one is left exactly as it is.
-        Some(s) => s["isEnabled"] = json!(true),
-        None => {
-            let id = api.map_or_else(
-                || placeholder("a scope id derived from the appId", Role::Api, opts),
-                |a| derived_scope_id(&a.app_id),
-            );
-            scopes.push(scope_object(&id));
-        }
+        s["isEnabled"] = json!(true);
+    } else {
+        let id = api.map_or_else(
+            || placeholder("a scope id derived from the appId", Role::Api, opts),
+            |a| derived_scope_id(&a.app_id),
+        );
+        scopes.push(scope_object(&id));
     }
     obj.insert("oauth2PermissionScopes".into(), Value::Array(scopes));
     obj.entry("preAuthorizedApplications")

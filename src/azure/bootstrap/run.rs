@@ -300,26 +300,23 @@ async fn one(
             })
             .await
             .map_err(|e| failed(&what, &e))?;
-            let (record, line) = match created {
-                Some(r) => {
-                    let line = format!("created app registration {name} (appId {})", r.app_id);
-                    (r, line)
-                }
-                None => {
-                    // 204: it existed (another run or a teammate made it meanwhile).
-                    let r = retrying(&what, backoff, p.line, || async {
-                        graph::app_by_unique_name(session, &name)
-                            .await?
-                            .ok_or_else(|| lag_error(&name))
-                    })
-                    .await
-                    .map_err(|e| failed(&what, &e))?;
-                    let line = format!(
-                        "app registration {name} already existed (appId {})",
-                        r.app_id
-                    );
-                    (r, line)
-                }
+            let (record, line) = if let Some(r) = created {
+                let line = format!("created app registration {name} (appId {})", r.app_id);
+                (r, line)
+            } else {
+                // 204: it existed (another run or a teammate made it meanwhile).
+                let r = retrying(&what, backoff, p.line, || async {
+                    graph::app_by_unique_name(session, &name)
+                        .await?
+                        .ok_or_else(|| lag_error(&name))
+                })
+                .await
+                .map_err(|e| failed(&what, &e))?;
+                let line = format!(
+                    "app registration {name} already existed (appId {})",
+                    r.app_id
+                );
+                (r, line)
             };
             done.set(role, record);
             Ok(line)
@@ -561,9 +558,10 @@ fn vault_failure(
                 (409, _, _) => Some(format!(
                     "a deleted secret `{n}` is waiting to be purged: az keyvault secret recover --vault-name {v} --name {n} (or purge it)"
                 )),
-                (401, _, _) => Some(format!(
+                (401, _, _) => Some(
                     "the vault did not accept your sign-in: az login --tenant <the vault's tenant>"
-                )),
+                        .to_owned(),
+                ),
                 _ => None,
             }
         }

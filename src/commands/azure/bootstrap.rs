@@ -187,7 +187,7 @@ pub fn run(
         "{}",
         change::plan_text(&bootstrap::exists_lines(&found, &opts), &changes)
     );
-    if !found.ui.is_some() && !opts.with_ui {
+    if found.ui.is_none() && !opts.with_ui {
         println!(
             "  {}",
             out.dim("the UI app is not asked for (--with-ui adds it)")
@@ -258,9 +258,8 @@ pub fn run(
     };
     // What was done is saved even when a step failed: the next run starts from there.
     let profile = bootstrap::profile_text(before.as_deref(), &tenant_text, &done, &home)?;
-    let wrote_profile = if Some(&profile) == before.as_ref() {
-        false
-    } else if failed.is_some() && !done.changed {
+    let unchanged = Some(&profile) == before.as_ref();
+    let wrote_profile = if unchanged || (failed.is_some() && !done.changed) {
         false
     } else {
         write_atomic(&paths.profile, &profile, false)?;
