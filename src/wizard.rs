@@ -114,6 +114,9 @@ pub struct Wizard {
     assist_off: Option<String>,
     /// Storage accounts picked so far (by name) and the list of their containers.
     containers_of: BTreeMap<String, crate::azure::pick::ListKind>,
+    /// A client-ID field whose app the last list did not hold (the ID then; empty when the list
+    /// had no app at all): the bootstrap offer names it.
+    unknown_app: Option<(FieldId, String)>,
 }
 
 impl Wizard {
@@ -160,6 +163,7 @@ impl Wizard {
             picker: None,
             assist_off: None,
             containers_of: BTreeMap::new(),
+            unknown_app: None,
         }
     }
 
