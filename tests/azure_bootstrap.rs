@@ -512,6 +512,35 @@ async fn an_app_made_in_the_portal_and_named_in_the_profile_is_completed_not_dup
 }
 
 #[tokio::test]
+async fn a_profile_id_other_than_the_named_app_is_pointed_out_and_replaced() {
+    let w = world().await;
+    let p = Project::empty();
+    let out = w.bootstrap(&p, &["--yes"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let (api_id, _, _) = assert_complete(&w.graph, false);
+    let portal = w
+        .graph
+        .with(|t| t.new_app(None, &json!({"displayName": "old portal app"})));
+    let old = s(&portal["appId"]);
+    let profile = p.read("lakekeeper-setup.toml");
+    p.write(
+        "lakekeeper-setup.toml",
+        &profile.replace(
+            &format!("client_id = \"{api_id}\""),
+            &format!("client_id = \"{old}\""),
+        ),
+    );
+    let out = w.bootstrap(&p, &["--yes"]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains(&format!("note: lakekeeper_api.client_id in your setup is {old}, but the app named lakekeeper-api is {api_id}: the profile gets the latter")),
+        "{all}"
+    );
+    assert_eq!(p.read("lakekeeper-setup.toml"), profile);
+}
+
+#[tokio::test]
 async fn a_client_id_the_tenant_does_not_know_stops_before_any_change() {
     let w = world().await;
     let p = Project::empty();
