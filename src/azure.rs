@@ -9,6 +9,7 @@
 
 pub mod arm;
 pub mod az;
+pub mod bootstrap;
 pub mod change;
 pub mod endpoints;
 pub mod graph;

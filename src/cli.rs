@@ -148,6 +148,20 @@ pub struct AzureWriteArgs {
 pub struct BootstrapArgs {
     #[command(flatten)]
     pub write: AzureWriteArgs,
+    /// Also create the UI app registration (single-page app, redirect <base URI>/ui/callback)
+    /// and pre-authorise it on the API's scope. An existing UI app is completed anyway.
+    #[arg(long)]
+    pub with_ui: bool,
+    /// The apps' unique (and display) names are <PREFIX>-api, <PREFIX>-backend, <PREFIX>-ui.
+    #[arg(long, value_name = "PREFIX", default_value = crate::azure::bootstrap::DEFAULT_PREFIX)]
+    pub prefix: String,
+    /// Lifetime of a new client secret, 1–24 months [default: 12; asked on a terminal].
+    #[arg(long, value_name = "MONTHS", value_parser = clap::value_parser!(u32).range(1..=24))]
+    pub secret_months: Option<u32>,
+    /// Add a new client secret even when one is in place (the old one keeps working until it
+    /// expires or is removed in the portal).
+    #[arg(long)]
+    pub new_secret: bool,
 }
 
 #[derive(Debug, Subcommand)]

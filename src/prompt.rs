@@ -39,6 +39,7 @@ pub fn run(
 ) -> Result<Outcome, PromptError> {
     let style = Style::stdout();
     let mut shown = None;
+    let mut offered: Option<String> = None;
     loop {
         if let Phase::Finished(outcome) = w.phase() {
             return Ok(outcome);
@@ -62,6 +63,13 @@ pub fn run(
             shown = Some(step);
             header(w, style);
         }
+        let offer = w.bootstrap_offer();
+        if offer.is_some() && offer != offered {
+            for l in said(offer.as_deref().unwrap_or_default(), columns()) {
+                println!("{}", style.yellow(&l));
+            }
+        }
+        offered = offer;
         let answer = match step {
             Step::Done if w.verify_offered() && *w.verify() == VerifyState::Idle => {
                 // Esc on this question just leaves (the files are written already).

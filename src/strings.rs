@@ -210,6 +210,21 @@ pub fn pick_loading(kind: &crate::azure::pick::ListKind) -> String {
 pub const PICK_EMPTY: &str =
     "Nothing to pick: your Azure login sees none of these. Esc, then type the value.";
 
+/// The wizard's offer when the Lakekeeper app registrations may not exist yet.
+pub const BOOTSTRAP_OFFER: &str = "No app registrations for Lakekeeper yet? `lakekeeper-setup azure bootstrap` creates them (the API app, the backend's service account and its secret) and writes their IDs into the profile: leave the wizard (Esc), run it, then start the wizard again.";
+
+/// The offer when the picker's list does not hold the client ID the field has.
+pub fn bootstrap_offer_unknown(client_id: &str) -> String {
+    format!(
+        "Microsoft Graph knows no app with client ID {client_id} in this tenant. {BOOTSTRAP_OFFER}"
+    )
+}
+
+/// The offer when the tenant lists no app registrations at all.
+pub fn bootstrap_offer_none() -> String {
+    format!("Your Azure login sees no app registrations in this tenant. {BOOTSTRAP_OFFER}")
+}
+
 /// A filter that hides every row.
 pub const PICK_NO_MATCH: &str = "No row matches the filter (Backspace widens it).";
 

@@ -120,6 +120,9 @@ pub struct Wizard {
     prod: ProdState,
     /// The Done screen's `e`: run `export helm` once the wizard has left.
     export_requested: bool,
+    /// A client-ID field whose app the last list did not hold (the ID then; empty when the list
+    /// had no app at all): the bootstrap offer names it.
+    unknown_app: Option<(FieldId, String)>,
 }
 
 impl Wizard {
@@ -173,6 +176,7 @@ impl Wizard {
             containers_of: BTreeMap::new(),
             prod,
             export_requested: false,
+            unknown_app: None,
         }
     }
 

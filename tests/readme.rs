@@ -29,7 +29,7 @@ const OTHER_TOOLS: [&str; 19] = [
     "--ignored",
 ];
 
-const SUBCOMMANDS: [&str; 7] = [
+const SUBCOMMANDS: [&str; 8] = [
     "apply",
     "check",
     "verify",
@@ -37,13 +37,19 @@ const SUBCOMMANDS: [&str; 7] = [
     "export",
     "completions",
     "man",
+    "azure",
 ];
 
-/// The `--help` that lists a command's flags (`export`'s are its `helm` target's).
-fn sub_help_args(sub: &str) -> Vec<&str> {
+/// The `--help`s that list a command's flags (`export`'s are its `helm` target's, `azure`'s
+/// those of its subcommands).
+fn sub_help_args(sub: &str) -> Vec<Vec<&str>> {
     match sub {
-        "export" => vec!["export", "helm"],
-        other => vec![other],
+        "export" => vec![vec!["export", "helm"]],
+        "azure" => ["bootstrap", "extensions", "roles", "store-secrets"]
+            .into_iter()
+            .map(|s| vec!["azure", s])
+            .collect(),
+        other => vec![vec![other]],
     }
 }
 
@@ -96,7 +102,10 @@ fn every_command_and_flag_the_readme_names_exists() {
     }
     let sub_help: Vec<(&str, String)> = SUBCOMMANDS
         .iter()
-        .map(|s| (*s, help(&sub_help_args(s))))
+        .map(|s| {
+            let text: String = sub_help_args(s).iter().map(|a| help(a)).collect();
+            (*s, text)
+        })
         .collect();
     let mut seen = BTreeSet::new();
     for span in code(&readme) {

@@ -12,6 +12,10 @@ use serde_json::Value;
 /// JSON keys whose values are secrets wherever they appear in a request body.
 pub const SECRET_KEYS: [&str; 4] = ["secretText", "value", "password", "clientSecret"];
 
+/// Of [`SECRET_KEYS`], those masked only at the top of a body: Key Vault's `{"value": …}` is a
+/// secret, a Graph scope's nested `"value": "lakekeeper"` is its name.
+const TOP_LEVEL_ONLY: [&str; 1] = ["value"];
+
 /// One request a change sends, for `--dry-run` (the URL may hold placeholders such as
 /// `<appId of lakekeeper-api>` for IDs only known once an earlier step ran).
 #[derive(Debug, Clone, PartialEq)]
@@ -31,22 +35,31 @@ pub struct Change {
     pub requests: Vec<Request>,
 }
 
-/// A copy of `body` with every value under a [`SECRET_KEYS`] key masked.
+/// A copy of `body` with every value under a [`SECRET_KEYS`] key masked (`value` only at the
+/// top level).
 pub fn masked(body: &Value) -> Value {
+    masked_at(body, 0)
+}
+
+fn masked_at(body: &Value, depth: usize) -> Value {
     match body {
         Value::Object(map) => Value::Object(
             map.iter()
                 .map(|(k, v)| {
-                    let v = if SECRET_KEYS.contains(&k.as_str()) && v.is_string() {
+                    let secret = SECRET_KEYS.contains(&k.as_str())
+                        && (depth == 0 || !TOP_LEVEL_ONLY.contains(&k.as_str()));
+                    let v = if secret && v.is_string() {
                         Value::String(crate::secret::mask(v.as_str().unwrap_or_default()))
                     } else {
-                        masked(v)
+                        masked_at(v, depth + 1)
                     };
                     (k.clone(), v)
                 })
                 .collect(),
         ),
-        Value::Array(items) => Value::Array(items.iter().map(masked).collect()),
+        Value::Array(items) => {
+            Value::Array(items.iter().map(|v| masked_at(v, depth + 1)).collect())
+        }
         other => other.clone(),
     }
 }
@@ -124,6 +137,9 @@ mod tests {
         assert_eq!(m["value"], "••••");
         assert_eq!(m["displayName"], "lakekeeper-backend");
         assert_eq!(m["identifierUris"][0], "api://x");
+        // A Graph scope's `value` is its name, not a secret.
+        let scope = json!({"api": {"oauth2PermissionScopes": [{"value": "lakekeeper"}]}});
+        assert_eq!(masked(&scope), scope);
         let text = dry_run_text(&[Change {
             what: "store secret".into(),
             needs: "Key Vault Secrets Officer".into(),

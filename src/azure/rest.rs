@@ -111,11 +111,27 @@ pub async fn send_json(
     body: Option<&Value>,
     timeout: Duration,
 ) -> Result<Written, RestError> {
+    send_json_with(client, method, url, token, body, &[], timeout).await
+}
+
+/// [`send_json`] with extra request headers (Graph's `Prefer: create-if-missing`).
+pub async fn send_json_with(
+    client: &reqwest::Client,
+    method: reqwest::Method,
+    url: &Url,
+    token: &Secret,
+    body: Option<&Value>,
+    headers: &[(&str, &str)],
+    timeout: Duration,
+) -> Result<Written, RestError> {
     http::ensure_allowed(url)?;
     let mut request = client
         .request(method, url.clone())
         .bearer_auth(token.expose())
         .header("accept", "application/json");
+    for (k, v) in headers {
+        request = request.header(*k, *v);
+    }
     if let Some(body) = body {
         request = request
             .header("content-type", "application/json")

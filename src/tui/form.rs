@@ -58,6 +58,12 @@ pub fn lines(w: &Wizard, t: Theme, width: usize) -> (Vec<Line<'static>>, usize) 
             field(w, f, t, width, &mut out);
         }
     }
+    if let Some(offer) = w.bootstrap_offer() {
+        out.push(Line::default());
+        for l in wrap(&offer, width, "  ") {
+            out.push(Line::styled(l, t.warning()));
+        }
+    }
     if let Some(how) = w.assist_off()
         && w.rows().into_iter().any(crate::wizard::pickable)
     {

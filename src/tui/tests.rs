@@ -105,9 +105,19 @@ fn screens() -> Vec<(&'static str, Wizard)> {
     let mut e = fresh(Answers::default());
     send(&mut e, [Msg::Enter]);
     out.push(("02_tenant_empty", e.clone()));
+    let mut offer = e.clone();
     send(&mut e, "common".chars().map(Msg::Input));
     send(&mut e, [Msg::Enter, Msg::Forward]);
     out.push(("02_tenant_error_blocked", e));
+    // No API app yet: the step offers `azure bootstrap`.
+    send(
+        &mut offer,
+        crate::wizard::tests::TENANT
+            .chars()
+            .map(Msg::Input)
+            .chain([Msg::Forward]),
+    );
+    out.push(("03_api_app_bootstrap_offer", offer));
 
     to_step(&mut w, Step::ApiApp);
     out.push(("03_api_app", w.clone()));

@@ -201,6 +201,7 @@ impl Wizard {
             Ok(choices) => {
                 self.assist_off = None;
                 let field = p.field;
+                self.note_unknown_app(kind, &choices);
                 let current = self.fields.get(&field).map(|s| s.text.clone());
                 let p = self.picker.as_mut().expect("checked above");
                 p.state = PickerState::Loaded(PickList::new(
@@ -217,6 +218,59 @@ impl Wizard {
             Err(e) => p.state = PickerState::Failed(e),
         }
         Vec::new()
+    }
+
+    /// After an app list: whether it lacks the client ID the field holds (or has no app).
+    fn note_unknown_app(&mut self, kind: &ListKind, choices: &[Choice]) {
+        if !matches!(kind, ListKind::ApiApp | ListKind::BackendApp) {
+            return;
+        }
+        let id_field = match kind {
+            ListKind::ApiApp => FieldId::ApiClientId,
+            _ => FieldId::BackendClientId,
+        };
+        let held = self
+            .fields
+            .get(&id_field)
+            .map(|s| s.text.trim().to_ascii_lowercase())
+            .unwrap_or_default();
+        let listed = |id: &str| {
+            choices.iter().any(|c| {
+                c.fills
+                    .iter()
+                    .any(|(f, v)| *f == id_field && v.eq_ignore_ascii_case(id))
+            })
+        };
+        self.unknown_app = if choices.is_empty() {
+            Some((id_field, String::new()))
+        } else if crate::validate::is_guid(&held) && !listed(&held) {
+            Some((id_field, held))
+        } else {
+            None
+        };
+    }
+
+    /// The offer to create the app registrations with `azure bootstrap`: on the API app and
+    /// backend steps, when the client ID is empty (and the Azure assist is not known to be
+    /// off), or when the last list did not hold the ID the field has.
+    pub fn bootstrap_offer(&self) -> Option<String> {
+        let id_field = match self.step {
+            Step::ApiApp => FieldId::ApiClientId,
+            Step::Backend => FieldId::BackendClientId,
+            _ => return None,
+        };
+        let held = self.field(id_field).text.trim().to_ascii_lowercase();
+        match &self.unknown_app {
+            Some((f, id)) if *f == id_field && id.is_empty() && held.is_empty() => {
+                return Some(crate::strings::bootstrap_offer_none());
+            }
+            Some((f, id)) if *f == id_field && !id.is_empty() && *id == held => {
+                return Some(crate::strings::bootstrap_offer_unknown(id));
+            }
+            _ => {}
+        }
+        (held.is_empty() && self.assist_off.is_none())
+            .then(|| crate::strings::BOOTSTRAP_OFFER.to_owned())
     }
 
     pub(super) fn tick(&mut self) {

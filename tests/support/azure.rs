@@ -66,9 +66,19 @@ pub struct Seen {
     pub bearer: Option<String>,
     /// The request body as sent (empty for GET).
     pub body: String,
+    /// The request headers (names in lower case) except `authorization` (that is `bearer`).
+    pub headers: Vec<(String, String)>,
 }
 
 impl Seen {
+    /// The value of header `name` (lower case), if sent.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
     /// The body parsed as JSON (`Null` when empty or not JSON).
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap_or(Value::Null)
@@ -197,6 +207,10 @@ async fn serve(
         path_and_query: target.clone(),
         bearer,
         body,
+        headers: headers
+            .into_iter()
+            .filter(|(k, _)| k != "authorization")
+            .collect(),
     };
     seen.lock().expect("lock").push(request.clone());
     let answered = {

@@ -22,6 +22,7 @@ pub struct OidcProvider {
     // Held so the launcher sees its stdin close (and exits) if this process dies.
     _stdin: Option<ChildStdin>,
     pub port: u16,
+    tenant: String,
 }
 
 impl OidcProvider {
@@ -32,12 +33,24 @@ impl OidcProvider {
 
     /// The v1 issuer the launcher puts in v1 tokens (Entra's `https://sts.windows.net/<tid>/`).
     pub fn v1_issuer(&self) -> String {
-        format!("{}/sts/{TENANT}/", self.authority())
+        format!("{}/sts/{}/", self.authority(), self.tenant)
     }
 
     /// Starts the provider issuing v1 or v2 tokens. `None` (outside CI) when node or the
     /// npm packages are missing.
     pub fn start(token_version: u8) -> Option<OidcProvider> {
+        let clients = [(BACKEND_ID, BACKEND_SECRET), (STORAGE_ID, STORAGE_SECRET)];
+        OidcProvider::start_for(token_version, TENANT, API_ID, &clients)
+    }
+
+    /// As [`OidcProvider::start`] for another tenant, API app and clients (`client_id`, secret):
+    /// the IDs and the secret `azure bootstrap` created.
+    pub fn start_for(
+        token_version: u8,
+        tenant: &str,
+        api_id: &str,
+        clients: &[(&str, &str)],
+    ) -> Option<OidcProvider> {
         let node = require_tool("node")?;
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/oidc");
         if !dir.join("node_modules/oauth2-mock-server").is_dir() {
@@ -51,12 +64,16 @@ impl OidcProvider {
         let mut child = Command::new(node)
             .arg("launcher.js")
             .current_dir(&dir)
-            .env("OIDC_TENANT_ID", TENANT)
+            .env("OIDC_TENANT_ID", tenant)
             .env("OIDC_TENANT_DOMAIN", TENANT_DOMAIN)
-            .env("OIDC_API_ID", API_ID)
+            .env("OIDC_API_ID", api_id)
             .env(
                 "OIDC_CLIENTS",
-                format!("{BACKEND_ID}={BACKEND_SECRET},{STORAGE_ID}={STORAGE_SECRET}"),
+                clients
+                    .iter()
+                    .map(|(id, secret)| format!("{id}={secret}"))
+                    .collect::<Vec<_>>()
+                    .join(","),
             )
             .env("OIDC_TOKEN_VERSION", token_version.to_string())
             .stdin(Stdio::piped())
@@ -82,6 +99,7 @@ impl OidcProvider {
             child,
             _stdin: stdin,
             port,
+            tenant: tenant.to_owned(),
         })
     }
 }

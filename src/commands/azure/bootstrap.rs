@@ -1,14 +1,361 @@
-//! `lakekeeper-setup azure bootstrap` (to be built: issue 14).
+//! `lakekeeper-setup azure bootstrap`: the app registrations from an empty tenant to a profile
+//! the team commits. Reads what exists, prints the plan (what exists, what will be created and
+//! the right each change needs), asks once (`--yes` for scripts), runs each step with a line of
+//! progress, puts the new client secret in Key Vault (when the profile names one) or
+//! `backend/.env` — never on the screen — and writes the non-secret results into the profile.
+//! `--dry-run` prints the requests instead (secrets masked) and writes nothing.
 
 use std::collections::BTreeMap;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
+use std::time::SystemTime;
 
+use crate::apply::{lock_beside, write_atomic};
+use crate::azure::bootstrap::{
+    self, DEFAULT_SECRET_NAME, Done, Failed, Options, Progress, Role, SecretHome, Step, Stored,
+};
+use crate::azure::change::{self, Change};
+use crate::azure::keyvault::SecretName;
+use crate::azure::{ListError, Session};
 use crate::cli::{BootstrapArgs, Paths};
-use crate::commands::{Exit, RunError};
+use crate::commands::{Exit, Project, RunError};
+use crate::envfile::EnvFile;
+use crate::keys;
+use crate::model::{ClientId, FieldId};
+use crate::output::Style;
+use crate::secret::Secret;
+
+/// The lifetime of a new client secret when none is given.
+const DEFAULT_MONTHS: u32 = 12;
+
+fn stored_id(text: Option<&str>) -> Option<ClientId> {
+    let t = text?.trim().to_ascii_lowercase();
+    crate::validate::is_guid(&t).then_some(ClientId(t))
+}
 
 pub fn run(
-    _paths: &Paths,
-    _args: &BootstrapArgs,
-    _process_env: &BTreeMap<String, String>,
+    paths: &Paths,
+    args: &BootstrapArgs,
+    process_env: &BTreeMap<String, String>,
 ) -> Result<Exit, RunError> {
-    Err(RunError::Usage("azure bootstrap is not built yet".into()))
+    let out = Style::stdout();
+    let err = Style::stderr();
+    let prefix = bootstrap::check_prefix(&args.prefix).map_err(RunError::Usage)?;
+    let project = Project::load(paths)?;
+    let spec = match crate::commands::vault::spec(&project) {
+        Ok(s) => s,
+        Err(problems) => {
+            for p in &problems {
+                eprintln!("{} {p}", err.red("error:"));
+            }
+            eprintln!("nothing was changed");
+            return Ok(Exit::Problems);
+        }
+    };
+    let answers = project.answers(process_env);
+    let stored = Stored {
+        api: stored_id(answers.get(FieldId::ApiClientId)),
+        backend: stored_id(answers.get(FieldId::BackendClientId)),
+        ui: stored_id(answers.get(FieldId::UiClientId)),
+    };
+    let opts = Options {
+        prefix,
+        with_ui: args.with_ui,
+        secret_months: args.secret_months.unwrap_or(DEFAULT_MONTHS),
+        new_secret: args.new_secret,
+        base_uri: answers
+            .get(FieldId::BaseUri)
+            .unwrap_or(crate::strings::DEFAULT_BASE_URI)
+            .to_owned(),
+    };
+    let env_label = paths.env.display().to_string();
+    let home = match &spec {
+        Some(s) => SecretHome::Vault {
+            vault: s.vault.clone(),
+            name: s
+                .name_of(FieldId::BackendSecret)
+                .cloned()
+                .unwrap_or_else(|| {
+                    SecretName::parse(DEFAULT_SECRET_NAME).expect("the default name is valid")
+                }),
+        },
+        None => SecretHome::EnvFile {
+            label: env_label.clone(),
+        },
+    };
+    let env_secret = project
+        .env
+        .get(keys::OAUTH2_CLIENT_SECRET)
+        .filter(|v| !v.is_empty())
+        .map(Secret::new);
+    let tenant = answers.get(FieldId::Tenant).map(str::to_owned);
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| RunError::Usage(format!("could not start the Azure client: {e}")))?;
+    let session = match rt.block_on(Session::from_az(tenant.as_deref())) {
+        Ok(s) => s,
+        Err(e) => {
+            let why = match e {
+                ListError::AssistOff(s) | ListError::Forbidden(s) | ListError::Failed(s) => s,
+            };
+            eprintln!(
+                "{} {}",
+                err.red("error:"),
+                why.trim_start_matches("Azure assist off: ")
+            );
+            eprintln!(
+                "bootstrap works with your own Azure CLI sign-in: install az 2.54 or newer and run az login{}; nothing was changed",
+                tenant
+                    .as_deref()
+                    .map_or_else(String::new, |t| format!(" --tenant {t}"))
+            );
+            return Ok(Exit::CouldNotRun);
+        }
+    };
+    let tenant_text = tenant
+        .clone()
+        .unwrap_or_else(|| session.account.tenant_id.clone());
+    println!(
+        "Tenant {}{} · signed in as {}",
+        tenant_text,
+        session
+            .account
+            .tenant_name
+            .as_deref()
+            .filter(|_| tenant.is_none())
+            .map_or_else(String::new, |n| format!(" ({n})")),
+        session.account.user
+    );
+    println!(
+        "Looking for the app registrations {}, {}, {} …",
+        opts.unique_name(Role::Api),
+        opts.unique_name(Role::Backend),
+        opts.unique_name(Role::Ui)
+    );
+
+    let found = match rt.block_on(bootstrap::discover(
+        &session,
+        &opts,
+        &stored,
+        home.clone(),
+        env_secret.is_some(),
+    )) {
+        Ok(f) => f,
+        Err(f) => {
+            report_failure(&f, false, err);
+            return Ok(Exit::CouldNotRun);
+        }
+    };
+
+    let now = SystemTime::now();
+    let steps = bootstrap::plan(&found, &opts, &bootstrap::iso_now(now));
+    let months = if steps.contains(&Step::AddSecret)
+        && args.secret_months.is_none()
+        && !args.write.yes
+        && !args.write.dry_run
+        && std::io::stdin().is_terminal()
+    {
+        ask_months()
+    } else {
+        opts.secret_months
+    };
+    let opts = Options {
+        secret_months: months,
+        ..opts
+    };
+    let end = bootstrap::end_date(now, months);
+    let graph_base = session.endpoints.graph.clone();
+    let changes: Vec<Change> = steps
+        .iter()
+        .map(|s| bootstrap::change(*s, &found, &opts, &graph_base, &end))
+        .collect();
+
+    let before = project.profile_text.clone();
+    let known = Done {
+        api: found.api.as_ref().map(|a| a.record.clone()),
+        backend: found.backend.as_ref().map(|a| a.record.clone()),
+        ui: found.ui.as_ref().map(|a| a.record.clone()),
+        ..Done::default()
+    };
+    let profile_now = bootstrap::profile_text(before.as_deref(), &tenant_text, &known, &home)?;
+    let profile_changes = !steps.is_empty() || Some(&profile_now) != before.as_ref();
+
+    println!("{}", out.bold("Plan:"));
+    print!(
+        "{}",
+        change::plan_text(&bootstrap::exists_lines(&found, &opts), &changes)
+    );
+    if found.ui.is_none() && !opts.with_ui {
+        println!(
+            "  {}",
+            out.dim("the UI app is not asked for (--with-ui adds it)")
+        );
+    }
+    for role in Role::ALL {
+        if let (Some(old), Some(a)) = (stored.get(role), found.get(role))
+            && *old != a.record.app_id
+        {
+            println!(
+                "  {} {} in your setup is {old}, but the app named {} is {}: the profile gets the latter",
+                out.yellow("note:"),
+                role.field(),
+                opts.unique_name(role),
+                a.record.app_id
+            );
+        }
+    }
+    if profile_changes {
+        println!(
+            "  then: write the client IDs and the App ID URI (no secret) into {}",
+            paths.profile.display()
+        );
+    }
+
+    if args.write.dry_run {
+        if !changes.is_empty() {
+            println!("{}", out.bold("Requests it would send (secrets masked):"));
+            print!("{}", change::dry_run_text(&changes));
+        }
+        println!("dry run: nothing was sent or written");
+        return Ok(Exit::Ok);
+    }
+    if !profile_changes {
+        println!(
+            "{}",
+            out.green("everything is in place; nothing was changed")
+        );
+        return Ok(Exit::Ok);
+    }
+    if !args.write.yes && !std::io::stdin().is_terminal() {
+        eprintln!(
+            "Nothing changed: not on a terminal, so nobody could confirm. Run again with --yes to go ahead."
+        );
+        return Ok(Exit::CouldNotRun);
+    }
+    if !change::confirm("Make these changes?", args.write.yes) {
+        return Ok(Exit::Cancelled);
+    }
+    if matches!(home, SecretHome::EnvFile { .. }) && steps.contains(&Step::AddSecret) {
+        let status = crate::git::start(&paths.env).wait();
+        if let Some((msg, fix)) = crate::git::advice(&paths.env, status) {
+            println!("{} {msg}. Fix: {fix}", out.yellow("warning:"));
+        }
+    }
+
+    let mut line = |l: &str| println!("{l}");
+    let env_path = paths.env.clone();
+    let mut save_env = |s: &Secret| {
+        write_env_secret(&env_path, s)
+            .map(|()| env_path.display().to_string())
+            .map_err(|e| e.to_string())
+    };
+    let mut progress = Progress {
+        line: &mut line,
+        save_env: &mut save_env,
+        env_secret,
+        backoff: bootstrap::backoff_from_env(),
+    };
+    let result = rt.block_on(bootstrap::run(
+        &session,
+        &opts,
+        &found,
+        &steps,
+        &end,
+        &mut progress,
+    ));
+    let (done, failed) = match result {
+        Ok(d) => (d, None),
+        Err(f) => (f.done.clone(), Some(f)),
+    };
+    // What was done is saved even when a step failed: the next run starts from there.
+    let profile = bootstrap::profile_text(before.as_deref(), &tenant_text, &done, &home)?;
+    let unchanged = Some(&profile) == before.as_ref();
+    let wrote_profile = if unchanged || (failed.is_some() && !done.changed) {
+        false
+    } else {
+        write_atomic(&paths.profile, &profile, false)?;
+        true
+    };
+    if let Some(f) = failed {
+        if wrote_profile {
+            println!("wrote what was done so far to {}", paths.profile.display());
+        }
+        report_failure(&f, true, err);
+        return Ok(Exit::CouldNotRun);
+    }
+    if wrote_profile {
+        println!(
+            "{} {} — commit it: everyone on the team gets the same app registrations",
+            out.green("wrote"),
+            paths.profile.display()
+        );
+    }
+    if let Some(to) = &done.secret_to {
+        println!("the backend's client secret is in {to} (it was never shown)");
+    }
+    println!(
+        "next: `lakekeeper-setup apply` (or the wizard) writes backend/.env from the profile{}",
+        if matches!(home, SecretHome::Vault { .. }) {
+            " and the vault"
+        } else {
+            ""
+        }
+    );
+    Ok(Exit::Ok)
+}
+
+fn report_failure(f: &Failed, resumable: bool, err: Style) {
+    eprintln!("{} {}", err.red("error:"), f.message);
+    if let Some(fix) = &f.fix {
+        eprintln!("fix: {fix}");
+    } else if resumable {
+        eprintln!("fix: run `lakekeeper-setup azure bootstrap` again: it resumes where it stopped");
+    }
+}
+
+/// Asks for the client secret's lifetime on a terminal (Enter keeps the default).
+fn ask_months() -> u32 {
+    loop {
+        eprint!("Client secret lifetime in months (1–24) [{DEFAULT_MONTHS}]: ");
+        let _ = std::io::stderr().flush();
+        let mut line = String::new();
+        if std::io::stdin().lock().read_line(&mut line).unwrap_or(0) == 0 {
+            return DEFAULT_MONTHS;
+        }
+        let t = line.trim();
+        if t.is_empty() {
+            return DEFAULT_MONTHS;
+        }
+        match t.parse::<u32>() {
+            Ok(n) if (1..=24).contains(&n) => return n,
+            _ => eprintln!("a whole number from 1 to 24, please"),
+        }
+    }
+}
+
+/// Writes the client secret into `.env` (edited in place, everything else kept; mode 0600), under
+/// the lock beside it.
+fn write_env_secret(path: &Path, secret: &Secret) -> Result<(), RunError> {
+    let target = crate::apply::resolve_target(path)?;
+    if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| RunError::Read {
+            path: dir.display().to_string(),
+            source: e,
+        })?;
+    }
+    let _lock = lock_beside(&target)?;
+    let before = crate::commands::read_optional(&target)?;
+    let mut env = EnvFile::parse(before.as_deref().unwrap_or("")).map_err(|e| RunError::Parse {
+        path: target.display().to_string(),
+        message: e.to_string(),
+    })?;
+    env.set(keys::OAUTH2_CLIENT_SECRET, secret.expose())
+        .map_err(|e| RunError::Parse {
+            path: target.display().to_string(),
+            message: e.to_string(),
+        })?;
+    write_atomic(&target, &env.render(), true)?;
+    Ok(())
 }

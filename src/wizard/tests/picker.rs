@@ -447,3 +447,106 @@ fn a_failed_list_says_why_retries_on_the_key_and_closes_on_enter() {
         "typing went nowhere"
     );
 }
+
+#[test]
+fn without_an_api_app_the_step_offers_bootstrap_and_not_once_the_assist_is_off() {
+    // An empty project on the API app step: the offer, with the command to run.
+    let mut e = fresh(Answers::default());
+    send(&mut e, [Msg::Enter]);
+    send(&mut e, typed(TENANT));
+    send(&mut e, [Msg::Forward]);
+    assert_eq!(e.step(), Step::ApiApp);
+    let offer = e.bootstrap_offer().expect("offered");
+    assert!(
+        offer.contains("`lakekeeper-setup azure bootstrap`"),
+        "{offer}"
+    );
+    assert_eq!(offer, crate::strings::BOOTSTRAP_OFFER);
+    // Not on other steps; gone once a client ID is there.
+    let mut filled = e.clone();
+    send(&mut filled, typed(API_ID));
+    assert_eq!(filled.bootstrap_offer(), None);
+    assert_eq!(at(Step::Tenant).bootstrap_offer(), None);
+    assert_eq!(at(Step::ApiApp).bootstrap_offer(), None, "the app is known");
+    // With the assist off there is no `az` to bootstrap with.
+    send(
+        &mut e,
+        [Msg::AssistOff("Azure assist off: az not found".into())],
+    );
+    assert_eq!(e.bootstrap_offer(), None);
+}
+
+#[test]
+fn a_client_id_the_list_does_not_hold_or_an_empty_list_offers_bootstrap() {
+    let other = row(
+        "Someone else's app",
+        "dddddddd-0000-4000-8000-000000000009",
+        &[(
+            FieldId::BackendClientId,
+            "dddddddd-0000-4000-8000-000000000009",
+        )],
+    );
+    // The backend step holds BACKEND_ID; the tenant's list does not.
+    let mut w = at(Step::Backend);
+    assert_eq!(w.bootstrap_offer(), None);
+    send(
+        &mut w,
+        [
+            Msg::Pick,
+            Msg::Listed(ListKind::BackendApp, Ok(vec![other.clone()])),
+            Msg::Cancel,
+        ],
+    );
+    assert!(w.picker().is_none());
+    assert_eq!(
+        w.bootstrap_offer(),
+        Some(crate::strings::bootstrap_offer_unknown(BACKEND_ID))
+    );
+    // Choosing an app that exists ends the offer.
+    send(
+        &mut w,
+        [
+            Msg::Pick,
+            Msg::Listed(ListKind::BackendApp, Ok(vec![other.clone()])),
+            Msg::Enter,
+        ],
+    );
+    assert_eq!(
+        w.field(FieldId::BackendClientId).text,
+        "dddddddd-0000-4000-8000-000000000009"
+    );
+    assert_eq!(w.bootstrap_offer(), None);
+    // A list holding the ID: no offer.
+    let mut w = at(Step::Backend);
+    let ours = row(
+        "lakekeeper-backend",
+        BACKEND_ID,
+        &[(FieldId::BackendClientId, BACKEND_ID)],
+    );
+    send(
+        &mut w,
+        [
+            Msg::Pick,
+            Msg::Listed(ListKind::BackendApp, Ok(vec![ours])),
+            Msg::Cancel,
+        ],
+    );
+    assert_eq!(w.bootstrap_offer(), None);
+    // No app at all in the tenant, and the field empty.
+    let mut w = at(Step::ApiApp);
+    send(&mut w, [Msg::Clear]);
+    send(
+        &mut w,
+        [
+            Msg::Pick,
+            Msg::Listed(ListKind::ApiApp, Ok(vec![])),
+            Msg::Cancel,
+        ],
+    );
+    assert_eq!(
+        w.bootstrap_offer(),
+        Some(crate::strings::bootstrap_offer_none())
+    );
+    // Another step's list says nothing about apps.
+    assert_eq!(at(Step::Postgres).bootstrap_offer(), None);
+}

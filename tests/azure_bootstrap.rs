@@ -1,0 +1,671 @@
+//! `lakekeeper-setup azure bootstrap` through the binary, against a stateful Microsoft Graph
+//! (tests/support/azure_graph.rs, the official example shapes) and the fake `az`: from an empty
+//! tenant to a complete set of app registrations and a profile; a re-run and a teammate change
+//! nothing; a run stopped at any write resumes to the same end state without duplicates;
+//! replication lag is waited out; the refusal to register apps gets its fix; `--dry-run` sends
+//! no write. The client secret is found only in its home (the vault or `.env`). Then the profile
+//! and the secret drive `apply` and `verify` against the OIDC stand-in: identity checks green.
+
+mod support;
+
+use std::process::Output;
+
+use serde_json::{Value, json};
+use support::azure::{AzMode, FakeAz, SIGNED_IN_TENANT, StandIn, token_for};
+use support::azure_graph::{Failure, GraphModel, VAULT};
+use support::project::Project;
+
+/// The default unique names.
+const API: &str = "lakekeeper-api";
+const BACKEND: &str = "lakekeeper-backend";
+const UI: &str = "lakekeeper-ui";
+
+struct World {
+    stand: StandIn,
+    graph: GraphModel,
+    az: FakeAz,
+}
+
+async fn world() -> World {
+    let stand = StandIn::start().await;
+    let graph = GraphModel::serve(&stand);
+    let az = FakeAz::new(&stand.base, AzMode::SignedIn);
+    World { stand, graph, az }
+}
+
+impl World {
+    fn vault_profile(&self) -> String {
+        format!("[secrets]\nvault = \"{}/{VAULT}\"\n", self.stand.base)
+    }
+
+    /// Runs `lakekeeper-setup azure bootstrap <args>` off the runtime (the stand-in keeps
+    /// serving meanwhile), with the fake `az` first on PATH and short retry waits.
+    async fn bootstrap(&self, p: &Project, args: &[&str]) -> Output {
+        let mut c = p.cmd();
+        c.args(["azure", "bootstrap"])
+            .args(args)
+            .env("PATH", self.az.path_var())
+            .env("LAKEKEEPER_SETUP_AZURE_RETRY_MS", "5")
+            .stdin(std::process::Stdio::null());
+        tokio::task::spawn_blocking(move || c.output().expect("run"))
+            .await
+            .expect("join")
+    }
+
+    fn writes(&self) -> Vec<String> {
+        self.stand
+            .seen()
+            .iter()
+            .filter(|r| r.method != "GET")
+            .map(|r| format!("{} {}", r.method, r.path_and_query))
+            .collect()
+    }
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// No 12-character piece of any secret Graph handed out, or of a token, in `hay`.
+fn assert_clean(what: &str, hay: &str, secrets: &[String]) {
+    assert!(
+        !secrets.is_empty(),
+        "the audit needs the secrets to look for"
+    );
+    // The fake az's tokens share their tail; the resource part tells them apart.
+    let tokens = [
+        token_for("https://vault.azure.net"),
+        token_for("https://management.core.windows.net/"),
+    ];
+    for s in secrets.iter().chain(tokens.iter()) {
+        let chars: Vec<char> = s.chars().collect();
+        for w in chars.windows(12) {
+            let piece: String = w.iter().collect();
+            assert!(!hay.contains(&piece), "{what} leaks {piece:?}:\n{hay}");
+        }
+    }
+}
+
+fn s(v: &Value) -> String {
+    v.as_str().unwrap_or_default().to_owned()
+}
+
+/// The API, backend and UI apps are complete and wired together, exactly once each.
+fn assert_complete(g: &GraphModel, with_ui: bool) -> (String, String, Option<String>) {
+    let api = g.app(API).expect("the API app");
+    let backend = g.app(BACKEND).expect("the backend app");
+    let api_id = s(&api["appId"]);
+    let backend_id = s(&backend["appId"]);
+    assert_eq!(api["displayName"], API);
+    assert_eq!(api["signInAudience"], "AzureADMyOrg");
+    assert_eq!(api["identifierUris"], json!([format!("api://{api_id}")]));
+    assert_eq!(api["api"]["requestedAccessTokenVersion"], 2);
+    let scopes = api["api"]["oauth2PermissionScopes"]
+        .as_array()
+        .expect("scopes");
+    assert_eq!(scopes.len(), 1, "{scopes:?}");
+    assert_eq!(scopes[0]["value"], "lakekeeper");
+    assert_eq!(scopes[0]["isEnabled"], true);
+    assert_eq!(scopes[0]["type"], "User");
+    let creds = backend["passwordCredentials"].as_array().expect("creds");
+    assert_eq!(creds.len(), 1, "one client secret: {creds:?}");
+    assert_eq!(creds[0]["displayName"], "lakekeeper-setup");
+    assert!(g.has_sp(&api_id) && g.has_sp(&backend_id));
+    let ui_id = if with_ui {
+        let ui = g.app(UI).expect("the UI app");
+        let ui_id = s(&ui["appId"]);
+        assert_eq!(
+            ui["spa"]["redirectUris"],
+            json!(["http://localhost:8181/ui/callback"])
+        );
+        assert_eq!(
+            api["api"]["preAuthorizedApplications"],
+            json!([{"appId": ui_id, "delegatedPermissionIds": [scopes[0]["id"]]}])
+        );
+        assert!(g.has_sp(&ui_id));
+        Some(ui_id)
+    } else {
+        assert!(g.app(UI).is_none());
+        None
+    };
+    let n = if with_ui { 3 } else { 2 };
+    assert_eq!((g.app_count(), g.sp_count()), (n, n), "no duplicates");
+    (api_id, backend_id, ui_id)
+}
+
+#[tokio::test]
+async fn from_an_empty_tenant_then_again_nothing_new_and_the_secret_only_in_env() {
+    let w = world().await;
+    let p = Project::empty();
+    let out = w.bootstrap(&p, &["--yes", "--with-ui"]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    let (api_id, backend_id, ui_id) = assert_complete(&w.graph, true);
+    let ui_id = ui_id.expect("ui");
+
+    // The plan came first (what, and the right it needs), then one line per step.
+    let plan_at = all
+        .find("1. create app registration lakekeeper-api")
+        .expect(&all);
+    assert!(
+        all.contains("needs: permission to register applications"),
+        "{all}"
+    );
+    let progress_at = all
+        .find(&format!(
+            "✓ created app registration lakekeeper-api (appId {api_id})"
+        ))
+        .expect(&all);
+    assert!(plan_at < progress_at, "{all}");
+    for line in [
+        format!("✓ Application ID URI of lakekeeper-api is api://{api_id}"),
+        format!("✓ lakekeeper-api exposes api://{api_id}/lakekeeper (access tokens v2)"),
+        "✓ created the service principal of lakekeeper-backend".to_owned(),
+        "✓ lakekeeper-ui is pre-authorised on the scope `lakekeeper` of lakekeeper-api".to_owned(),
+    ] {
+        assert!(all.contains(&line), "{line}:\n{all}");
+    }
+    // The upsert carried Prefer: create-if-missing.
+    let upserts: Vec<_> = w
+        .stand
+        .seen()
+        .into_iter()
+        .filter(|r| r.method == "PATCH" && r.path_and_query.contains("uniqueName="))
+        .collect();
+    assert_eq!(upserts.len(), 3);
+    assert!(
+        upserts
+            .iter()
+            .all(|r| r.header("prefer") == Some("create-if-missing"))
+    );
+
+    // The profile holds the tenant and the IDs; the .env only the secret.
+    let profile = p.read("lakekeeper-setup.toml");
+    assert_eq!(
+        profile,
+        format!(
+            "[entra]\ntenant = \"{SIGNED_IN_TENANT}\"\n\n[lakekeeper_api]\nclient_id = \"{api_id}\"\napp_id_uri = \"api://{api_id}\"\n\n[backend_service]\nclient_id = \"{backend_id}\"\n\n[ui]\nclient_id = \"{ui_id}\"\n"
+        )
+    );
+    let secrets = w.graph.secrets();
+    assert_eq!(secrets.len(), 1);
+    let env = support::wizard::read_env(&p.path("backend/.env"));
+    assert_eq!(
+        env.get("LAKEKEEPER__OAUTH2__CLIENT_SECRET"),
+        Some(&secrets[0])
+    );
+    assert!(w.graph.accepts(&backend_id, &secrets[0]));
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(p.path("backend/.env"))
+            .expect("env")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    assert_clean("the output", &all, &secrets);
+    assert_clean("the profile", &profile, &secrets);
+    assert_clean("az's argv", &w.az.argv().join("\n"), &secrets);
+    assert!(all.contains("the backend's client secret is in"), "{all}");
+
+    // Again: everything is found, nothing is sent, nothing is rewritten.
+    let writes = w.writes().len();
+    let env_before = p.read("backend/.env");
+    let again = w.bootstrap(&p, &["--yes", "--with-ui"]).await;
+    let all = text(&again);
+    assert_eq!(again.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains("everything is in place; nothing was changed"),
+        "{all}"
+    );
+    assert!(
+        all.contains(&format!(
+            "exists:  app registration lakekeeper-api (appId {api_id}; found by unique name lakekeeper-api), with its service principal"
+        )),
+        "{all}"
+    );
+    assert_eq!(w.writes().len(), writes, "{:?}", w.writes());
+    assert_eq!(p.read("lakekeeper-setup.toml"), profile);
+    assert_eq!(p.read("backend/.env"), env_before);
+    assert_complete(&w.graph, true);
+}
+
+#[tokio::test]
+async fn with_a_vault_the_secret_goes_only_there_and_a_teammate_creates_nothing() {
+    let w = world().await;
+    let p = Project::empty();
+    p.write("lakekeeper-setup.toml", &w.vault_profile());
+    let out = w.bootstrap(&p, &["--yes"]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    let (api_id, backend_id, _) = assert_complete(&w.graph, false);
+    let secrets = w.graph.secrets();
+    let stored = w
+        .graph
+        .vault("lakekeeper-backend-client-secret")
+        .expect("the secret is in the vault");
+    assert_eq!(secrets, std::slice::from_ref(&stored));
+    assert!(w.graph.accepts(&backend_id, &stored));
+    assert!(
+        !p.path("backend/.env").exists(),
+        "no copy of the secret on disk"
+    );
+    assert!(
+        all.contains("Key Vault team-dev-kv as lakekeeper-backend-client-secret"),
+        "{all}"
+    );
+    assert!(
+        all.contains("needs: owner of the app registration lakekeeper-backend (you are when this run creates it), or the Application Administrator role; Key Vault Secrets Officer on team-dev-kv"),
+        "{all}"
+    );
+    let profile = p.read("lakekeeper-setup.toml");
+    assert_eq!(
+        profile,
+        format!(
+            "[secrets]\nvault = \"{}/{VAULT}\"\nbackend_client_secret = \"lakekeeper-backend-client-secret\"\n\n[entra]\ntenant = \"{SIGNED_IN_TENANT}\"\n\n[lakekeeper_api]\nclient_id = \"{api_id}\"\napp_id_uri = \"api://{api_id}\"\n\n[backend_service]\nclient_id = \"{backend_id}\"\n",
+            w.stand.base
+        )
+    );
+    assert_clean("the output", &all, &secrets);
+    assert_clean("the profile", &profile, &secrets);
+    assert_clean("az's argv", &w.az.argv().join("\n"), &secrets);
+
+    // A teammate with the committed profile (and nothing else) finds everything.
+    let writes = w.writes().len();
+    let mate = Project::empty();
+    mate.write("lakekeeper-setup.toml", &profile);
+    let out = w.bootstrap(&mate, &["--yes"]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains("everything is in place; nothing was changed"),
+        "{all}"
+    );
+    assert!(
+        all.contains("exists:  the backend's client secret in Key Vault team-dev-kv"),
+        "{all}"
+    );
+    assert_eq!(w.writes().len(), writes, "{:?}", w.writes());
+    assert_eq!(mate.read("lakekeeper-setup.toml"), profile);
+    assert!(!mate.path("backend/.env").exists());
+    assert_complete(&w.graph, false);
+}
+
+#[tokio::test]
+async fn stopped_at_any_write_it_resumes_to_the_same_end_state() {
+    // The reference: one uninterrupted run.
+    let reference = world().await;
+    let p = Project::empty();
+    p.write("lakekeeper-setup.toml", &reference.vault_profile());
+    let out = reference.bootstrap(&p, &["--yes", "--with-ui"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let writes = reference.writes();
+    assert_eq!(
+        writes.len(),
+        11,
+        "3 upserts, URI, scope, 3 service principals, addPassword, vault, pre-authorisation: {writes:?}"
+    );
+    let want = p
+        .read("lakekeeper-setup.toml")
+        .replace(&reference.stand.base, "BASE");
+    let want_ids: Vec<String> = [API, BACKEND, UI]
+        .iter()
+        .map(|n| s(&reference.graph.app(n).expect("app")["appId"]))
+        .collect();
+
+    for n in 1..=u32::try_from(writes.len()).expect("small") {
+        let w = world().await;
+        w.graph.with(|t| t.fail_write = Some((n, Failure::Refused)));
+        let p = Project::empty();
+        p.write("lakekeeper-setup.toml", &w.vault_profile());
+        let out = w.bootstrap(&p, &["--yes", "--with-ui"]).await;
+        let all = text(&out);
+        assert_eq!(out.status.code(), Some(2), "write {n}: {all}");
+        assert!(all.contains("error: "), "write {n}: {all}");
+        assert!(all.contains("fix: "), "write {n}: {all}");
+        w.graph.with(|t| t.fail_write = None);
+        let out = w.bootstrap(&p, &["--yes", "--with-ui"]).await;
+        let all = text(&out);
+        assert_eq!(out.status.code(), Some(0), "resume after write {n}: {all}");
+        let (_, backend_id, _) = assert_complete(&w.graph, true);
+        let ids: Vec<String> = [API, BACKEND, UI]
+            .iter()
+            .map(|x| s(&w.graph.app(x).expect("app")["appId"]))
+            .collect();
+        assert_eq!(ids, want_ids, "write {n}");
+        assert_eq!(
+            p.read("lakekeeper-setup.toml")
+                .replace(&w.stand.base, "BASE"),
+            want,
+            "write {n}"
+        );
+        let stored = w
+            .graph
+            .vault("lakekeeper-backend-client-secret")
+            .expect("vault");
+        assert!(w.graph.accepts(&backend_id, &stored), "write {n}");
+        assert_clean("the output", &all, &w.graph.secrets());
+        // And a third run has nothing left to do.
+        let before = w.writes().len();
+        let out = w.bootstrap(&p, &["--yes", "--with-ui"]).await;
+        assert!(text(&out).contains("nothing was changed"), "write {n}");
+        assert_eq!(w.writes().len(), before, "write {n}");
+    }
+}
+
+#[tokio::test]
+async fn a_create_whose_answer_was_lost_is_found_again_not_duplicated() {
+    let w = world().await;
+    w.graph.with(|t| t.fail_write = Some((1, Failure::Lost)));
+    let p = Project::empty();
+    let out = w.bootstrap(&p, &["--yes"]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert_eq!(w.graph.app_count(), 1, "the API app was created");
+    assert!(
+        !p.path("lakekeeper-setup.toml").exists(),
+        "nothing known was done, nothing written"
+    );
+    let out = w.bootstrap(&p, &["--yes"]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains("exists:  app registration lakekeeper-api"),
+        "{all}"
+    );
+    assert_complete(&w.graph, false);
+}
+
+#[tokio::test]
+async fn replication_lag_after_a_create_is_waited_out() {
+    let w = world().await;
+    w.graph.with(|t| t.lag = 2);
+    let p = Project::empty();
+    let out = w.bootstrap(&p, &["--yes"]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains("Entra has not caught up yet; retry 1 of 4"),
+        "{all}"
+    );
+    assert!(!all.contains("retry 3 of 4"), "{all}");
+    assert_complete(&w.graph, false);
+}
+
+#[tokio::test]
+async fn a_user_who_may_not_register_apps_is_told_the_setting_and_the_role() {
+    let w = world().await;
+    w.graph.with(|t| t.deny_create = true);
+    let p = Project::empty();
+    let out = w.bootstrap(&p, &["--yes"]).await;
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        stderr.contains("error: could not create app registration lakekeeper-api: HTTP 403 Authorization_RequestDenied: Insufficient privileges to complete the operation."),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("fix: you may not register applications in this tenant: ask an administrator to turn on \"Users can register applications\" (Entra admin center › Identity › Users › User settings) or to give you the Application Developer role"),
+        "{stderr}"
+    );
+    assert_eq!(w.graph.app_count(), 0);
+    assert!(!p.path("lakekeeper-setup.toml").exists());
+}
+
+#[tokio::test]
+async fn a_vault_that_refuses_the_secret_leaves_it_in_env_and_the_rerun_moves_it() {
+    let w = world().await;
+    let p = Project::empty();
+    p.write("lakekeeper-setup.toml", &w.vault_profile());
+    // Writes: API upsert, URI, scope, API principal, backend upsert, backend principal,
+    // addPassword, then (the eighth) the vault PUT.
+    w.graph.with(|t| t.fail_write = Some((8, Failure::Refused)));
+    let out = w.bootstrap(&p, &["--yes"]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{all}");
+    let secrets = w.graph.secrets();
+    assert_eq!(secrets.len(), 1);
+    assert!(w.graph.vault("lakekeeper-backend-client-secret").is_none());
+    assert!(
+        all.contains("error: added a client secret to lakekeeper-backend, but Key Vault team-dev-kv refused to store `lakekeeper-backend-client-secret`: HTTP 403 Forbidden"),
+        "{all}"
+    );
+    assert!(all.contains("the secret is kept in"), "{all}");
+    assert!(
+        all.contains(
+            "fix: user@contoso.com needs the role Key Vault Secrets Officer on team-dev-kv"
+        ),
+        "{all}"
+    );
+    assert!(all.contains("wrote what was done so far to"), "{all}");
+    let env = support::wizard::read_env(&p.path("backend/.env"));
+    assert_eq!(
+        env.get("LAKEKEEPER__OAUTH2__CLIENT_SECRET"),
+        Some(&secrets[0]),
+        "nothing is lost"
+    );
+    assert_clean("the output", &all, &secrets);
+    // With the role granted, a re-run puts that secret into the vault: no second secret.
+    w.graph.with(|t| t.fail_write = None);
+    let out = w.bootstrap(&p, &["--yes"]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains("1. put the client secret an earlier run kept in backend/.env into Key Vault team-dev-kv as lakekeeper-backend-client-secret"),
+        "{all}"
+    );
+    assert_eq!(
+        w.graph.vault("lakekeeper-backend-client-secret").as_ref(),
+        Some(&secrets[0])
+    );
+    assert_eq!(w.graph.secrets(), secrets);
+    assert_complete(&w.graph, false);
+    assert_clean("the output", &all, &secrets);
+}
+
+#[tokio::test]
+async fn an_app_made_in_the_portal_and_named_in_the_profile_is_completed_not_duplicated() {
+    let w = world().await;
+    let portal = w
+        .graph
+        .with(|t| t.new_app(None, &json!({"displayName": "Lakekeeper (portal)"})));
+    let id = s(&portal["appId"]);
+    let p = Project::empty();
+    p.write(
+        "lakekeeper-setup.toml",
+        &format!("[lakekeeper_api]\nclient_id = \"{id}\"  # made by hand\n"),
+    );
+    let out = w.bootstrap(&p, &["--yes"]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains(&format!(
+            "exists:  app registration Lakekeeper (portal) (appId {id}; found by the client ID in your profile)"
+        )),
+        "{all}"
+    );
+    assert!(
+        !all.contains("create app registration lakekeeper-api"),
+        "{all}"
+    );
+    let api = w
+        .graph
+        .with(|t| t.apps.iter().find(|a| a["appId"] == json!(id)).cloned())
+        .expect("the portal app");
+    assert_eq!(api["identifierUris"], json!([format!("api://{id}")]));
+    assert_eq!(api["api"]["requestedAccessTokenVersion"], 2);
+    assert_eq!(
+        api["api"]["oauth2PermissionScopes"][0]["value"],
+        "lakekeeper"
+    );
+    assert_eq!(w.graph.app_count(), 2, "the portal app and the backend");
+    let profile = p.read("lakekeeper-setup.toml");
+    assert!(
+        profile.starts_with(&format!(
+            "[lakekeeper_api]\nclient_id = \"{id}\"  # made by hand\napp_id_uri = \"api://{id}\"\n"
+        )),
+        "the comment is kept: {profile}"
+    );
+}
+
+#[tokio::test]
+async fn a_profile_id_other_than_the_named_app_is_pointed_out_and_replaced() {
+    let w = world().await;
+    let p = Project::empty();
+    let out = w.bootstrap(&p, &["--yes"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let (api_id, _, _) = assert_complete(&w.graph, false);
+    let portal = w
+        .graph
+        .with(|t| t.new_app(None, &json!({"displayName": "old portal app"})));
+    let old = s(&portal["appId"]);
+    let profile = p.read("lakekeeper-setup.toml");
+    p.write(
+        "lakekeeper-setup.toml",
+        &profile.replace(
+            &format!("client_id = \"{api_id}\""),
+            &format!("client_id = \"{old}\""),
+        ),
+    );
+    let out = w.bootstrap(&p, &["--yes"]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains(&format!("note: lakekeeper_api.client_id in your setup is {old}, but the app named lakekeeper-api is {api_id}: the profile gets the latter")),
+        "{all}"
+    );
+    assert_eq!(p.read("lakekeeper-setup.toml"), profile);
+}
+
+#[tokio::test]
+async fn a_client_id_the_tenant_does_not_know_stops_before_any_change() {
+    let w = world().await;
+    let p = Project::empty();
+    let text_before = "[backend_service]\nclient_id = \"bbbbbbbb-0000-4000-8000-000000000002\"\n";
+    p.write("lakekeeper-setup.toml", text_before);
+    let out = w.bootstrap(&p, &["--yes"]).await;
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        stderr.contains("error: backend_service.client_id = bbbbbbbb-0000-4000-8000-000000000002 in your profile is not an app registration in this tenant"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("fix: sign in to the tenant that holds it (az login --tenant <tenant>), or remove backend_service.client_id from lakekeeper-setup.toml so bootstrap creates lakekeeper-backend"),
+        "{stderr}"
+    );
+    assert!(w.writes().is_empty());
+    assert_eq!(p.read("lakekeeper-setup.toml"), text_before);
+}
+
+#[tokio::test]
+async fn dry_run_prints_the_requests_and_sends_no_write() {
+    let w = world().await;
+    let p = Project::empty();
+    p.write("lakekeeper-setup.toml", &w.vault_profile());
+    let profile = p.read("lakekeeper-setup.toml");
+    let out = w.bootstrap(&p, &["--dry-run", "--with-ui"]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    let methods: Vec<String> = w.stand.seen().iter().map(|r| r.method.clone()).collect();
+    assert!(
+        !methods.is_empty() && methods.iter().all(|m| m == "GET"),
+        "{methods:?}"
+    );
+    let graph = format!("{}/graph/v1.0", w.stand.base);
+    for want in [
+        format!(
+            "PATCH {graph}/applications(uniqueName='lakekeeper-api')  (Prefer: create-if-missing)"
+        ),
+        format!("PATCH {graph}/applications/<id of lakekeeper-api>"),
+        "\"identifierUris\": [\n    \"api://<appId of lakekeeper-api>\"\n  ]".to_owned(),
+        format!("POST {graph}/applications/<id of lakekeeper-backend>/addPassword"),
+        format!(
+            "PUT {}/{VAULT}/secrets/lakekeeper-backend-client-secret?api-version=7.5",
+            w.stand.base
+        ),
+        "\"appId\": \"<appId of lakekeeper-ui>\"".to_owned(),
+        "dry run: nothing was sent or written".to_owned(),
+    ] {
+        assert!(all.contains(&want), "{want}:\n{all}");
+    }
+    assert_eq!(w.graph.app_count(), 0);
+    assert_eq!(p.read("lakekeeper-setup.toml"), profile);
+    assert!(!p.path("backend/.env").exists());
+}
+
+#[tokio::test]
+async fn the_profile_and_secret_it_made_pass_verify_against_the_oidc_stand_in() {
+    use support::oidc::{OidcProvider, TENANT};
+    let w = world().await;
+    let p = Project::empty();
+    let profile = format!(
+        "[entra]\ntenant = \"{TENANT}\"\n\n[postgres]\nhost = \"127.0.0.1\"\ndatabase = \"lake\"\nuser = \"lake\"\nsslmode = \"disable\"\n\n[storage]\naccount = \"fakeacct01\"\ncontainer = \"lakehouse\"\n\n[lakekeeper]\nbase_uri = \"http://127.0.0.1:9\"\n"
+    );
+    p.write("lakekeeper-setup.toml", &profile);
+    let out = w.bootstrap(&p, &["--yes"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // `az` was asked for the profile's tenant.
+    assert!(
+        w.az.argv()
+            .iter()
+            .any(|a| a.contains(&format!("--tenant {TENANT}"))),
+        "{:?}",
+        w.az.argv()
+    );
+    let (api_id, backend_id, _) = assert_complete(&w.graph, false);
+    let secret = support::wizard::read_env(&p.path("backend/.env"))
+        .get("LAKEKEEPER__OAUTH2__CLIENT_SECRET")
+        .cloned()
+        .expect("the secret");
+
+    let Some(idp) = OidcProvider::start_for(2, TENANT, &api_id, &[(&backend_id, &secret)]) else {
+        return;
+    };
+    let written = p.read("lakekeeper-setup.toml");
+    p.write(
+        "lakekeeper-setup.toml",
+        &written.replacen(
+            "[entra]\n",
+            &format!("[entra]\nauthority_host = \"{}\"\n", idp.authority()),
+            1,
+        ),
+    );
+    p.apply_ok(&[("POSTGRES_PASSWORD", "fake-pg-password")]);
+    // apply derived Entra's v1 issuer from the tenant; the stand-in serves it loopback-shaped.
+    let env = p.read("backend/.env");
+    let v1 = format!("https://sts.windows.net/{TENANT}/");
+    assert!(
+        env.contains(&format!("LAKEKEEPER__OPENID_ADDITIONAL_ISSUERS={v1}")),
+        "{env}"
+    );
+    p.write("backend/.env", &env.replace(&v1, &idp.v1_issuer()));
+    let out = p
+        .cmd()
+        .args([
+            "verify",
+            "--json",
+            "--only",
+            "oidc-discovery,token,token-claims",
+        ])
+        .output()
+        .expect("verify");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_str(&stdout).expect("json");
+    let checks = v["checks"].as_array().expect("checks");
+    let names: Vec<&str> = checks.iter().filter_map(|c| c["name"].as_str()).collect();
+    assert_eq!(names, ["oidc-discovery", "token", "token-claims"]);
+    for c in checks {
+        assert_eq!(c["status"], "ok", "{c}");
+    }
+    assert!(!stdout.contains(&secret));
+}
