@@ -9,7 +9,9 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use serde_json::Value;
 
-/// JSON keys whose values are secrets wherever they appear in a request body.
+/// JSON keys whose values are secrets in a request body. `value` only counts at the top level:
+/// there it is Key Vault's set-secret body; nested it is a plain value (a server parameter's
+/// `properties.value`, a scope's `value`) that a dry run must show.
 pub const SECRET_KEYS: [&str; 4] = ["secretText", "value", "password", "clientSecret"];
 
 /// One request a change sends, for `--dry-run` (the URL may hold placeholders such as
@@ -31,22 +33,28 @@ pub struct Change {
     pub requests: Vec<Request>,
 }
 
-/// A copy of `body` with every value under a [`SECRET_KEYS`] key masked.
+/// A copy of `body` with every secret value masked (see [`SECRET_KEYS`]).
 pub fn masked(body: &Value) -> Value {
+    masked_at(body, true)
+}
+
+fn masked_at(body: &Value, top: bool) -> Value {
     match body {
         Value::Object(map) => Value::Object(
             map.iter()
                 .map(|(k, v)| {
-                    let v = if SECRET_KEYS.contains(&k.as_str()) && v.is_string() {
+                    let secret =
+                        SECRET_KEYS.contains(&k.as_str()) && (top || k.as_str() != "value");
+                    let v = if secret && v.is_string() {
                         Value::String(crate::secret::mask(v.as_str().unwrap_or_default()))
                     } else {
-                        masked(v)
+                        masked_at(v, false)
                     };
                     (k.clone(), v)
                 })
                 .collect(),
         ),
-        Value::Array(items) => Value::Array(items.iter().map(masked).collect()),
+        Value::Array(items) => Value::Array(items.iter().map(|v| masked_at(v, false)).collect()),
         other => other.clone(),
     }
 }
@@ -124,6 +132,10 @@ mod tests {
         assert_eq!(m["value"], "••••");
         assert_eq!(m["displayName"], "lakekeeper-backend");
         assert_eq!(m["identifierUris"][0], "api://x");
+        // Nested, `value` is a plain value: a server parameter's list, a scope's name.
+        let config =
+            json!({"properties": {"value": "PG_TRGM,UUID-OSSP", "source": "user-override"}});
+        assert_eq!(masked(&config), config);
         let text = dry_run_text(&[Change {
             what: "store secret".into(),
             needs: "Key Vault Secrets Officer".into(),
