@@ -106,10 +106,8 @@ pub enum FindError {
         "no PostgreSQL flexible server {what} in the {subscriptions} subscription(s) you can see; pass --server <its resource ID>, or sign in to its tenant (`az login --tenant <tenant>`)"
     )]
     NotFound { what: String, subscriptions: usize },
-    #[error(
-        "several PostgreSQL flexible servers are named {name}: {ids}; pass --server <one resource ID>"
-    )]
-    Ambiguous { name: String, ids: String },
+    #[error("several PostgreSQL flexible servers {what}: {ids}; pass --server <one resource ID>")]
+    Ambiguous { what: String, ids: String },
 }
 
 impl ServerQuery {
@@ -163,7 +161,7 @@ pub async fn find_server(
         }),
         1 => Ok(found.remove(0)),
         _ => Err(FindError::Ambiguous {
-            name: query.describe(),
+            what: query.describe(),
             ids: found
                 .iter()
                 .map(|s| s.id.as_str())

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod azure;
+pub mod azure_arm;
 pub mod azurite;
 pub mod cases;
 pub mod helm;
