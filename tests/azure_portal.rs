@@ -758,3 +758,96 @@ async fn store_secrets_refusals_name_the_role_or_the_policy() {
         both(&o)
     );
 }
+
+// ---------------------------------------------------------------- ARM writes, through the library
+
+#[tokio::test]
+async fn an_operation_link_to_another_host_is_not_followed_and_a_failed_operation_says_so() {
+    use lakekeeper_setup::azure::az::Az;
+    use lakekeeper_setup::azure::{Session, arm};
+    use support::azure::Reply;
+
+    let stand = StandIn::start().await;
+    let fake = FakeAz::new(&stand.base, AzMode::SignedIn);
+    let timeout = std::time::Duration::from_secs(20);
+    let az = Az::new(Some(fake.path()), timeout, None).expect("az");
+    let session = Session::start(az, timeout).await.expect("session");
+    let config = format!("{}/configurations/azure.extensions", server_id());
+    // 1: the poll link points elsewhere (another loopback origin): refused, never requested.
+    stand.on(
+        &config,
+        Reply::WithHeaders(
+            202,
+            vec![(
+                "Azure-AsyncOperation".into(),
+                "http://127.0.0.2:9/op?api-version=2024-08-01".into(),
+            )],
+            String::new(),
+        ),
+    );
+    // 2: the operation fails the way ARM reports it (pulumi/pulumi-azure-native#898).
+    let op = format!(
+        "/subscriptions/{SUB}/providers/Microsoft.DBforPostgreSQL/locations/eastus/azureAsyncOperation/op1"
+    );
+    stand.on(
+        &config,
+        Reply::WithHeaders(
+            202,
+            vec![
+                (
+                    "Azure-AsyncOperation".into(),
+                    format!("{}{op}?api-version=2024-08-01", stand.base),
+                ),
+                ("Retry-After".into(), "0".into()),
+            ],
+            String::new(),
+        ),
+    );
+    stand.on(
+        &op,
+        Reply::WithHeaders(
+            200,
+            vec![("Retry-After".into(), "0".into())],
+            serde_json::json!({"name": "op1", "status": "InProgress"}).to_string(),
+        ),
+    );
+    stand.on(
+        &op,
+        Reply::Json(
+            200,
+            serde_json::json!({"name": "op1", "status": "Failed", "error": {"code": "OperationFailed", "message": "{0}"}}).to_string(),
+        ),
+    );
+    let quiet = |_: &str| {};
+    let e = arm::update_configuration(
+        &session,
+        &server_id(),
+        "azure.extensions",
+        "UUID-OSSP",
+        &quiet,
+    )
+    .await
+    .expect_err("foreign link");
+    assert!(
+        e.to_string().contains(
+            "operation link to another host (http://127.0.0.2:9); not following it with your token"
+        ),
+        "{e}"
+    );
+    let e = arm::update_configuration(
+        &session,
+        &server_id(),
+        "azure.extensions",
+        "UUID-OSSP",
+        &quiet,
+    )
+    .await
+    .expect_err("failed operation");
+    assert!(e.to_string().contains("OperationFailed"), "{e}");
+    let polls = stand
+        .seen()
+        .iter()
+        .filter(|s| s.path_and_query.starts_with(&op))
+        .count();
+    assert_eq!(polls, 2);
+}
