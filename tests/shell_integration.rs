@@ -207,7 +207,14 @@ fn man_out_writes_one_page_per_command() {
     pages.sort();
     let mut expected: Vec<String> = COMMANDS
         .iter()
-        .chain(&["export-helm"])
+        .chain(&[
+            "export-helm",
+            "azure",
+            "azure-bootstrap",
+            "azure-extensions",
+            "azure-roles",
+            "azure-store-secrets",
+        ])
         .map(|c| format!("lakekeeper-setup-{c}.1"))
         .chain(["lakekeeper-setup.1".to_owned()])
         .collect();
