@@ -11,12 +11,16 @@ pub mod arm;
 pub mod az;
 pub mod bootstrap;
 pub mod change;
+pub mod consent;
 pub mod endpoints;
+pub mod extensions;
 pub mod graph;
 pub mod keyvault;
 mod list;
 pub mod pick;
+pub mod publish;
 pub mod rest;
+pub mod roles;
 pub mod secrets;
 
 use std::time::Duration;

@@ -120,17 +120,47 @@ pub enum AzureCommand {
     #[command(after_help = AFTER_HELP)]
     Bootstrap(BootstrapArgs),
     /// Add Lakekeeper's extensions to the PostgreSQL server's `azure.extensions` allow-list,
-    /// keeping every entry already there.
+    /// keeping every entry already there (no restart needed). Needs Contributor on the server.
     #[command(after_help = AFTER_HELP)]
-    Extensions(AzureWriteArgs),
+    Extensions(ExtensionsArgs),
     /// Check the warehouse's principal holds Storage Blob Data Contributor and Storage Blob
-    /// Delegator on the storage account; grant what is missing.
+    /// Delegator on the storage account; grant what is missing. Granting needs Owner or User
+    /// Access Administrator on the account.
     #[command(after_help = AFTER_HELP)]
-    Roles(AzureWriteArgs),
+    Roles(RolesArgs),
     /// Put the current secrets (from backend/.env or the environment) into the team's Key Vault
-    /// under the names in the profile's [secrets] table.
+    /// under the names in the profile's [secrets] table, only those missing or different there.
+    /// Needs Key Vault Secrets Officer on the vault.
     #[command(after_help = AFTER_HELP)]
     StoreSecrets(AzureWriteArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExtensionsArgs {
+    #[command(flatten)]
+    pub write: AzureWriteArgs,
+    /// The PostgreSQL flexible server, by name or ARM resource ID [default: the one whose host
+    /// name is the PostgreSQL host in the profile or backend/.env].
+    #[arg(long, value_name = "NAME|ID")]
+    pub server: Option<String>,
+    /// Look for the server (or storage account) only in this subscription [default: every
+    /// enabled subscription you can see].
+    #[arg(long, value_name = "ID")]
+    pub subscription: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RolesArgs {
+    #[command(flatten)]
+    pub write: AzureWriteArgs,
+    /// The storage account, by name or ARM resource ID [default: the account in the profile or
+    /// backend/.env].
+    #[arg(long, value_name = "NAME|ID")]
+    pub account: Option<String>,
+    /// Look for the storage account only in this subscription [default: every enabled
+    /// subscription you can see].
+    #[arg(long, value_name = "ID")]
+    pub subscription: Option<String>,
 }
 
 /// What every Azure write command takes.

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use assert_cmd::Command;
 
 /// Flags in the README that belong to `cargo`, `git`, `az`, `helm` or `kubectl`, not to this tool.
-const OTHER_TOOLS: [&str; 19] = [
+const OTHER_TOOLS: [&str; 27] = [
     "--name",
     "--resource",
     "--tenant",
@@ -27,6 +27,14 @@ const OTHER_TOOLS: [&str; 19] = [
     "--cached",
     "--porcelain",
     "--ignored",
+    "--scope",
+    "--claims-challenge",
+    "--role",
+    "--assignee",
+    "--assignee-object-id",
+    "--assignee-principal-type",
+    "--secret-permissions",
+    "--id",
 ];
 
 const SUBCOMMANDS: [&str; 8] = [

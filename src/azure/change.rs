@@ -9,7 +9,9 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use serde_json::Value;
 
-/// JSON keys whose values are secrets wherever they appear in a request body.
+/// JSON keys whose values are secrets in a request body. `value` only counts at the top level:
+/// there it is Key Vault's set-secret body; nested it is a plain value (a server parameter's
+/// `properties.value`, a scope's `value`) that a dry run must show.
 pub const SECRET_KEYS: [&str; 4] = ["secretText", "value", "password", "clientSecret"];
 
 /// Of [`SECRET_KEYS`], those masked only at the top of a body: Key Vault's `{"value": …}` is a
@@ -140,6 +142,10 @@ mod tests {
         // A Graph scope's `value` is its name, not a secret.
         let scope = json!({"api": {"oauth2PermissionScopes": [{"value": "lakekeeper"}]}});
         assert_eq!(masked(&scope), scope);
+        // Nested, `value` is a plain value: a server parameter's list, a scope's name.
+        let config =
+            json!({"properties": {"value": "PG_TRGM,UUID-OSSP", "source": "user-override"}});
+        assert_eq!(masked(&config), config);
         let text = dry_run_text(&[Change {
             what: "store secret".into(),
             needs: "Key Vault Secrets Officer".into(),

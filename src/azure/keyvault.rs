@@ -1,6 +1,6 @@
-//! Key Vault's data plane, read-only: one secret's current value
+//! Key Vault's data plane: one secret's current value
 //! (`GET {vault}/secrets/{name}?api-version=7.5`, token resource `https://vault.azure.net` or
-//! the cloud's own).
+//! the cloud's own), and a new version of one (`PUT`, [`set_secret`]).
 //!
 //! A vault URL and a secret name are typed ([`VaultUrl`], [`SecretName`]) before any request,
 //! and every failure becomes a [`KvError`] that names the vault, the secret and the fix — the
@@ -248,6 +248,50 @@ pub async fn get_secret(
             "the vault answered without a `value`".into(),
         )))),
     }
+}
+
+/// The URL and body that store `value` as the new version of `name` (for the plan and
+/// `--dry-run`, where [`super::change::masked`] hides the value).
+pub fn set_secret_request(
+    vault: &VaultUrl,
+    name: &SecretName,
+    value: &Secret,
+) -> Result<(url::Url, serde_json::Value), RestError> {
+    let url = http::parse_allowed(&format!(
+        "{}/secrets/{}?api-version={API_VERSION}",
+        vault.as_str(),
+        name.as_str()
+    ))?;
+    Ok((
+        url,
+        serde_json::json!({
+            "value": value.expose(),
+            "contentType": "text/plain",
+            "tags": {"managed-by": "lakekeeper-setup"},
+        }),
+    ))
+}
+
+/// Stores `value` as the new version of `name` in `vault`. The answer (which echoes the value)
+/// is dropped unread.
+pub async fn set_secret(
+    session: &Session,
+    vault: &VaultUrl,
+    name: &SecretName,
+    value: &Secret,
+) -> Result<(), CallError> {
+    let token = session.token(&session.endpoints.keyvault_resource).await?;
+    let (url, body) = set_secret_request(vault, name, value)?;
+    rest::send_json(
+        session.http(),
+        reqwest::Method::PUT,
+        &url,
+        &token,
+        Some(&body),
+        session.timeout(),
+    )
+    .await?;
+    Ok(())
 }
 
 #[cfg(test)]

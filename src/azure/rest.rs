@@ -101,6 +101,54 @@ impl Written {
 }
 
 /// A request with any method and an optional JSON body, with the bearer token, read in full
+/// within `timeout`, whatever its status: callers that branch on a non-2xx answer's headers
+/// (`Retry-After` on a busy server, a 202's polling URL) use this. The body is never logged.
+pub async fn send_raw(
+    client: &reqwest::Client,
+    method: reqwest::Method,
+    url: &Url,
+    token: &Secret,
+    body: Option<&Value>,
+    timeout: Duration,
+) -> Result<http::Answer, RestError> {
+    send_raw_with(client, method, url, token, body, &[], timeout).await
+}
+
+/// [`send_raw`] with extra request headers (Graph's `Prefer: create-if-missing`).
+pub async fn send_raw_with(
+    client: &reqwest::Client,
+    method: reqwest::Method,
+    url: &Url,
+    token: &Secret,
+    body: Option<&Value>,
+    headers: &[(&str, &str)],
+    timeout: Duration,
+) -> Result<http::Answer, RestError> {
+    http::ensure_allowed(url)?;
+    let mut request = client
+        .request(method, url.clone())
+        .bearer_auth(token.expose())
+        .header("accept", "application/json");
+    for (k, v) in headers {
+        request = request.header(*k, *v);
+    }
+    if let Some(body) = body {
+        request = request
+            .header("content-type", "application/json")
+            .body(body.to_string());
+    }
+    Ok(http::send(request, url, Instant::now() + timeout).await?)
+}
+
+/// Azure's error for a non-2xx answer, with the claims challenge when its `WWW-Authenticate`
+/// header carries one.
+pub fn answer_error(answer: &http::Answer) -> ApiError {
+    let mut e = api_error(answer.status, &answer.body);
+    e.claims = answer.header("www-authenticate").and_then(claims_challenge);
+    e
+}
+
+/// A request with any method and an optional JSON body, with the bearer token, read in full
 /// within `timeout`. A 2xx answer is `Ok`; anything else is Azure's error, with the claims
 /// challenge when the header carries one. The body is never logged.
 pub async fn send_json(
@@ -124,24 +172,9 @@ pub async fn send_json_with(
     headers: &[(&str, &str)],
     timeout: Duration,
 ) -> Result<Written, RestError> {
-    http::ensure_allowed(url)?;
-    let mut request = client
-        .request(method, url.clone())
-        .bearer_auth(token.expose())
-        .header("accept", "application/json");
-    for (k, v) in headers {
-        request = request.header(*k, *v);
-    }
-    if let Some(body) = body {
-        request = request
-            .header("content-type", "application/json")
-            .body(body.to_string());
-    }
-    let answer = http::send(request, url, Instant::now() + timeout).await?;
+    let answer = send_raw_with(client, method, url, token, body, headers, timeout).await?;
     if !(200..300).contains(&answer.status) {
-        let mut e = api_error(answer.status, &answer.body);
-        e.claims = answer.header("www-authenticate").and_then(claims_challenge);
-        return Err(RestError::Api(e));
+        return Err(RestError::Api(answer_error(&answer)));
     }
     Ok(Written {
         status: answer.status,

@@ -4,6 +4,7 @@
 //! requests it would send, secrets masked, and changes nothing.
 
 mod bootstrap;
+mod common;
 mod extensions;
 mod roles;
 mod store_secrets;

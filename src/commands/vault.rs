@@ -109,7 +109,7 @@ pub fn read(
 /// Runs `work`; meanwhile, on a terminal, shows `what` on stderr with a turning spinner and the
 /// seconds waited (the Azure CLI often takes ten seconds and more), and clears that line when
 /// `work` is done. Without a terminal it prints nothing.
-async fn spinning<T>(what: &str, work: impl std::future::Future<Output = T>) -> T {
+pub(crate) async fn spinning<T>(what: &str, work: impl std::future::Future<Output = T>) -> T {
     const FRAMES: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
     if !std::io::stderr().is_terminal() {
         return work.await;

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod azure;
+pub mod azure_arm;
 pub mod azure_graph;
 pub mod azurite;
 pub mod cases;

@@ -102,7 +102,7 @@ pub fn extensions(
         out.push(Finding::failed(
             format!("extensions missing from the Azure allow-list (azure.extensions): {}", not_allowed.join(", ")),
             format!(
-                "add {} to the server parameter azure.extensions (Azure portal → the server → Server parameters), then save",
+                "run `lakekeeper-setup azure extensions` (adds them, keeps every entry there, no restart), or add {} to the server parameter azure.extensions (Azure portal → the server → Server parameters) and save",
                 not_allowed.join(",").to_ascii_uppercase()
             ),
         ));
@@ -361,7 +361,10 @@ mod tests {
             "extensions missing from the Azure allow-list (azure.extensions): btree_gin, btree_gist"
         );
         assert!(failed[0].fix.as_deref().is_some_and(|x| {
-            x.starts_with("add BTREE_GIN,BTREE_GIST to the server parameter azure.extensions")
+            x.starts_with("run `lakekeeper-setup azure extensions`")
+                && x.contains(
+                    "or add BTREE_GIN,BTREE_GIST to the server parameter azure.extensions",
+                )
         }));
     }
 

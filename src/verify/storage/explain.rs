@@ -102,7 +102,7 @@ pub fn failure(op: Op, reply: &Reply, c: &Ctx) -> Finding {
                 c.account
             ),
             format!(
-                "assign the role Storage Blob Delegator to app {app} on storage account {} (Access control (IAM) → Add role assignment, scope: the account); Lakekeeper needs it to hand out SAS tokens",
+                "assign the role Storage Blob Delegator to app {app} on storage account {} (Access control (IAM) → Add role assignment, scope: the account); Lakekeeper needs it to hand out SAS tokens; or run `lakekeeper-setup azure roles`, which grants both roles the warehouse needs",
                 c.account
             ),
         ),
@@ -112,7 +112,7 @@ pub fn failure(op: Op, reply: &Reply, c: &Ctx) -> Finding {
                 c.container, c.account
             ),
             format!(
-                "assign the role Storage Blob Data Contributor to app {app} on storage account {} or container {} (Access control (IAM) → Add role assignment); role changes take a few minutes to apply",
+                "assign the role Storage Blob Data Contributor to app {app} on storage account {} or container {} (Access control (IAM) → Add role assignment), or run `lakekeeper-setup azure roles`; role changes take a few minutes to apply",
                 c.account, c.container
             ),
         ),
@@ -210,6 +210,7 @@ mod tests {
         );
         assert!(f.fix.as_deref().is_some_and(|x| {
             x.starts_with("assign the role Storage Blob Data Contributor to app 11111111-")
+                && x.contains("or run `lakekeeper-setup azure roles`")
         }));
         let f = failure(
             Op::DelegationKey,
@@ -219,7 +220,8 @@ mod tests {
         assert!(
             f.fix
                 .as_deref()
-                .is_some_and(|x| x.starts_with("assign the role Storage Blob Delegator"))
+                .is_some_and(|x| x.starts_with("assign the role Storage Blob Delegator")
+                    && x.contains("or run `lakekeeper-setup azure roles`"))
         );
         let f = failure(
             Op::Container,

@@ -1,0 +1,255 @@
+//! One ARM write carried to its end: sent again while the resource is busy (`ServerBusy`, a 409
+//! conflict, 429 — after `Retry-After`, else a doubling delay), then, for a 202, the operation
+//! followed through `Azure-AsyncOperation` (or `Location`) until it succeeds or fails.
+//!
+//! Polling URLs are absolute and come from Azure: they are followed only on the origin the
+//! endpoints name for ARM, so the token never travels elsewhere. Each wait is reported through
+//! `progress` (one line, for a terminal); nothing here logs a body.
+
+use std::time::Duration;
+
+use reqwest::Method;
+use serde_json::Value;
+use url::Url;
+
+use super::super::rest::{self, ApiError, RestError};
+use super::super::{CallError, Session};
+use crate::verify::http::{self, Answer};
+
+/// How often a busy resource is tried, and how long to wait between tries without `Retry-After`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retry {
+    pub attempts: u32,
+    pub first_delay: Duration,
+    /// No wait (from `Retry-After` or the doubling) is longer than this.
+    pub max_delay: Duration,
+}
+
+/// About two and a half minutes of retries in all.
+pub const BUSY_RETRY: Retry = Retry {
+    attempts: 6,
+    first_delay: Duration::from_secs(5),
+    max_delay: Duration::from_mins(1),
+};
+
+/// A long-running operation is polled at most this many times (with `Retry-After`, or every
+/// [`POLL_DELAY`]).
+pub const MAX_POLLS: u32 = 300;
+pub const POLL_DELAY: Duration = Duration::from_secs(3);
+
+/// `Retry-After` in seconds (the HTTP-date form is not used by ARM), capped at `max`.
+pub fn retry_after(answer: &Answer, max: Duration) -> Option<Duration> {
+    answer
+        .header("retry-after")
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(|s| Duration::from_secs(s).min(max))
+}
+
+fn backoff(retry: Retry, attempt: u32) -> Duration {
+    retry
+        .first_delay
+        .saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1)))
+        .min(retry.max_delay)
+}
+
+/// Sends `body` to `url` with `method`; retries while `busy` says the refusal is temporary;
+/// follows a 202 to its end. Returns the final body (`Null` when the operation's result is only
+/// its status: the caller reads the resource again).
+pub async fn write(
+    session: &Session,
+    method: Method,
+    url: &Url,
+    body: &Value,
+    busy: fn(&ApiError) -> bool,
+    retry: Retry,
+    progress: &dyn Fn(&str),
+) -> Result<Value, CallError> {
+    let token = session.token(&session.endpoints.arm_resource).await?;
+    let mut attempt = 1;
+    loop {
+        let answer = rest::send_raw(
+            session.http(),
+            method.clone(),
+            url,
+            &token,
+            Some(body),
+            session.timeout(),
+        )
+        .await?;
+        if (200..300).contains(&answer.status) {
+            return follow(session, &answer, progress).await;
+        }
+        let e = rest::answer_error(&answer);
+        if !busy(&e) || attempt >= retry.attempts {
+            return Err(RestError::Api(e).into());
+        }
+        let wait = retry_after(&answer, retry.max_delay).unwrap_or_else(|| backoff(retry, attempt));
+        progress(&format!(
+            "Azure is busy with another operation on it ({}); trying again in {} s (attempt {} of {})",
+            if e.code.is_empty() {
+                format!("HTTP {}", e.status)
+            } else {
+                e.code.clone()
+            },
+            wait.as_secs(),
+            attempt + 1,
+            retry.attempts
+        ));
+        tokio::time::sleep(wait).await;
+        attempt += 1;
+    }
+}
+
+/// A polling URL Azure sent, checked to be on ARM's origin.
+fn poll_url(session: &Session, link: &str) -> Result<Url, CallError> {
+    let home = http::parse_allowed(&session.endpoints.arm).map_err(RestError::from)?;
+    let url = http::parse_allowed(link).map_err(|_| {
+        RestError::Unexpected("Azure sent an operation link that is not a URL".into())
+    })?;
+    if url.origin() != home.origin() {
+        return Err(RestError::Unexpected(format!(
+            "Azure sent an operation link to another host ({}); not following it with your token",
+            url.origin().ascii_serialization()
+        ))
+        .into());
+    }
+    Ok(url)
+}
+
+async fn follow(
+    session: &Session,
+    first: &Answer,
+    progress: &dyn Fn(&str),
+) -> Result<Value, CallError> {
+    let body = first.json().unwrap_or(Value::Null);
+    if first.status != 202 && first.status != 201 {
+        return Ok(body);
+    }
+    let (link, async_op) = match (
+        first.header("azure-asyncoperation"),
+        first.header("location"),
+    ) {
+        (Some(op), _) => (op, true),
+        (None, Some(loc)) => (loc, false),
+        (None, None) => return Ok(body),
+    };
+    let url = poll_url(session, link)?;
+    let token = session.token(&session.endpoints.arm_resource).await?;
+    let mut wait = retry_after(first, BUSY_RETRY.max_delay).unwrap_or(POLL_DELAY);
+    let started = std::time::Instant::now();
+    for _ in 0..MAX_POLLS {
+        tokio::time::sleep(wait).await;
+        let answer = rest::send_raw(
+            session.http(),
+            Method::GET,
+            &url,
+            &token,
+            None,
+            session.timeout(),
+        )
+        .await?;
+        wait = retry_after(&answer, BUSY_RETRY.max_delay).unwrap_or(POLL_DELAY);
+        if answer.status == 429 {
+            continue;
+        }
+        if !(200..300).contains(&answer.status) {
+            return Err(RestError::Api(rest::answer_error(&answer)).into());
+        }
+        let v = answer.json().unwrap_or(Value::Null);
+        if async_op {
+            match v["status"].as_str().unwrap_or_default() {
+                "Succeeded" => return Ok(Value::Null),
+                "Failed" | "Canceled" | "Cancelled" => return Err(failed(&v).into()),
+                other => progress(&format!(
+                    "waiting for Azure to finish the change ({}, {} s)",
+                    if other.is_empty() {
+                        "InProgress"
+                    } else {
+                        other
+                    },
+                    started.elapsed().as_secs()
+                )),
+            }
+        } else if answer.status == 202 {
+            progress(&format!(
+                "waiting for Azure to finish the change ({} s)",
+                started.elapsed().as_secs()
+            ));
+        } else {
+            return Ok(v);
+        }
+    }
+    Err(RestError::Unexpected(format!(
+        "Azure had not finished the change after {MAX_POLLS} checks; look at the resource in the portal and run this again"
+    ))
+    .into())
+}
+
+/// A failed operation's error (`{"status":"Failed","error":{"code","message"}}`).
+fn failed(v: &Value) -> RestError {
+    let e = &v["error"];
+    let text = |k: &str| e[k].as_str().unwrap_or_default().to_owned();
+    RestError::Api(ApiError {
+        status: 200,
+        code: if text("code").is_empty() {
+            v["status"].as_str().unwrap_or("Failed").to_owned()
+        } else {
+            text("code")
+        },
+        inner: None,
+        message: text("message")
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
+        claims: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(retry_after: Option<&str>) -> Answer {
+        Answer {
+            status: 409,
+            body: String::new(),
+            headers: retry_after
+                .map(|v| vec![("retry-after".to_owned(), v.to_owned())])
+                .unwrap_or_default(),
+        }
+    }
+
+    #[test]
+    fn waits_follow_retry_after_else_double_and_are_capped() {
+        let max = Duration::from_mins(1);
+        assert_eq!(
+            retry_after(&answer(Some("7")), max),
+            Some(Duration::from_secs(7))
+        );
+        assert_eq!(retry_after(&answer(Some("3600")), max), Some(max));
+        assert_eq!(
+            retry_after(&answer(Some("Wed, 21 Oct 2015 07:28:00 GMT")), max),
+            None
+        );
+        assert_eq!(retry_after(&answer(None), max), None);
+        let waits: Vec<u64> = (1..=6).map(|a| backoff(BUSY_RETRY, a).as_secs()).collect();
+        assert_eq!(waits, [5, 10, 20, 40, 60, 60]);
+    }
+
+    #[test]
+    fn a_failed_operation_keeps_its_code() {
+        let v = serde_json::json!({"status": "Failed", "error": {"code": "OperationFailed", "message": "{0}"}});
+        let RestError::Api(a) = failed(&v) else {
+            panic!("api error")
+        };
+        assert_eq!(
+            (a.code.as_str(), a.message.as_str()),
+            ("OperationFailed", "{0}")
+        );
+        let RestError::Api(a) = failed(&serde_json::json!({"status": "Canceled"})) else {
+            panic!("api error")
+        };
+        assert_eq!(a.code, "Canceled");
+    }
+}
