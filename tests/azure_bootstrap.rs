@@ -430,13 +430,13 @@ async fn a_vault_that_refuses_the_secret_leaves_it_in_env_and_the_rerun_moves_it
     assert_eq!(secrets.len(), 1);
     assert!(w.graph.vault("lakekeeper-backend-client-secret").is_none());
     assert!(
-        all.contains("error: added a client secret to lakekeeper-backend, but Key Vault team-dev-kv refused to store `lakekeeper-backend-client-secret`: HTTP 403 Forbidden"),
+        all.contains("error: added a client secret to lakekeeper-backend, but storing secret lakekeeper-backend-client-secret in Key Vault team-dev-kv was refused: user@contoso.com may not write secrets in vault team-dev-kv (the vault uses Azure RBAC; writing needs Key Vault Secrets Officer)"),
         "{all}"
     );
     assert!(all.contains("the secret is kept in"), "{all}");
     assert!(
         all.contains(
-            "fix: user@contoso.com needs the role Key Vault Secrets Officer on team-dev-kv"
+            "fix: ask its owner: az role assignment create --role \"Key Vault Secrets Officer\" --assignee user@contoso.com --scope"
         ),
         "{all}"
     );

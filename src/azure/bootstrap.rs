@@ -21,7 +21,7 @@ use toml_edit::DocumentMut;
 
 use super::change::{Change, Request};
 use super::graph::{self, AppRecord};
-use super::keyvault::{SecretName, VaultUrl};
+use super::keyvault::{self, SecretName, VaultUrl};
 use crate::model::{Answers, ClientId, FieldId, Source};
 use crate::profile::{self, ProfileError};
 
@@ -492,19 +492,6 @@ pub fn password_body(end: &str) -> Value {
     json!({"passwordCredential": {"displayName": PASSWORD_NAME, "endDateTime": end}})
 }
 
-pub fn vault_body(value: &str) -> Value {
-    json!({"value": value, "contentType": "text/plain", "tags": {"managed-by": "lakekeeper-setup"}})
-}
-
-/// `PUT {vault}/secrets/{name}` (Key Vault 7.5).
-pub fn vault_url(vault: &VaultUrl, name: &SecretName) -> String {
-    format!(
-        "{}/secrets/{}?api-version=7.5",
-        vault.as_str(),
-        name.as_str()
-    )
-}
-
 const REGISTER: &str = "permission to register applications: the tenant setting \"Users can register applications\", or the Application Developer role";
 
 fn owner_of(name: &str) -> String {
@@ -583,8 +570,8 @@ pub fn change(step: Step, found: &Found, opts: &Options, graph_base: &str, end: 
                 SecretHome::Vault { vault, name: n } => {
                     requests.push(Request {
                         method: "PUT",
-                        url: vault_url(vault, n),
-                        body: Some(vault_body("<secretText from addPassword>")),
+                        url: keyvault::set_secret_url(vault, n),
+                        body: Some(keyvault::set_secret_body("<secretText from addPassword>")),
                     });
                     (
                         format!("Key Vault {} as {}", vault.name(), n.as_str()),
@@ -613,8 +600,10 @@ pub fn change(step: Step, found: &Found, opts: &Options, graph_base: &str, end: 
                     format!("Key Vault {} as {}", vault.name(), n.as_str()),
                     vec![Request {
                         method: "PUT",
-                        url: vault_url(vault, n),
-                        body: Some(vault_body("<the client secret in backend/.env>")),
+                        url: keyvault::set_secret_url(vault, n),
+                        body: Some(keyvault::set_secret_body(
+                            "<the client secret in backend/.env>",
+                        )),
                     }],
                 ),
                 SecretHome::EnvFile { .. } => (String::new(), Vec::new()),

@@ -66,6 +66,18 @@ pub struct Who {
 }
 
 impl Who {
+    /// Who `session` is signed in as.
+    pub fn of(session: &super::Session) -> Who {
+        Who {
+            user: session.account.user.clone(),
+            tenant: session
+                .az
+                .tenant()
+                .map_or_else(|| session.account.tenant_id.clone(), str::to_owned),
+            arm_resource: session.endpoints.arm_resource.clone(),
+        }
+    }
+
     fn user(&self) -> &str {
         if self.user.is_empty() {
             "<your sign-in name>"

@@ -257,19 +257,26 @@ pub fn set_secret_request(
     name: &SecretName,
     value: &Secret,
 ) -> Result<(url::Url, serde_json::Value), RestError> {
-    let url = http::parse_allowed(&format!(
+    let url = http::parse_allowed(&set_secret_url(vault, name))?;
+    Ok((url, set_secret_body(value.expose())))
+}
+
+/// `{vault}/secrets/{name}?api-version=…`, the URL a secret is set at.
+pub fn set_secret_url(vault: &VaultUrl, name: &SecretName) -> String {
+    format!(
         "{}/secrets/{}?api-version={API_VERSION}",
         vault.as_str(),
         name.as_str()
-    ))?;
-    Ok((
-        url,
-        serde_json::json!({
-            "value": value.expose(),
-            "contentType": "text/plain",
-            "tags": {"managed-by": "lakekeeper-setup"},
-        }),
-    ))
+    )
+}
+
+/// The body of a set-secret request, tagged as written by this tool.
+pub fn set_secret_body(value: &str) -> serde_json::Value {
+    serde_json::json!({
+        "value": value,
+        "contentType": "text/plain",
+        "tags": {"managed-by": "lakekeeper-setup"},
+    })
 }
 
 /// Stores `value` as the new version of `name` in `vault`. The answer (which echoes the value)

@@ -6,18 +6,16 @@
 use std::future::Future;
 use std::time::Duration;
 
-use reqwest::Method;
-
 use super::{
     AppFound, Found, FoundBy, Options, PASSWORD_NAME, Role, SecretHome, Step, Stored,
-    identifier_uri_body, pre_authorize_body, redirect_body, scope_body, vault_body, vault_url,
+    identifier_uri_body, pre_authorize_body, redirect_body, scope_body,
 };
+use crate::azure::consent;
 use crate::azure::graph::{self, AppRecord, Password};
 use crate::azure::keyvault::{self, KvError, SecretName, VaultUrl};
-use crate::azure::rest::{self, ApiError, RestError};
+use crate::azure::rest::{ApiError, RestError};
 use crate::azure::{CallError, Session};
 use crate::secret::Secret;
-use crate::verify::http;
 
 /// How many times a replication-lag or throttling answer is retried.
 pub const RETRIES: u32 = 4;
@@ -501,7 +499,7 @@ async fn store(
     }
 }
 
-/// `PUT {vault}/secrets/{name}` with the value (a minimal Key Vault write).
+/// Stores the secret in the vault, retried through replication lag and throttling.
 async fn put(
     session: &Session,
     vault: &VaultUrl,
@@ -511,66 +509,25 @@ async fn put(
     line: &mut dyn FnMut(&str),
 ) -> Result<(), CallError> {
     let what = format!("store the secret in Key Vault {}", vault.name());
-    retrying(&what, backoff, line, || async {
-        let token = session.token(&session.endpoints.keyvault_resource).await?;
-        let url = http::parse_allowed(&vault_url(vault, name)).map_err(RestError::from)?;
-        let body = vault_body(secret.expose());
-        rest::send_json(
-            session.http(),
-            Method::PUT,
-            &url,
-            &token,
-            Some(&body),
-            session.timeout(),
-        )
-        .await?;
-        Ok(())
+    retrying(&what, backoff, line, || {
+        keyvault::set_secret(session, vault, name, secret)
     })
     .await
 }
 
+/// What the vault's refusal was, and its fix (the same words `azure store-secrets` uses).
 fn vault_failure(
     vault: &VaultUrl,
     name: &SecretName,
     e: &CallError,
     session: &Session,
 ) -> (String, Option<String>) {
-    let who = if session.account.user.is_empty() {
-        "<your sign-in name>"
-    } else {
-        session.account.user.as_str()
+    let target = consent::Target::VaultSecret {
+        vault: vault.name().to_owned(),
+        secret: name.as_str().to_owned(),
     };
-    let (v, n) = (vault.name(), name.as_str());
-    let why = format!("Key Vault {v} refused to store `{n}`: {}", detail(e));
-    let fix = match e {
-        CallError::Rest(RestError::Api(a)) => {
-            let inner = a.inner.as_deref().unwrap_or_default();
-            match (a.status, a.code.as_str(), inner) {
-                (403, _, "ForbiddenByRbac") => Some(format!(
-                    "{who} needs the role Key Vault Secrets Officer on {v}: ask its owner to run az role assignment create --role \"Key Vault Secrets Officer\" --assignee {who} --scope <the vault's resource ID>"
-                )),
-                (403, _, "AccessDenied") => Some(format!(
-                    "the vault's access policy does not let you set secrets: ask its owner to run az keyvault set-policy --name {v} --upn {who} --secret-permissions get list set"
-                )),
-                (403, _, "ForbiddenByFirewall") => Some(format!(
-                    "the vault's firewall does not let your network in: connect to the VPN or ask its owner to allow your IP address (az keyvault network-rule add --name {v} --ip-address <your IP>)"
-                )),
-                (409, _, _) => Some(format!(
-                    "a deleted secret `{n}` is waiting to be purged: az keyvault secret recover --vault-name {v} --name {n} (or purge it)"
-                )),
-                (401, _, _) => Some(
-                    "the vault did not accept your sign-in: az login --tenant <the vault's tenant>"
-                        .to_owned(),
-                ),
-                _ => None,
-            }
-        }
-        CallError::Rest(RestError::Network(_)) => Some(
-            "check your network (VPN) and the vault's address under [secrets] in lakekeeper-setup.toml".into(),
-        ),
-        _ => None,
-    };
-    (why, fix)
+    let refusal = consent::explain(&target, &consent::Who::of(session), e);
+    (refusal.what, refusal.fix)
 }
 
 fn detail(e: &CallError) -> String {

@@ -47,14 +47,7 @@ pub async fn session(answers: &Answers) -> Result<Session, RunError> {
 
 /// Who is signed in, for the refusals' fixes.
 pub fn who(session: &Session) -> Who {
-    Who {
-        user: session.account.user.clone(),
-        tenant: session
-            .az
-            .tenant()
-            .map_or_else(|| session.account.tenant_id.clone(), str::to_owned),
-        arm_resource: session.endpoints.arm_resource.clone(),
-    }
+    Who::of(session)
 }
 
 /// One line of progress on standard error.
