@@ -279,10 +279,13 @@ pub struct VerifyArgs {
     #[arg(long, short = 'v')]
     pub verbose: bool,
     /// Before checking, create Lakekeeper's own PostgreSQL schema (the URL's search_path) when
-    /// it is missing and the role may; otherwise print the SQL for an administrator.
+    /// it is missing and the role may; otherwise print the SQL for an administrator. After
+    /// checking, fix in Azure what the checks found (with your `az login`): Lakekeeper's
+    /// extensions missing from azure.extensions (as `azure extensions`), the warehouse's storage
+    /// roles (as `azure roles`).
     #[arg(long)]
     pub fix: bool,
-    /// With --fix: do not ask before creating the schema.
+    /// With --fix: do not ask before changing anything.
     #[arg(long, requires = "fix")]
     pub yes: bool,
 }

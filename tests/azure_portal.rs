@@ -16,6 +16,7 @@ use support::azure_arm::{
     ACCOUNT, Assignment, CLAIMS, Model, Refuse, SERVER_HOST, State, VAULT, WriteMode, account_id,
     server_id,
 };
+use support::pg::{Cluster, Options};
 use support::project::Project;
 
 const BACKEND_APP: &str = "bbbbbbbb-0000-4000-8000-000000000002";
@@ -350,6 +351,95 @@ async fn extensions_on_a_stopped_server_say_start_it_and_write_nothing() {
         "{}",
         both(&o)
     );
+}
+
+/// `verify --fix`: a real PostgreSQL 15 whose `azure.extensions` (set as Azure sets it) lacks
+/// Lakekeeper's extensions; the postgres check fails naming the command, and `--fix --yes` runs
+/// it against the server the profile's host names, through ARM.
+#[tokio::test]
+async fn verify_fix_runs_azure_extensions_for_what_the_postgres_check_found() {
+    let Some(pg) = Cluster::start(Options::default()) else {
+        return;
+    };
+    pg.sql("postgres", "CREATE ROLE app LOGIN PASSWORD 'fake-app-pass'");
+    pg.sql("postgres", "CREATE DATABASE appdb OWNER app");
+    pg.sql(
+        "postgres",
+        "ALTER DATABASE appdb SET azure.extensions = 'PG_TRGM,Vector'",
+    );
+    let r = rig(
+        State {
+            extensions: "PG_TRGM,Vector".into(),
+            ..State::default()
+        },
+        "",
+    )
+    .await;
+    let url = format!(
+        "postgresql://app:fake-app-pass@127.0.0.1:{}/appdb?sslmode=disable",
+        pg.port
+    );
+    r.project.write(
+        "backend/.env",
+        &format!(
+            "LAKEKEEPER__PG_DATABASE_URL_READ={url}\nLAKEKEEPER__PG_DATABASE_URL_WRITE={url}\n"
+        ),
+    );
+    // Without --fix: the check fails and names the command; nothing is written to Azure.
+    let o = r.run(&["verify", "--only", "postgres"], &[]).await;
+    assert_eq!(o.status.code(), Some(1), "{}", both(&o));
+    assert!(
+        out(&o)
+            .contains("extensions missing from the Azure allow-list (azure.extensions): uuid-ossp"),
+        "{}",
+        both(&o)
+    );
+    assert!(
+        out(&o)
+            .contains("run `lakekeeper-setup azure extensions` or `lakekeeper-setup verify --fix`"),
+        "{}",
+        both(&o)
+    );
+    assert!(r.writes().is_empty(), "{:?}", r.writes());
+    // --json --fix: the document stays whole; the fix is named, not run.
+    let o = r
+        .run(
+            &["verify", "--only", "postgres", "--json", "--fix", "--yes"],
+            &[],
+        )
+        .await;
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON document");
+    assert_eq!(doc["ok"], false);
+    assert!(
+        err(&o).contains("fix: not with --json (its output would break the document): run `lakekeeper-setup azure extensions`"),
+        "{}",
+        both(&o)
+    );
+    assert!(r.writes().is_empty(), "{:?}", r.writes());
+    // --fix --yes: the command runs and the server's allow-list gains what was missing.
+    let o = r
+        .run(&["verify", "--only", "postgres", "--fix", "--yes"], &[])
+        .await;
+    let all = both(&o);
+    assert_eq!(o.status.code(), Some(1), "{all}");
+    assert!(
+        err(&o).contains("fix: running `lakekeeper-setup azure extensions`"),
+        "{all}"
+    );
+    assert!(
+        out(&o).contains("azure.extensions on server lakehouse-pg is now PG_TRGM,Vector,UUID-OSSP,PGCRYPTO,BTREE_GIN,BTREE_GIST"),
+        "{all}"
+    );
+    assert!(
+        err(&o).contains("fix: run `lakekeeper-setup verify` again to see the result"),
+        "{all}"
+    );
+    assert_eq!(
+        r.model.with(|s| s.extensions.clone()),
+        "PG_TRGM,Vector,UUID-OSSP,PGCRYPTO,BTREE_GIN,BTREE_GIST"
+    );
+    assert_eq!(r.writes().len(), 1, "{:?}", r.writes());
+    assert!(!all.contains("fake-app-pass"), "{all}");
 }
 
 // ---------------------------------------------------------------- azure roles

@@ -13,6 +13,10 @@ use crate::verify::postgres::inspect::EXTENSIONS;
 /// The server parameter.
 pub const PARAMETER: &str = "azure.extensions";
 
+/// The command that adds Lakekeeper's extensions to the allow-list (named in `verify`'s fix,
+/// and run by `verify --fix`).
+pub const COMMAND: &str = "lakekeeper-setup azure extensions";
+
 /// The allow-list after the merge.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Merge {

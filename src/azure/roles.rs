@@ -41,6 +41,10 @@ pub const DELEGATOR: Role = Role {
 /// The roles the warehouse's principal needs, in the order they are granted.
 pub const NEEDED: [Role; 2] = [DATA_CONTRIBUTOR, DELEGATOR];
 
+/// The command that grants the warehouse's roles (named in `verify`'s fix, and run by
+/// `verify --fix`).
+pub const COMMAND: &str = "lakekeeper-setup azure roles";
+
 /// The role assignment's name: a UUID (version 8, RFC 9562) from the SHA-256 of scope, role and
 /// principal — the same on every run and every machine.
 pub fn assignment_name(scope: &str, role_guid: &str, principal_id: &str) -> String {

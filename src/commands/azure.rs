@@ -5,8 +5,8 @@
 
 mod bootstrap;
 mod common;
-mod extensions;
-mod roles;
+pub(crate) mod extensions;
+pub(crate) mod roles;
 mod store_secrets;
 
 use std::collections::BTreeMap;

@@ -289,6 +289,16 @@ pub fn run(
         print!("{}", verify::render_table(&report, color));
     }
     if failed {
+        if args.fix && args.json {
+            for command in azure_fixes(&report) {
+                eprintln!(
+                    "fix: not with --json (its output would break the document): run `{command}`"
+                );
+            }
+        } else if args.fix {
+            drop(rt);
+            fix_in_azure(paths, &report, args.yes, process_env);
+        }
         return Ok(Exit::Problems);
     }
     if args.create_warehouse {
@@ -331,6 +341,76 @@ fn fix_schema(rt: &tokio::runtime::Runtime, cfg: &VerifyConfig, yes: bool) {
         }
         Err(e) => eprintln!("fix: could not look at PostgreSQL: {e}"),
     }
+}
+
+/// The Azure commands whose fix a failed check names, in the order they should run.
+pub fn azure_fixes(report: &verify::VerifyReport) -> Vec<&'static str> {
+    let named = |command: &str| {
+        report.checks.iter().any(|c| {
+            c.status == verify::Status::Failed
+                && c.fix
+                    .as_deref()
+                    .is_some_and(|f| f.contains(&format!("`{command}`")))
+        })
+    };
+    [
+        crate::azure::extensions::COMMAND,
+        crate::azure::roles::COMMAND,
+    ]
+    .into_iter()
+    .filter(|c| named(c))
+    .collect()
+}
+
+/// `--fix` after the checks: runs the Azure commands the failures name (each shows its plan and
+/// asks, unless `yes`), then says to verify again. Their output goes to standard error, so
+/// `--json` stays one document.
+fn fix_in_azure(
+    paths: &Paths,
+    report: &verify::VerifyReport,
+    yes: bool,
+    process_env: &BTreeMap<String, String>,
+) {
+    use crate::cli::{AzureWriteArgs, ExtensionsArgs, RolesArgs};
+    let fixes = azure_fixes(report);
+    if fixes.is_empty() {
+        return;
+    }
+    let s = Style::stderr();
+    for command in &fixes {
+        eprintln!("fix: running `{command}`");
+        let write = AzureWriteArgs {
+            dry_run: false,
+            yes,
+        };
+        let outcome = if *command == crate::azure::extensions::COMMAND {
+            super::azure::extensions::run(
+                paths,
+                &ExtensionsArgs {
+                    write,
+                    server: None,
+                    subscription: None,
+                },
+                process_env,
+            )
+        } else {
+            super::azure::roles::run(
+                paths,
+                &RolesArgs {
+                    write,
+                    account: None,
+                    subscription: None,
+                },
+                process_env,
+            )
+        };
+        if let Err(e) = outcome {
+            eprintln!("{} {e}", s.red("fix:"));
+        }
+    }
+    eprintln!(
+        "fix: run `lakekeeper-setup verify` again to see the result (new role assignments take a few minutes to apply)"
+    );
 }
 
 pub fn run_warehouse(
@@ -396,5 +476,43 @@ fn warehouse(
             }
             Exit::Problems
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verify::{CheckName, CheckResult, Status, VerifyReport};
+
+    #[test]
+    fn fix_runs_the_azure_commands_failed_checks_name_in_order_and_only_those() {
+        let report = |checks: Vec<CheckResult>| VerifyReport { checks };
+        let storage = CheckResult::new(CheckName::Storage, Status::Failed, "no delegation key")
+            .with_fix(format!(
+                "assign the role … or run `{}` (or `lakekeeper-setup verify --fix`)",
+                crate::azure::roles::COMMAND
+            ));
+        let postgres = CheckResult::new(CheckName::Postgres, Status::Failed, "not allowed")
+            .with_fix(format!(
+                "run `{}` or `lakekeeper-setup verify --fix`",
+                crate::azure::extensions::COMMAND
+            ));
+        assert_eq!(
+            azure_fixes(&report(vec![storage.clone(), postgres.clone()])),
+            [
+                "lakekeeper-setup azure extensions",
+                "lakekeeper-setup azure roles"
+            ]
+        );
+        // A warning naming a command does not run it; neither does a failure with other fixes.
+        let mut warned = postgres;
+        warned.status = Status::Warning;
+        let other = CheckResult::new(CheckName::Token, Status::Failed, "bad secret")
+            .with_fix("paste the secret's Value, not its ID");
+        assert!(azure_fixes(&report(vec![warned, other])).is_empty());
+        assert_eq!(
+            azure_fixes(&report(vec![storage])),
+            ["lakekeeper-setup azure roles"]
+        );
     }
 }

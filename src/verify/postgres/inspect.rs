@@ -102,7 +102,8 @@ pub fn extensions(
         out.push(Finding::failed(
             format!("extensions missing from the Azure allow-list (azure.extensions): {}", not_allowed.join(", ")),
             format!(
-                "run `lakekeeper-setup azure extensions` (adds them, keeps every entry there, no restart), or add {} to the server parameter azure.extensions (Azure portal → the server → Server parameters) and save",
+                "run `{}` or `lakekeeper-setup verify --fix` (adds them, keeps every entry there, no restart), or add {} to the server parameter azure.extensions (Azure portal → the server → Server parameters) and save",
+                crate::azure::extensions::COMMAND,
                 not_allowed.join(",").to_ascii_uppercase()
             ),
         ));

@@ -102,8 +102,9 @@ pub fn failure(op: Op, reply: &Reply, c: &Ctx) -> Finding {
                 c.account
             ),
             format!(
-                "assign the role Storage Blob Delegator to app {app} on storage account {} (Access control (IAM) → Add role assignment, scope: the account); Lakekeeper needs it to hand out SAS tokens; or run `lakekeeper-setup azure roles`, which grants both roles the warehouse needs",
-                c.account
+                "assign the role Storage Blob Delegator to app {app} on storage account {} (Access control (IAM) → Add role assignment, scope: the account); Lakekeeper needs it to hand out SAS tokens; or run `{}` (or `lakekeeper-setup verify --fix`), which grants both roles the warehouse needs",
+                c.account,
+                crate::azure::roles::COMMAND
             ),
         ),
         ("AuthorizationPermissionMismatch", _) => (
@@ -112,8 +113,10 @@ pub fn failure(op: Op, reply: &Reply, c: &Ctx) -> Finding {
                 c.container, c.account
             ),
             format!(
-                "assign the role Storage Blob Data Contributor to app {app} on storage account {} or container {} (Access control (IAM) → Add role assignment), or run `lakekeeper-setup azure roles`; role changes take a few minutes to apply",
-                c.account, c.container
+                "assign the role Storage Blob Data Contributor to app {app} on storage account {} or container {} (Access control (IAM) → Add role assignment), or run `{}` (or `lakekeeper-setup verify --fix`); role changes take a few minutes to apply",
+                c.account,
+                c.container,
+                crate::azure::roles::COMMAND
             ),
         ),
         ("KeyBasedAuthenticationNotPermitted", _) => (
