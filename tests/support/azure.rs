@@ -417,13 +417,19 @@ pub fn containers() -> (String, Value) {
 /// (`lakehouse-pg`) and a v16 one that is Stopped (`paused-pg`); its `nextLink` kept.
 pub fn servers_with_ready_and_stopped() -> Value {
     let mut servers = arm_body("arm/2024-08-01-ServerList.json");
-    let mut ready = servers["value"][1].clone();
-    ready["name"] = serde_json::json!("lakehouse-pg");
-    ready["properties"]["fullyQualifiedDomainName"] =
-        serde_json::json!("lakehouse-pg.postgres.database.azure.com");
+    let named = |template: &Value, name: &str| {
+        let mut server = template.clone();
+        let id = server["id"].as_str().expect("id");
+        let parent = &id[..id.rfind('/').expect("a resource ID")];
+        server["id"] = serde_json::json!(format!("{parent}/{name}"));
+        server["name"] = serde_json::json!(name);
+        server["properties"]["fullyQualifiedDomainName"] =
+            serde_json::json!(format!("{name}.postgres.database.azure.com"));
+        server
+    };
+    let mut ready = named(&servers["value"][1], "lakehouse-pg");
     ready["properties"]["version"] = serde_json::json!("16");
-    let mut stopped = ready.clone();
-    stopped["name"] = serde_json::json!("paused-pg");
+    let mut stopped = named(&ready, "paused-pg");
     stopped["properties"]["state"] = serde_json::json!("Stopped");
     let list = servers["value"].as_array().cloned().expect("list");
     servers["value"] = Value::Array([list, vec![ready, stopped]].concat());
