@@ -1,7 +1,9 @@
-//! UTC calendar time from a `SystemTime`, without a date crate (Howard Hinnant's
-//! days-to-civil): backup names and the storage API's ISO-8601 dates both need it.
+//! UTC calendar time from a `SystemTime` (the `time` crate, already in the tree under ratatui):
+//! backup names, the storage API's ISO-8601 dates and a client secret's end date need it.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
+
+use time::{Month, OffsetDateTime};
 
 /// A UTC calendar time, to the second.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,29 +17,54 @@ pub struct Utc {
 }
 
 pub fn utc(t: SystemTime) -> Utc {
-    let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    let z = i64::try_from(days).unwrap_or(0) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let t = OffsetDateTime::from(t);
     Utc {
-        year: yoe + era * 400 + i64::from(month <= 2),
-        month,
-        day: doy - (153 * mp + 2) / 5 + 1,
-        hour: rem / 3600,
-        minute: rem % 3600 / 60,
-        second: rem % 60,
+        year: i64::from(t.year()),
+        month: i64::from(u8::from(t.month())),
+        day: i64::from(t.day()),
+        hour: u64::from(t.hour()),
+        minute: u64::from(t.minute()),
+        second: u64::from(t.second()),
     }
+}
+
+/// `YYYY-MM-DDThh:mm:ssZ` (UTC), the form Azure's APIs take and give.
+pub fn iso8601(t: SystemTime) -> String {
+    let t = utc(t);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year, t.month, t.day, t.hour, t.minute, t.second
+    )
+}
+
+/// `t` plus `months` calendar months, as [`iso8601`]; a day the target month lacks becomes its
+/// last (31 January + 1 month = 28 or 29 February), so the result is never later than asked.
+pub fn iso8601_months_later(t: SystemTime, months: u32) -> String {
+    let t = utc(t);
+    let total = t.month - 1 + i64::from(months);
+    let year = t.year + total.div_euclid(12);
+    let month = u8::try_from(total.rem_euclid(12) + 1)
+        .ok()
+        .and_then(|m| Month::try_from(m).ok())
+        .unwrap_or(Month::December);
+    let last = i64::from(time::util::days_in_month(
+        month,
+        i32::try_from(year).unwrap_or(i32::MAX),
+    ));
+    format!(
+        "{year:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        u8::from(month),
+        t.day.min(last),
+        t.hour,
+        t.minute,
+        t.second
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
+    use std::time::{Duration, UNIX_EPOCH};
 
     #[test]
     fn civil_dates_including_a_leap_day() {
@@ -65,6 +92,10 @@ mod tests {
             }
         );
         assert_eq!(
+            iso8601(UNIX_EPOCH + Duration::from_hours(264_384)),
+            "2000-02-29T00:00:00Z"
+        );
+        assert_eq!(
             at(1_795_775_696),
             Utc {
                 year: 2026,
@@ -75,5 +106,19 @@ mod tests {
                 second: 56
             }
         );
+    }
+
+    #[test]
+    fn months_later_keeps_the_day_or_takes_the_month_s_last() {
+        // 2027-01-31T08:09:10Z
+        let jan31 = UNIX_EPOCH + Duration::from_secs(1_801_382_950);
+        assert_eq!(iso8601(jan31), "2027-01-31T08:09:10Z");
+        assert_eq!(iso8601_months_later(jan31, 0), "2027-01-31T08:09:10Z");
+        assert_eq!(iso8601_months_later(jan31, 1), "2027-02-28T08:09:10Z");
+        assert_eq!(iso8601_months_later(jan31, 13), "2028-02-29T08:09:10Z");
+        assert_eq!(iso8601_months_later(jan31, 3), "2027-04-30T08:09:10Z");
+        assert_eq!(iso8601_months_later(jan31, 11), "2027-12-31T08:09:10Z");
+        assert_eq!(iso8601_months_later(jan31, 12), "2028-01-31T08:09:10Z");
+        assert_eq!(iso8601_months_later(jan31, 24), "2029-01-31T08:09:10Z");
     }
 }

@@ -328,23 +328,15 @@ pub fn derived_scope_id(app_id: &ClientId) -> String {
     )
 }
 
-/// `now` plus `months` (the day clamped to 28 so every month has it), as Graph's ISO 8601.
+/// `now` plus `months` calendar months (a day the month lacks becomes its last), as Graph's
+/// ISO 8601: a secret's `endDateTime`.
 pub fn end_date(now: std::time::SystemTime, months: u32) -> String {
-    let t = crate::clock::utc(now);
-    let total = t.month - 1 + i64::from(months);
-    let (year, month) = (t.year + total.div_euclid(12), total.rem_euclid(12) + 1);
-    format!(
-        "{year:04}-{month:02}-{:02}T{:02}:{:02}:{:02}Z",
-        t.day.min(28),
-        t.hour,
-        t.minute,
-        t.second
-    )
+    crate::clock::iso8601_months_later(now, months)
 }
 
 /// `now` as Graph's ISO 8601 (for comparing with `endDateTime`).
 pub fn iso_now(now: std::time::SystemTime) -> String {
-    end_date(now, 0)
+    crate::clock::iso8601(now)
 }
 
 // ---- request bodies (shared by the dry run and the real run) ----

@@ -277,11 +277,15 @@ fn the_derived_scope_id_is_a_stable_version_8_uuid() {
 fn end_dates_add_months_across_years_and_short_months() {
     // 2026-11-30T08:09:10Z
     let t = UNIX_EPOCH + Duration::from_secs(1_796_026_150);
-    assert_eq!(end_date(t, 0), "2026-11-28T08:09:10Z");
-    assert_eq!(end_date(t, 12), "2027-11-28T08:09:10Z");
+    assert_eq!(end_date(t, 0), "2026-11-30T08:09:10Z");
+    assert_eq!(end_date(t, 12), "2027-11-30T08:09:10Z");
     assert_eq!(end_date(t, 3), "2027-02-28T08:09:10Z");
-    assert_eq!(end_date(t, 1), "2026-12-28T08:09:10Z");
-    assert_eq!(end_date(t, 2), "2027-01-28T08:09:10Z");
+    assert_eq!(end_date(t, 1), "2026-12-30T08:09:10Z");
+    assert_eq!(end_date(t, 2), "2027-01-30T08:09:10Z");
+    // "Now" is the real day: a secret that ended on the 29th has expired on the 30th (an
+    // earlier version clamped now to the 28th too, and called it valid).
+    assert_eq!(iso_now(t), "2026-11-30T08:09:10Z");
+    assert!(!unexpired("2026-11-29T00:00:00Z", &iso_now(t)));
     assert!(unexpired("2027-01-01T00:00:00Z", NOW));
     assert!(!unexpired("2026-01-01T00:00:00.0000000Z", NOW));
     assert!(unexpired("", NOW));

@@ -188,11 +188,7 @@ fn classify(url: &Url, e: &reqwest::Error) -> SendError {
 
 /// `YYYY-MM-DDThh:mm:ssZ` (UTC), as the user-delegation key request wants.
 pub fn iso8601(t: SystemTime) -> String {
-    let t = crate::clock::utc(t);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        t.year, t.month, t.day, t.hour, t.minute, t.second
-    )
+    crate::clock::iso8601(t)
 }
 
 #[cfg(test)]
