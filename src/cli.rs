@@ -147,6 +147,10 @@ pub struct ExtensionsArgs {
     /// enabled subscription you can see].
     #[arg(long, value_name = "ID")]
     pub subscription: Option<String>,
+    /// Not a flag: the host `verify --fix` connected to, which names the server before the
+    /// profile's host does.
+    #[arg(skip)]
+    pub host: Option<String>,
 }
 
 #[derive(Debug, Args)]

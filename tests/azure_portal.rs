@@ -13,8 +13,8 @@ use std::process::Output;
 use lakekeeper_setup::azure::roles::{DATA_CONTRIBUTOR, DELEGATOR, assignment_name};
 use support::azure::{AzMode, FakeAz, SIGNED_IN_TENANT, SUB, StandIn, token_for};
 use support::azure_arm::{
-    ACCOUNT, Assignment, CLAIMS, Model, Refuse, SERVER_HOST, State, VAULT, WriteMode, account_id,
-    server_id,
+    ACCOUNT, Assignment, CLAIMS, Model, Refuse, SERVER_HOST, SUB_UNREGISTERED, State, VAULT,
+    WriteMode, account_id, server_id,
 };
 use support::pg::{Cluster, Options};
 use support::project::Project;
@@ -355,7 +355,9 @@ async fn extensions_on_a_stopped_server_say_start_it_and_write_nothing() {
 
 /// `verify --fix`: a real PostgreSQL 15 whose `azure.extensions` (set as Azure sets it) lacks
 /// Lakekeeper's extensions; the postgres check fails naming the command, and `--fix --yes` runs
-/// it against the server the profile's host names, through ARM.
+/// it for the server verify connected to — here 127.0.0.1, which is no Azure server, so nothing
+/// is written even though the profile names one (`lakehouse-pg`, which the model has). The
+/// command's own writes are proven above; this proves the target is the checked server.
 #[tokio::test]
 async fn verify_fix_runs_azure_extensions_for_what_the_postgres_check_found() {
     let Some(pg) = Cluster::start(Options::default()) else {
@@ -416,7 +418,7 @@ async fn verify_fix_runs_azure_extensions_for_what_the_postgres_check_found() {
         both(&o)
     );
     assert!(r.writes().is_empty(), "{:?}", r.writes());
-    // --fix --yes: the command runs and the server's allow-list gains what was missing.
+    // --fix --yes: the command runs for the host verify connected to, not the profile's.
     let o = r
         .run(&["verify", "--only", "postgres", "--fix", "--yes"], &[])
         .await;
@@ -427,19 +429,54 @@ async fn verify_fix_runs_azure_extensions_for_what_the_postgres_check_found() {
         "{all}"
     );
     assert!(
-        out(&o).contains("azure.extensions on server lakehouse-pg is now PG_TRGM,Vector,UUID-OSSP,PGCRYPTO,BTREE_GIN,BTREE_GIST"),
+        err(&o).contains("the PostgreSQL host `127.0.0.1` is not an Azure server's host name"),
         "{all}"
     );
     assert!(
         err(&o).contains("fix: run `lakekeeper-setup verify` again to see the result"),
         "{all}"
     );
+    assert_eq!(r.model.with(|s| s.extensions.clone()), "PG_TRGM,Vector");
+    assert!(r.writes().is_empty(), "{:?}", r.writes());
+    assert!(!all.contains("fake-app-pass"), "{all}");
+}
+
+/// An operation that ends `Failed` with `ServerBusy` (another change on the server) is sent
+/// again; a subscription that cannot be listed does not hide the server in another.
+#[tokio::test]
+async fn extensions_resend_a_write_whose_operation_ended_busy_and_skip_an_unlisted_subscription() {
+    let r = rig(
+        State {
+            extensions: "PG_TRGM".into(),
+            mode: WriteMode::AsyncOperation(1),
+            busy_at_end: 1,
+            unregistered_subscription: true,
+            ..State::default()
+        },
+        "",
+    )
+    .await;
+    let o = r.run(&["azure", "extensions", "--yes"], &[]).await;
+    let all = both(&o);
+    assert_eq!(o.status.code(), Some(0), "{all}");
+    assert!(
+        err(&o)
+            .contains("Azure is busy with another operation on it (ServerBusy); trying again in"),
+        "{all}"
+    );
     assert_eq!(
         r.model.with(|s| s.extensions.clone()),
-        "PG_TRGM,Vector,UUID-OSSP,PGCRYPTO,BTREE_GIN,BTREE_GIST"
+        "PG_TRGM,UUID-OSSP,PGCRYPTO,BTREE_GIN,BTREE_GIST"
     );
-    assert_eq!(r.writes().len(), 1, "{:?}", r.writes());
-    assert!(!all.contains("fake-app-pass"), "{all}");
+    let patches = r.writes().iter().filter(|(m, _)| m == "PATCH").count();
+    assert_eq!(patches, 2, "{:?}", r.writes());
+    // The unregistered subscription was asked, and its refusal did not stop the search.
+    assert!(
+        r.stand.seen().iter().any(|s| s
+            .path_and_query
+            .starts_with(&format!("/subscriptions/{SUB_UNREGISTERED}/"))),
+        "the first subscription was not listed"
+    );
 }
 
 // ---------------------------------------------------------------- azure roles

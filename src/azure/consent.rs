@@ -219,9 +219,14 @@ fn explain_api(target: &Target, who: &Who, a: &ApiError) -> Refusal {
             what: format!("{why}: {user} may not read the directory ({})", a.code),
             fix: Some("a guest needs the Directory Readers role in the tenant".into()),
         },
-        (_, 409 | 429, code) if is_busy(code) || a.status == 429 => Refusal {
+        (_, _, code) if is_busy(code) || a.status == 429 => Refusal {
             what: format!("{why}: Azure stayed busy with another operation ({code})"),
             fix: Some("wait a few minutes and run this again".into()),
+        },
+        // A long-running operation that ended in failure (no HTTP status of its own).
+        (_, 0, code) => Refusal {
+            what: format!("{why}: the operation failed ({code}): {}", a.message),
+            fix: None,
         },
         (_, status, code) => Refusal {
             what: format!("{why}: HTTP {status} {code}: {}", a.message),
@@ -232,6 +237,16 @@ fn explain_api(target: &Target, who: &Who, a: &ApiError) -> Refusal {
 
 fn vault_refusal(why: &str, vault: &str, user: &str, a: &ApiError) -> Refusal {
     match a.inner.as_deref().unwrap_or_default() {
+        // An Azure Policy on the vault (e.g. "secrets must have an expiry date"): no role helps.
+        "ForbiddenByPolicy" => Refusal {
+            what: format!(
+                "{why}: an Azure Policy on vault {vault} denies it: {}",
+                a.message
+            ),
+            fix: Some(format!(
+                "ask the vault's owner which policy applies (Azure portal → {vault} → Policies) and to exempt these secrets, or store them yourself as the policy requires"
+            )),
+        },
         "AccessDenied" => Refusal {
             what: format!(
                 "{why}: the access policy of vault {vault} does not give {user} `set` on secrets"
@@ -314,6 +329,44 @@ mod tests {
     }
 
     const DENIED: &str = r#"{"error":{"code":"AuthorizationFailed","message":"The client 'dev@contoso.com' with object id '0000' does not have authorization to perform action 'x' over scope 'y' or the scope is invalid. If access was recently granted, please refresh your credentials."}}"#;
+
+    #[test]
+    fn a_vault_policy_and_a_busy_operation_get_their_own_words() {
+        let vault = Target::VaultSecret {
+            vault: "team-dev-kv".into(),
+            secret: "lakekeeper-postgres-password".into(),
+        };
+        let policy = r#"{"error":{"code":"Forbidden","message":"Operation is not allowed by Azure Policy: secrets must have an expiration date.","innererror":{"code":"ForbiddenByPolicy"}}}"#;
+        let r = explain(&vault, &who(), &api(403, policy, None));
+        assert!(
+            r.what.contains("an Azure Policy on vault team-dev-kv denies it: Operation is not allowed by Azure Policy"),
+            "{r}"
+        );
+        assert!(!r.to_string().contains("Secrets Officer"), "{r}");
+        // An operation that ended busy (status 0: no HTTP status of its own).
+        let server = Target::ServerParameter {
+            server: "lakehouse-pg".into(),
+            server_id: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.DBforPostgreSQL/flexibleServers/lakehouse-pg".into(),
+            parameter: "azure.extensions".into(),
+        };
+        let busy = r#"{"error":{"code":"ServerBusy","message":"The server is busy."}}"#;
+        let r = explain(&server, &who(), &api(0, busy, None));
+        assert!(
+            r.what
+                .ends_with("Azure stayed busy with another operation (ServerBusy)"),
+            "{r}"
+        );
+        let failed =
+            r#"{"error":{"code":"InternalServerError","message":"An unexpected error occured."}}"#;
+        let r = explain(&server, &who(), &api(0, failed, None));
+        assert!(
+            r.what.ends_with(
+                "the operation failed (InternalServerError): An unexpected error occured."
+            ),
+            "{r}"
+        );
+        assert!(!r.what.contains("HTTP"), "{r}");
+    }
 
     #[test]
     fn the_mfa_line_is_the_azure_clis_own_format() {

@@ -154,11 +154,23 @@ pub async fn find_server(
             .collect(),
     };
     let mut found = Vec::new();
+    let mut failures = Vec::new();
     for sub in &subs {
-        let servers = arm::postgres_servers(session, sub).await.map_err(call)?;
-        found.extend(servers.into_iter().filter(|s| query.matches(s)));
+        // One subscription that cannot be listed (no PostgreSQL provider registered there, no
+        // Reader) must not hide the server in another.
+        match arm::postgres_servers(session, sub).await {
+            Ok(servers) => found.extend(servers.into_iter().filter(|s| query.matches(s))),
+            Err(e) => failures.push(format!("subscription {sub}: {e}")),
+        }
     }
     match found.len() {
+        0 if !failures.is_empty() => Err(FindError::Call(format!(
+            "{} not found, and {} of {} subscription(s) could not be listed ({})",
+            query.describe(),
+            failures.len(),
+            subs.len(),
+            failures.join("; ")
+        ))),
         0 => Err(FindError::NotFound {
             what: query.describe(),
             subscriptions: subs.len(),

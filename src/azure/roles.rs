@@ -78,7 +78,7 @@ pub fn assignment_name(scope: &str, role_guid: &str, principal_id: &str) -> Stri
 /// Where an assignment applies relative to the account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reach {
-    /// The account, its resource group, its subscription, or the root.
+    /// The account, its resource group, its subscription, a management group, or the root.
     AccountOrAbove,
     /// The warehouse's container only.
     WarehouseContainer,
@@ -90,6 +90,11 @@ fn reach(scope: &str, account_id: &str, container: Option<&str>) -> Reach {
     let scope = scope.trim_end_matches('/').to_ascii_lowercase();
     let account = account_id.to_ascii_lowercase();
     if scope.is_empty() || scope == account || account.starts_with(&format!("{scope}/")) {
+        return Reach::AccountOrAbove;
+    }
+    // Listed for the principal, an assignment at a management group is inherited: the list
+    // by `principalId` returns those above the subscription too.
+    if scope.starts_with("/providers/microsoft.management/managementgroups/") {
         return Reach::AccountOrAbove;
     }
     if let Some(c) = container
@@ -272,6 +277,14 @@ mod tests {
             Some("warehouse"),
         );
         assert_eq!(h[0].at.as_deref(), Some(rg));
+        // Inherited from a management group: the list by principal returns it, and it counts.
+        let mg = "/providers/Microsoft.Management/managementGroups/contoso-platform";
+        let h2 = held(
+            &[assignment(DELEGATOR.guid, mg)],
+            ACCOUNT,
+            Some("warehouse"),
+        );
+        assert_eq!(h2[1].at.as_deref(), Some(mg));
         // Delegator on a container does not count: the delegation key is an account-level action.
         assert_eq!(h[1].at, None);
         let h = held(

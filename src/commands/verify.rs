@@ -297,7 +297,7 @@ pub fn run(
             }
         } else if args.fix {
             drop(rt);
-            fix_in_azure(paths, &report, args.yes, process_env);
+            fix_in_azure(paths, &cfg, &report, args.yes, process_env);
         }
         return Ok(Exit::Problems);
     }
@@ -363,10 +363,12 @@ pub fn azure_fixes(report: &verify::VerifyReport) -> Vec<&'static str> {
 }
 
 /// `--fix` after the checks: runs the Azure commands the failures name (each shows its plan and
-/// asks, unless `yes`), then says to verify again. Their output goes to standard error, so
-/// `--json` stays one document.
+/// asks, unless `yes`), then says to verify again. The server is the one the check connected
+/// to (with `--production`, production's), not the profile's host. Not run with `--json`: the
+/// commands print their plans.
 fn fix_in_azure(
     paths: &Paths,
+    cfg: &VerifyConfig,
     report: &verify::VerifyReport,
     yes: bool,
     process_env: &BTreeMap<String, String>,
@@ -390,6 +392,9 @@ fn fix_in_azure(
                     write,
                     server: None,
                     subscription: None,
+                    host: verify::postgres::settings::resolve(&cfg.env)
+                        .ok()
+                        .map(|s| s.host),
                 },
                 process_env,
             )

@@ -91,7 +91,15 @@ pub struct State {
     pub config_bodies: Vec<Value>,
     /// A configuration write in flight: its value and the polls left before it succeeds.
     pub pending: Option<(String, u32)>,
+    /// The next this-many operations end `Failed` with `ServerBusy` (the value not applied).
+    pub busy_at_end: u32,
+    /// The subscription list starts with [`SUB_UNREGISTERED`], whose server and storage lists
+    /// answer 409 `MissingSubscriptionRegistration`.
+    pub unregistered_subscription: bool,
 }
+
+/// A subscription where neither resource provider is registered.
+pub const SUB_UNREGISTERED: &str = "99999999-0000-4000-8000-00000000dead";
 
 impl Default for State {
     fn default() -> Self {
@@ -110,6 +118,8 @@ impl Default for State {
             writes: Vec::new(),
             config_bodies: Vec::new(),
             pending: None,
+            busy_at_end: 0,
+            unregistered_subscription: false,
         }
     }
 }
@@ -183,7 +193,21 @@ impl Model {
             account_id()
         );
         match (seen.method.as_str(), path) {
-            ("GET", "/subscriptions") => reply(200, &one_subscription()),
+            ("GET", "/subscriptions") => {
+                let mut subs = one_subscription();
+                if s.unregistered_subscription {
+                    let mut other = subs["value"][0].clone();
+                    other["subscriptionId"] = json!(SUB_UNREGISTERED);
+                    other["id"] = json!(format!("/subscriptions/{SUB_UNREGISTERED}"));
+                    other["displayName"] = json!("Sandbox");
+                    subs["value"].as_array_mut().expect("list").insert(0, other);
+                }
+                reply(200, &subs)
+            }
+            ("GET", p) if p.starts_with(&format!("/subscriptions/{SUB_UNREGISTERED}/")) => reply(
+                409,
+                &json!({"error": {"code": "MissingSubscriptionRegistration", "message": "The subscription is not registered to use namespace 'Microsoft.DBforPostgreSQL'. See https://aka.ms/rps-not-found for how to register subscriptions."}}),
+            ),
             ("GET", p)
                 if p == format!(
                     "/subscriptions/{SUB}/providers/Microsoft.DBforPostgreSQL/flexibleServers"
@@ -273,10 +297,14 @@ impl Model {
             }
             ("GET", p) if p.contains("/azureAsyncOperation/") => {
                 let status = step(&mut s);
+                let mut body = json!({"name": "e276a03a-1770-4549-86f5-0edffae8997c", "status": status, "startTime": "2024-08-01T10:00:00Z"});
+                if status == "Failed" {
+                    body["error"] = json!({"code": "ServerBusy", "message": "The server is busy with another operation. Please try again later."});
+                }
                 Some(Reply::WithHeaders(
                     200,
                     vec![("Retry-After".into(), "0".into())],
-                    json!({"name": "e276a03a-1770-4549-86f5-0edffae8997c", "status": status, "startTime": "2024-08-01T10:00:00Z"}).to_string(),
+                    body.to_string(),
                 ))
             }
             ("GET", p) if p.contains("/operationResults/") => {
@@ -426,12 +454,17 @@ impl Model {
 }
 
 /// Advances the pending configuration write by one poll: `InProgress` until its count runs
-/// out, then applies the value and reports `Succeeded`.
+/// out, then applies the value and reports `Succeeded` (or, while `busy_at_end` lasts, drops it
+/// and reports `Failed`).
 fn step(s: &mut State) -> &'static str {
     match s.pending.take() {
         Some((value, n)) if n > 0 => {
             s.pending = Some((value, n - 1));
             "InProgress"
+        }
+        Some(_) if s.busy_at_end > 0 => {
+            s.busy_at_end -= 1;
+            "Failed"
         }
         Some((value, _)) => {
             s.extensions = value;

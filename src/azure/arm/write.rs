@@ -64,9 +64,10 @@ pub async fn write(
     retry: Retry,
     progress: &dyn Fn(&str),
 ) -> Result<Value, CallError> {
-    let token = session.token(&session.endpoints.arm_resource).await?;
     let mut attempt = 1;
     loop {
+        // Asked each time (the token is cached): a long wait must not outlive it.
+        let token = session.token(&session.endpoints.arm_resource).await?;
         let answer = rest::send_raw(
             session.http(),
             method.clone(),
@@ -76,10 +77,15 @@ pub async fn write(
             session.timeout(),
         )
         .await?;
-        if (200..300).contains(&answer.status) {
-            return follow(session, &answer, progress).await;
-        }
-        let e = rest::answer_error(&answer);
+        let e = if (200..300).contains(&answer.status) {
+            match follow(session, &answer, progress).await {
+                // The operation itself can end busy (another change on the server): sent again.
+                Err(CallError::Rest(RestError::Api(e))) if e.status == 0 && busy(&e) => e,
+                other => return other,
+            }
+        } else {
+            rest::answer_error(&answer)
+        };
         if !busy(&e) || attempt >= retry.attempts {
             return Err(RestError::Api(e).into());
         }
@@ -134,11 +140,11 @@ async fn follow(
         (None, None) => return Ok(body),
     };
     let url = poll_url(session, link)?;
-    let token = session.token(&session.endpoints.arm_resource).await?;
     let mut wait = retry_after(first, BUSY_RETRY.max_delay).unwrap_or(POLL_DELAY);
     let started = std::time::Instant::now();
     for _ in 0..MAX_POLLS {
         tokio::time::sleep(wait).await;
+        let token = session.token(&session.endpoints.arm_resource).await?;
         let answer = rest::send_raw(
             session.http(),
             Method::GET,
@@ -149,7 +155,8 @@ async fn follow(
         )
         .await?;
         wait = retry_after(&answer, BUSY_RETRY.max_delay).unwrap_or(POLL_DELAY);
-        if answer.status == 429 {
+        // Throttled, or a passing server error while polling: ask again.
+        if answer.status == 429 || answer.status >= 500 {
             continue;
         }
         if !(200..300).contains(&answer.status) {
@@ -157,15 +164,16 @@ async fn follow(
         }
         let v = answer.json().unwrap_or(Value::Null);
         if async_op {
-            match v["status"].as_str().unwrap_or_default() {
-                "Succeeded" => return Ok(Value::Null),
-                "Failed" | "Canceled" | "Cancelled" => return Err(failed(&v).into()),
-                other => progress(&format!(
+            let status = v["status"].as_str().unwrap_or_default();
+            match status.to_ascii_lowercase().as_str() {
+                "succeeded" => return Ok(Value::Null),
+                "failed" | "canceled" | "cancelled" => return Err(failed(&v).into()),
+                _ => progress(&format!(
                     "waiting for Azure to finish the change ({}, {} s)",
-                    if other.is_empty() {
+                    if status.is_empty() {
                         "InProgress"
                     } else {
-                        other
+                        status
                     },
                     started.elapsed().as_secs()
                 )),
@@ -185,12 +193,13 @@ async fn follow(
     .into())
 }
 
-/// A failed operation's error (`{"status":"Failed","error":{"code","message"}}`).
+/// A failed operation's error (`{"status":"Failed","error":{"code","message"}}`), with status 0:
+/// the operation has no HTTP status of its own.
 fn failed(v: &Value) -> RestError {
     let e = &v["error"];
     let text = |k: &str| e[k].as_str().unwrap_or_default().to_owned();
     RestError::Api(ApiError {
-        status: 200,
+        status: 0,
         code: if text("code").is_empty() {
             v["status"].as_str().unwrap_or("Failed").to_owned()
         } else {

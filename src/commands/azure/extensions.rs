@@ -35,8 +35,10 @@ fn query(args: &ExtensionsArgs, answers: &Answers) -> Result<ServerQuery, RunErr
             ServerQuery::Name(s.to_owned())
         });
     }
-    let host = answers
-        .get(FieldId::PgHost)
+    let host = args
+        .host
+        .as_deref()
+        .or_else(|| answers.get(FieldId::PgHost))
         .map(str::trim)
         .unwrap_or_default();
     if host.is_empty() {
@@ -132,7 +134,7 @@ pub fn run(
         let mut notes = Vec::new();
         if !merge.unavailable.is_empty() {
             notes.push(format!(
-                "warning: server {} (PostgreSQL {}) does not offer {}: Lakekeeper's migrations need them; use PostgreSQL 15 or newer on Azure",
+                "error: server {} (PostgreSQL {}) does not offer {} (not among azure.extensions' allowed values): Lakekeeper's migrations need them, so they will fail on this server",
                 server.name,
                 server.version,
                 merge.unavailable.join(", ")
@@ -164,16 +166,19 @@ pub fn run(
             notes.push(format!(
                 "No restart is needed: {PARAMETER} is a dynamic server parameter, the change applies to new connections at once."
             ));
-        } else {
+        } else if merge.unavailable.is_empty() {
             notes.push(format!(
                 "Lakekeeper's extensions ({}) are all allowed already.",
                 extensions::needed().join(", ")
             ));
         }
+        // An extension the server does not offer cannot be fixed here: the run ends with exit 1
+        // whatever else it did.
+        let end = if merge.unavailable.is_empty() { Exit::Ok } else { Exit::Problems };
         let title = format!("{PARAMETER} on {}:", describe(&server));
         let question = format!("Change {PARAMETER} on server {}?", server.name);
         if let Go::Stop(exit) = common::plan_and_confirm(&title, &exists, &changes, &notes, &args.write, &question) {
-            return Ok(exit);
+            return Ok(if exit == Exit::Ok { end } else { exit });
         }
         common::progress(&format!("setting {PARAMETER} on server {}", server.name));
         let after = match arm::update_configuration(&session, &server.id, PARAMETER, &merge.value(), &common::progress).await {
@@ -205,6 +210,6 @@ pub fn run(
         println!(
             "Next: Lakekeeper's migration creates the extensions; `lakekeeper-setup verify --only postgres` checks them."
         );
-        Ok(Exit::Ok)
+        Ok(end)
     })
 }

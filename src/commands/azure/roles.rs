@@ -76,17 +76,32 @@ async fn account_id(
             .map(|s| s.id)
             .collect(),
     };
+    let mut failures = Vec::new();
     for sub in &subs {
-        let accounts = arm::storage_accounts(session, sub).await.map_err(failed)?;
-        if let Some(a) = accounts
-            .into_iter()
-            .find(|a| a.name.eq_ignore_ascii_case(query))
-        {
-            return Ok(a.id);
+        // One subscription that cannot be listed must not hide the account in another.
+        match arm::storage_accounts(session, sub).await {
+            Ok(accounts) => {
+                if let Some(a) = accounts
+                    .into_iter()
+                    .find(|a| a.name.eq_ignore_ascii_case(query))
+                {
+                    return Ok(a.id);
+                }
+            }
+            Err(e) => failures.push(format!("subscription {sub}: {e}")),
         }
     }
+    let unlisted = if failures.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " ({} could not be listed: {})",
+            failures.len(),
+            failures.join("; ")
+        )
+    };
     Err(RunError::Usage(format!(
-        "no storage account named {query} in the {} subscription(s) you can see; pass --account <its resource ID>, or sign in to its tenant (`az login --tenant <tenant>`)",
+        "no storage account named {query} in the {} subscription(s) you can see{unlisted}; pass --account <its resource ID>, or sign in to its tenant (`az login --tenant <tenant>`)",
         subs.len()
     )))
 }
