@@ -224,7 +224,7 @@ async fn from_an_empty_tenant_then_again_nothing_new_and_the_secret_only_in_env(
     );
     assert!(
         all.contains(&format!(
-            "exists:  app registration lakekeeper-api (appId {api_id}; found by unique name lakekeeper-api), with its service principal"
+            "exists:  app registration lakekeeper-api (appId {api_id}; found by the client ID in your profile), with its service principal"
         )),
         "{all}"
     );
@@ -511,33 +511,67 @@ async fn an_app_made_in_the_portal_and_named_in_the_profile_is_completed_not_dup
     );
 }
 
+/// `uniqueName` is unique in the whole tenant: another team's `lakekeeper-api` must not take the
+/// place of the app this team's profile names. The profile's ID wins; the other app is not
+/// touched.
 #[tokio::test]
-async fn a_profile_id_other_than_the_named_app_is_pointed_out_and_replaced() {
+async fn the_profile_s_client_id_wins_over_another_team_s_app_with_the_unique_name() {
     let w = world().await;
-    let p = Project::empty();
-    let out = w.bootstrap(&p, &["--yes"]).await;
+    // Another team ran bootstrap first, in its own project.
+    let theirs = Project::empty();
+    let out = w.bootstrap(&theirs, &["--yes"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let (api_id, _, _) = assert_complete(&w.graph, false);
-    let portal = w
+    let (their_api, _, _) = assert_complete(&w.graph, false);
+    let their_object = s(&w.graph.app("lakekeeper-api").expect("their app")["id"]);
+    // This team's API app was made in the portal; its profile names it.
+    let ours = w
         .graph
-        .with(|t| t.new_app(None, &json!({"displayName": "old portal app"})));
-    let old = s(&portal["appId"]);
-    let profile = p.read("lakekeeper-setup.toml");
+        .with(|t| t.new_app(None, &json!({"displayName": "Lakekeeper (portal)"})));
+    let our_api = s(&ours["appId"]);
+    let p = Project::empty();
     p.write(
         "lakekeeper-setup.toml",
-        &profile.replace(
-            &format!("client_id = \"{api_id}\""),
-            &format!("client_id = \"{old}\""),
-        ),
+        &format!("[lakekeeper_api]\nclient_id = \"{our_api}\"\n"),
     );
+    let before = w.stand.seen().len();
     let out = w.bootstrap(&p, &["--yes"]).await;
     let all = text(&out);
     assert_eq!(out.status.code(), Some(0), "{all}");
     assert!(
-        all.contains(&format!("note: lakekeeper_api.client_id in your setup is {old}, but the app named lakekeeper-api is {api_id}: the profile gets the latter")),
+        all.contains(&format!(
+            "app registration Lakekeeper (portal) (appId {our_api}; found by the client ID in your profile)"
+        )),
         "{all}"
     );
-    assert_eq!(p.read("lakekeeper-setup.toml"), profile);
+    let profile = p.read("lakekeeper-setup.toml");
+    assert!(
+        profile.contains(&format!("client_id = \"{our_api}\"")) && !profile.contains(&their_api),
+        "{profile}"
+    );
+    // Ours was completed (URI, scope, service principal); theirs got no write at all.
+    let ours_now = w
+        .graph
+        .with(|t| {
+            t.apps
+                .iter()
+                .find(|a| a["appId"] == our_api.as_str())
+                .cloned()
+        })
+        .expect("our app");
+    assert_eq!(
+        ours_now["identifierUris"],
+        json!([format!("api://{our_api}")])
+    );
+    assert!(w.graph.has_sp(&our_api));
+    let later: Vec<String> = w.stand.seen()[before..]
+        .iter()
+        .filter(|r| r.method != "GET")
+        .map(|r| r.path_and_query.clone())
+        .collect();
+    assert!(
+        !later.is_empty() && later.iter().all(|w| !w.contains(&their_object)),
+        "{later:?}"
+    );
 }
 
 #[tokio::test]
@@ -550,11 +584,11 @@ async fn a_client_id_the_tenant_does_not_know_stops_before_any_change() {
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(
-        stderr.contains("error: backend_service.client_id = bbbbbbbb-0000-4000-8000-000000000002 in your profile is not an app registration in this tenant"),
+        stderr.contains("error: backend_service.client_id = bbbbbbbb-0000-4000-8000-000000000002 in your setup is not an app registration in this tenant"),
         "{stderr}"
     );
     assert!(
-        stderr.contains("fix: sign in to the tenant that holds it (az login --tenant <tenant>), or remove backend_service.client_id from lakekeeper-setup.toml so bootstrap creates lakekeeper-backend"),
+        stderr.contains("fix: sign in to the tenant that holds it (az login --tenant <tenant>), or remove backend_service.client_id from lakekeeper-setup.toml and backend/.env so bootstrap finds or creates lakekeeper-backend"),
         "{stderr}"
     );
     assert!(w.writes().is_empty());

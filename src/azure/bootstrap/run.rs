@@ -152,7 +152,7 @@ fn lag_error(what: &str) -> CallError {
     }))
 }
 
-/// Reads what exists: each app by unique name, else by the client ID stored for it; its
+/// Reads what exists: each app by the client ID stored for it, else by unique name; its
 /// service principal; whether the secret's home already holds a value. Changes nothing.
 pub async fn discover(
     session: &Session,
@@ -176,13 +176,10 @@ pub async fn discover(
     };
     for role in super::Role::ALL {
         let name = opts.unique_name(role);
-        let mut app = graph::app_by_unique_name(session, &name)
-            .await
-            .map_err(|e| fail(&format!("app registration {name}"), &e))?
-            .map(|r| (r, FoundBy::UniqueName));
-        if app.is_none()
-            && let Some(id) = stored.get(role)
-        {
+        // The client ID the team committed wins: `uniqueName` is unique in the whole tenant,
+        // and another team may own an app under the same name.
+        let mut app = None;
+        if let Some(id) = stored.get(role) {
             match graph::app_by_client_id(session, id)
                 .await
                 .map_err(|e| fail(&format!("the app registration {id}"), &e))?
@@ -191,17 +188,23 @@ pub async fn discover(
                 None => {
                     return Err(Failed {
                         message: format!(
-                            "{} = {id} in your profile is not an app registration in this tenant",
+                            "{} = {id} in your setup is not an app registration in this tenant",
                             role.field()
                         ),
                         fix: Some(format!(
-                            "sign in to the tenant that holds it (az login --tenant <tenant>), or remove {} from lakekeeper-setup.toml so bootstrap creates {name}",
+                            "sign in to the tenant that holds it (az login --tenant <tenant>), or remove {} from lakekeeper-setup.toml and backend/.env so bootstrap finds or creates {name}",
                             role.field()
                         )),
                         done: Done::default(),
                     });
                 }
             }
+        }
+        if app.is_none() {
+            app = graph::app_by_unique_name(session, &name)
+                .await
+                .map_err(|e| fail(&format!("app registration {name}"), &e))?
+                .map(|r| (r, FoundBy::UniqueName));
         }
         let Some((record, by)) = app else { continue };
         let sp = graph::service_principal(session, &record.app_id)

@@ -193,19 +193,6 @@ pub fn run(
             out.dim("the UI app is not asked for (--with-ui adds it)")
         );
     }
-    for role in Role::ALL {
-        if let (Some(old), Some(a)) = (stored.get(role), found.get(role))
-            && *old != a.record.app_id
-        {
-            println!(
-                "  {} {} in your setup is {old}, but the app named {} is {}: the profile gets the latter",
-                out.yellow("note:"),
-                role.field(),
-                opts.unique_name(role),
-                a.record.app_id
-            );
-        }
-    }
     if profile_changes {
         println!(
             "  then: write the client IDs and the App ID URI (no secret) into {}",
