@@ -511,6 +511,53 @@ async fn an_app_made_in_the_portal_and_named_in_the_profile_is_completed_not_dup
     );
 }
 
+/// A secret in `.env` that is none of the backend app's current ones (kept from an older app)
+/// is not copied into the team's vault: a new one is added and stored there instead.
+#[tokio::test]
+async fn a_stale_env_secret_is_not_published_to_the_vault() {
+    let w = world().await;
+    let backend = w.graph.with(|t| {
+        t.new_app(
+            None,
+            &json!({"displayName": "backend (portal)", "passwordCredentials": [
+                {"keyId": "0f0f0f0f-0000-4000-8000-000000000001", "displayName": "portal",
+                 "hint": "P01", "endDateTime": "2099-01-01T00:00:00Z"}
+            ]}),
+        )
+    });
+    let backend_id = s(&backend["appId"]);
+    let p = Project::empty();
+    p.write(
+        "lakekeeper-setup.toml",
+        &format!(
+            "{}\n[backend_service]\nclient_id = \"{backend_id}\"\n",
+            w.vault_profile()
+        ),
+    );
+    let stale = "OLD~SENTINEL-stale-secret-from-another-app-0123";
+    p.write(
+        "backend/.env",
+        &format!("LAKEKEEPER__OAUTH2__CLIENT_SECRET={stale}\n"),
+    );
+    let out = w.bootstrap(&p, &["--yes"]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(
+        !all.contains("put the client secret an earlier run kept"),
+        "{all}"
+    );
+    let stored = w
+        .graph
+        .vault("lakekeeper-backend-client-secret")
+        .expect("a secret in the vault");
+    assert_ne!(stored, stale);
+    assert!(
+        w.graph.accepts(&backend_id, &stored),
+        "the vault's secret is not the app's"
+    );
+    assert!(!all.contains(&stored) && !all.contains(stale), "{all}");
+}
+
 /// `uniqueName` is unique in the whole tenant: another team's `lakekeeper-api` must not take the
 /// place of the app this team's profile names. The profile's ID wins; the other app is not
 /// touched.

@@ -211,6 +211,15 @@ fn unexpired(end: &str, now: &str) -> bool {
     end.is_empty() || end > now
 }
 
+/// Whether `value` can be a current secret of `app`: an unexpired credential whose hint (the
+/// first three characters Graph shows) it starts with. A value kept from an older or another
+/// app does not count, so it is never copied to the vault for the whole team.
+pub fn secret_matches(app: &AppRecord, value: &str, now: &str) -> bool {
+    app.passwords
+        .iter()
+        .any(|p| unexpired(&p.end, now) && (p.hint.is_empty() || value.starts_with(&p.hint)))
+}
+
 /// The steps still missing, in the order they must run: the API app complete (its URI and
 /// scope before anything refers to them), then the backend account and its secret, then the
 /// UI and its pre-authorisation.

@@ -117,6 +117,8 @@ const RECORD_SELECT: &str =
 pub struct Password {
     pub key_id: String,
     pub display_name: String,
+    /// The secret's first three characters, as Graph shows them (empty if not given).
+    pub hint: String,
     /// `endDateTime` as Graph writes it (ISO 8601, UTC), empty if none.
     pub end: String,
 }
@@ -204,6 +206,7 @@ fn record(v: &Value) -> Option<AppRecord> {
             .map(|p| Password {
                 key_id: p["keyId"].as_str().unwrap_or_default().to_owned(),
                 display_name: p["displayName"].as_str().unwrap_or_default().to_owned(),
+                hint: p["hint"].as_str().unwrap_or_default().to_owned(),
                 end: p["endDateTime"].as_str().unwrap_or_default().to_owned(),
             })
             .collect(),

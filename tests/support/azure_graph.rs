@@ -380,7 +380,7 @@ impl Tenant {
                     let mut answer =
                         graph_body("graph/application-addpassword--application_addpassword.json");
                     let key_id = guid(0xcd00_0000, n);
-                    let secret = format!("SENTINEL-graph-secret-{n:02}-Q~fake0123456789abcdefgh");
+                    let secret = format!("S{n:02}~SENTINEL-graph-secret-Q~fake0123456789abcdefgh");
                     let cred = &body["passwordCredential"];
                     answer["keyId"] = json!(key_id);
                     answer["secretText"] = json!(secret);

@@ -113,12 +113,36 @@ fn lagging(a: &ApiError) -> bool {
                 .contains("does not reference a valid application object"))
 }
 
+/// A request Graph did not carry out: replication lag or throttling (429), never a 5xx, after
+/// which a create may have happened. For calls that must not run twice (`addPassword`).
+fn not_carried_out(e: &CallError) -> bool {
+    match e {
+        CallError::Rest(RestError::Api(a)) => lagging(a) || a.status == 429,
+        _ => false,
+    }
+}
+
 /// Runs `call` until it succeeds or fails for good, waiting `backoff`, twice that, … between
 /// tries when Entra is still replicating or Graph is throttling.
 async fn retrying<T, F, Fut>(
     what: &str,
     backoff: Duration,
     line: &mut dyn FnMut(&str),
+    call: F,
+) -> Result<T, CallError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, CallError>>,
+{
+    retrying_when(what, backoff, line, retryable, call).await
+}
+
+/// [`retrying`], retrying only the failures `retry` accepts.
+async fn retrying_when<T, F, Fut>(
+    what: &str,
+    backoff: Duration,
+    line: &mut dyn FnMut(&str),
+    retry: fn(&CallError) -> bool,
     mut call: F,
 ) -> Result<T, CallError>
 where
@@ -128,11 +152,20 @@ where
     let mut attempt = 0;
     loop {
         match call().await {
-            Err(e) if attempt < RETRIES && retryable(&e) => {
+            Err(e) if attempt < RETRIES && retry(&e) => {
                 let wait = backoff * 2u32.pow(attempt);
                 attempt += 1;
+                let why = match &e {
+                    CallError::Rest(RestError::Api(a)) if lagging(a) => {
+                        "Entra has not caught up yet".to_owned()
+                    }
+                    CallError::Rest(RestError::Api(a)) => {
+                        format!("Azure is busy (HTTP {})", a.status)
+                    }
+                    _ => "no answer".to_owned(),
+                };
                 line(&format!(
-                    "    … {what}: Entra has not caught up yet; retry {attempt} of {RETRIES} in {:.0} s",
+                    "    … {what}: {why}; retry {attempt} of {RETRIES} in {:.0} s",
                     wait.as_secs_f64().max(1.0)
                 ));
                 tokio::time::sleep(wait).await;
@@ -159,7 +192,8 @@ pub async fn discover(
     opts: &Options,
     stored: &Stored,
     home: SecretHome,
-    env_has_secret: bool,
+    env_secret: Option<&Secret>,
+    now: &str,
 ) -> Result<Found, Failed> {
     let fail = |what: &str, e: &CallError| Failed {
         message: format!("could not read {what}: {}", detail(e)),
@@ -172,7 +206,7 @@ pub async fn discover(
         ui: None,
         home,
         home_has_secret: false,
-        env_has_secret,
+        env_has_secret: false,
     };
     for role in super::Role::ALL {
         let name = opts.unique_name(role);
@@ -217,10 +251,19 @@ pub async fn discover(
             Role::Ui => found.ui = Some(a),
         }
     }
+    // A secret counts only if it can be one of the backend app's current ones.
+    let current = |value: &str| {
+        !value.is_empty()
+            && found
+                .backend
+                .as_ref()
+                .is_none_or(|b| super::secret_matches(&b.record, value, now))
+    };
+    found.env_has_secret = env_secret.is_some_and(|s| current(s.expose()));
     found.home_has_secret = match &found.home {
         SecretHome::Vault { vault, name } => {
             match keyvault::get_secret(session, vault, name).await {
-                Ok(v) => !v.is_empty(),
+                Ok(v) => current(v.expose()),
                 Err(KvError::NotFound { .. }) => false,
                 Err(e) => {
                     return Err(Failed {
@@ -231,7 +274,7 @@ pub async fn discover(
                 }
             }
         }
-        SecretHome::EnvFile { .. } => env_has_secret,
+        SecretHome::EnvFile { .. } => found.env_has_secret,
     };
     Ok(found)
 }
@@ -377,7 +420,9 @@ async fn one(
         Step::AddSecret => {
             let backend = need(done, Role::Backend, opts)?.clone();
             let what = format!("add a client secret to {}", backend.name);
-            let new = retrying(&what, backoff, p.line, || {
+            // Not sent again after a 5xx: Graph may have made the secret, and a second one
+            // would be left behind unheld.
+            let new = retrying_when(&what, backoff, p.line, not_carried_out, || {
                 graph::add_password(session, &backend.object_id, PASSWORD_NAME, end)
             })
             .await
@@ -386,6 +431,7 @@ async fn one(
             backend.passwords.push(Password {
                 key_id: new.key_id.clone(),
                 display_name: PASSWORD_NAME.into(),
+                hint: new.secret.expose().chars().take(3).collect(),
                 end: end.to_owned(),
             });
             let name = backend.name.clone();

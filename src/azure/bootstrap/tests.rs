@@ -59,6 +59,7 @@ fn backend_with_secret(end: &str) -> AppRecord {
     b.passwords = vec![Password {
         key_id: "k".into(),
         display_name: PASSWORD_NAME.into(),
+        hint: "S01".into(),
         end: end.into(),
     }];
     b
@@ -417,4 +418,22 @@ fn the_plan_names_each_change_and_the_dry_run_uses_placeholders() {
             "app registration lakekeeper-api (appId {API_ID}; found by unique name lakekeeper-api), with its service principal"
         )]
     );
+}
+
+#[test]
+fn a_stored_secret_counts_only_if_it_can_be_a_current_one_of_the_app() {
+    let now = "2026-12-01T00:00:00Z";
+    let b = backend_with_secret("2027-06-01T00:00:00Z");
+    assert!(secret_matches(&b, "S01~rest-of-the-secret", now));
+    assert!(!secret_matches(&b, "OLD~a-secret-of-another-app", now));
+    // The matching credential expired: the value is no longer a secret of the app.
+    let expired = backend_with_secret("2026-11-30T00:00:00Z");
+    assert!(!secret_matches(&expired, "S01~rest-of-the-secret", now));
+    // Graph gave no hint: any value counts while a credential is current.
+    let mut no_hint = backend_with_secret("2027-06-01T00:00:00Z");
+    no_hint.passwords[0].hint.clear();
+    assert!(secret_matches(&no_hint, "anything", now));
+    let mut none = backend_with_secret("2027-06-01T00:00:00Z");
+    none.passwords.clear();
+    assert!(!secret_matches(&none, "S01~rest-of-the-secret", now));
 }

@@ -135,12 +135,14 @@ pub fn run(
         opts.unique_name(Role::Ui)
     );
 
+    let now = SystemTime::now();
     let found = match rt.block_on(bootstrap::discover(
         &session,
         &opts,
         &stored,
         home.clone(),
-        env_secret.is_some(),
+        env_secret.as_ref(),
+        &bootstrap::iso_now(now),
     )) {
         Ok(f) => f,
         Err(f) => {
@@ -149,7 +151,6 @@ pub fn run(
         }
     };
 
-    let now = SystemTime::now();
     let steps = bootstrap::plan(&found, &opts, &bootstrap::iso_now(now));
     let months = if steps.contains(&Step::AddSecret)
         && args.secret_months.is_none()
