@@ -257,22 +257,21 @@ pub fn run(
         Ok(d) => (d, None),
         Err(f) => (f.done.clone(), Some(f)),
     };
-    // What was done is saved even when a step failed: the next run starts from there.
-    let profile = bootstrap::profile_text(before.as_deref(), &tenant_text, &done, &home)?;
-    let unchanged = Some(&profile) == before.as_ref();
-    let wrote_profile = if unchanged || (failed.is_some() && !done.changed) {
-        false
-    } else {
-        write_atomic(&paths.profile, &profile, false)?;
-        true
-    };
+    // What was done is saved even when a step failed: the next run starts from there. The
+    // profile is read again first: the run can take minutes, and an edit made meanwhile (an
+    // editor, the wizard) is kept.
+    let saved = save_profile(&paths.profile, &tenant_text, &done, &home, failed.is_some());
     if let Some(f) = failed {
-        if wrote_profile {
+        if matches!(saved, Ok(true)) {
             println!("wrote what was done so far to {}", paths.profile.display());
         }
         report_failure(&f, true, err);
+        if let Err(e) = saved {
+            eprintln!("{} {e}", err.red("error:"));
+        }
         return Ok(Exit::CouldNotRun);
     }
+    let wrote_profile = saved?;
     if wrote_profile {
         println!(
             "{} {} — commit it: everyone on the team gets the same app registrations",
@@ -292,6 +291,27 @@ pub fn run(
         }
     );
     Ok(Exit::Ok)
+}
+
+/// Writes the bootstrap's results into the profile as it is now (read again), unless that
+/// changes nothing or a failed run changed nothing in Azure. Whether it wrote.
+fn save_profile(
+    path: &Path,
+    tenant: &str,
+    done: &bootstrap::Done,
+    home: &SecretHome,
+    failed: bool,
+) -> Result<bool, RunError> {
+    if failed && !done.changed {
+        return Ok(false);
+    }
+    let now = crate::commands::read_optional(path)?;
+    let profile = bootstrap::profile_text(now.as_deref(), tenant, done, home)?;
+    if Some(&profile) == now.as_ref() {
+        return Ok(false);
+    }
+    write_atomic(path, &profile, false)?;
+    Ok(true)
 }
 
 fn report_failure(f: &Failed, resumable: bool, err: Style) {
