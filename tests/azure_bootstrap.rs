@@ -590,6 +590,17 @@ async fn the_profile_s_client_id_wins_over_another_team_s_app_with_the_unique_na
         )),
         "{all}"
     );
+    // The plan's changes name our app as it is called, never the other team's unique name.
+    let changes: Vec<&str> = all
+        .lines()
+        .filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit()))
+        .collect();
+    assert!(
+        !changes.is_empty()
+            && changes.iter().any(|l| l.contains("Lakekeeper (portal)"))
+            && changes.iter().all(|l| !l.contains("lakekeeper-api")),
+        "{all}"
+    );
     let profile = p.read("lakekeeper-setup.toml");
     assert!(
         profile.contains(&format!("client_id = \"{our_api}\"")) && !profile.contains(&their_api),

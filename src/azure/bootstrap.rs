@@ -505,7 +505,9 @@ fn owner_of(name: &str) -> String {
 /// requests it sends (IDs not known yet shown as `<… of name>`).
 pub fn change(step: Step, found: &Found, opts: &Options, graph_base: &str, end: &str) -> Change {
     let rec = |r: Role| found.get(r).map(|a| &a.record);
-    let name = |r: Role| opts.unique_name(r);
+    // An app that exists is named as it is called (found by the profile's ID, it may be a
+    // portal-made "Lakekeeper (portal)"); one to create, by its unique name.
+    let name = |r: Role| rec(r).map_or_else(|| opts.unique_name(r), |a| a.name.clone());
     let app_url = |r: Role| {
         format!(
             "{graph_base}{}",

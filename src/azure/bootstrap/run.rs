@@ -331,7 +331,7 @@ async fn one(
     let failed = |what: &str, e: &CallError| {
         (
             format!("could not {what}: {}", detail(e)),
-            write_fix(step, e, opts, session),
+            write_fix(step, e, opts, found, session),
         )
     };
     match step {
@@ -614,7 +614,13 @@ fn read_fix(e: &CallError, session: &Session) -> Option<String> {
 }
 
 /// The one-line fix for a refused write, by Graph's error code (never its wording).
-fn write_fix(step: Step, e: &CallError, opts: &Options, session: &Session) -> Option<String> {
+fn write_fix(
+    step: Step,
+    e: &CallError,
+    opts: &Options,
+    found: &Found,
+    session: &Session,
+) -> Option<String> {
     let again = "run `lakekeeper-setup azure bootstrap` again: it resumes where it stopped";
     let CallError::Rest(rest) = e else {
         return None;
@@ -626,7 +632,12 @@ fn write_fix(step: Step, e: &CallError, opts: &Options, session: &Session) -> Op
         }
         RestError::Unexpected(_) => return Some(again.to_owned()),
     };
-    let app = |role: Role| opts.unique_name(role);
+    // An existing app by the name it has (the profile's may be a portal-made one).
+    let app = |role: Role| {
+        found
+            .get(role)
+            .map_or_else(|| opts.unique_name(role), |a| a.record.name.clone())
+    };
     let role_of = |s: Step| match s {
         Step::CreateApp(r) | Step::CreateServicePrincipal(r) => r,
         Step::SetIdentifierUri | Step::SetScope | Step::PreAuthorize => Role::Api,

@@ -222,14 +222,15 @@ pub fn run(
         );
         return Ok(Exit::CouldNotRun);
     }
-    if !change::confirm("Make these changes?", args.write.yes) {
-        return Ok(Exit::Cancelled);
-    }
+    // Said before the question: a secret headed for a `.env` git would commit.
     if matches!(home, SecretHome::EnvFile { .. }) && steps.contains(&Step::AddSecret) {
         let status = crate::git::start(&paths.env).wait();
         if let Some((msg, fix)) = crate::git::advice(&paths.env, status) {
             println!("{} {msg}. Fix: {fix}", out.yellow("warning:"));
         }
+    }
+    if !change::confirm("Make these changes?", args.write.yes) {
+        return Ok(Exit::Cancelled);
     }
 
     let mut line = |l: &str| println!("{l}");
