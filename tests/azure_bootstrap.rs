@@ -70,6 +70,35 @@ fn text(o: &Output) -> String {
     )
 }
 
+/// Every file under the project (backups, lock and temp files included) but `allowed`, audited.
+fn assert_files_clean(p: &Project, allowed: &[&str], secrets: &[String]) {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).expect("read dir").flatten() {
+            let path = e.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(p.root(), &mut files);
+    assert!(!files.is_empty());
+    for f in files {
+        let rel = f
+            .strip_prefix(p.root())
+            .expect("inside")
+            .to_string_lossy()
+            .into_owned();
+        if allowed.contains(&rel.as_str()) {
+            continue;
+        }
+        let text = String::from_utf8_lossy(&std::fs::read(&f).expect("read")).into_owned();
+        assert_clean(&rel, &text, secrets);
+    }
+}
+
 /// No 12-character piece of any secret Graph handed out, or of a token, in `hay`.
 fn assert_clean(what: &str, hay: &str, secrets: &[String]) {
     assert!(
@@ -210,6 +239,7 @@ async fn from_an_empty_tenant_then_again_nothing_new_and_the_secret_only_in_env(
     assert_clean("the output", &all, &secrets);
     assert_clean("the profile", &profile, &secrets);
     assert_clean("az's argv", &w.az.argv().join("\n"), &secrets);
+    assert_files_clean(&p, &["backend/.env"], &secrets);
     assert!(all.contains("the backend's client secret is in"), "{all}");
 
     // Again: everything is found, nothing is sent, nothing is rewritten.
@@ -273,6 +303,8 @@ async fn with_a_vault_the_secret_goes_only_there_and_a_teammate_creates_nothing(
     assert_clean("the output", &all, &secrets);
     assert_clean("the profile", &profile, &secrets);
     assert_clean("az's argv", &w.az.argv().join("\n"), &secrets);
+    // With a vault, no file of the project holds the secret at all.
+    assert_files_clean(&p, &[], &secrets);
 
     // A teammate with the committed profile (and nothing else) finds everything.
     let writes = w.writes().len();
@@ -508,6 +540,33 @@ async fn an_app_made_in_the_portal_and_named_in_the_profile_is_completed_not_dup
             "[lakekeeper_api]\nclient_id = \"{id}\"  # made by hand\napp_id_uri = \"api://{id}\"\n"
         )),
         "the comment is kept: {profile}"
+    );
+}
+
+/// Without a team vault, a teammate's fresh clone has no secret: one of their own is added, and
+/// the plan says why and how a vault avoids it.
+#[tokio::test]
+async fn without_a_vault_a_teammate_adds_their_own_secret_and_is_told_why() {
+    let w = world().await;
+    let lead = Project::empty();
+    let out = w.bootstrap(&lead, &["--yes"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let mate = Project::empty();
+    mate.write("lakekeeper-setup.toml", &lead.read("lakekeeper-setup.toml"));
+    let out = w.bootstrap(&mate, &["--yes"]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains("note: lakekeeper-backend already has a current client secret that this machine does not hold: each teammate without one adds their own. With a team Key Vault ([secrets] vault in the profile, then `lakekeeper-setup azure store-secrets` once) everyone shares one"),
+        "{all}"
+    );
+    assert_eq!(w.graph.secrets().len(), 2);
+    assert_eq!(w.graph.app_count(), 2, "no app is created twice");
+    let env = support::wizard::read_env(&mate.path("backend/.env"));
+    let backend_id = s(&w.graph.app(BACKEND).expect("the backend app")["appId"]);
+    assert!(
+        w.graph
+            .accepts(&backend_id, &env["LAKEKEEPER__OAUTH2__CLIENT_SECRET"])
     );
 }
 

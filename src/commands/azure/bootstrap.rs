@@ -194,6 +194,26 @@ pub fn run(
             out.dim("the UI app is not asked for (--with-ui adds it)")
         );
     }
+    let someone_holds_one = found.backend.as_ref().is_some_and(|b| {
+        b.record
+            .passwords
+            .iter()
+            .any(|p| p.end.is_empty() || p.end.as_str() > bootstrap::iso_now(now).as_str())
+    });
+    if matches!(home, SecretHome::EnvFile { .. })
+        && steps.contains(&Step::AddSecret)
+        && someone_holds_one
+        && !opts.new_secret
+    {
+        println!(
+            "  {} {} already has a current client secret that this machine does not hold: each teammate without one adds their own. With a team Key Vault ([secrets] vault in the profile, then `lakekeeper-setup azure store-secrets` once) everyone shares one",
+            out.yellow("note:"),
+            found
+                .backend
+                .as_ref()
+                .map_or("", |b| b.record.name.as_str())
+        );
+    }
     if profile_changes {
         println!(
             "  then: write the client IDs and the App ID URI (no secret) into {}",
