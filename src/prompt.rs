@@ -64,12 +64,28 @@ pub fn run(
             header(w, style);
         }
         let offer = w.bootstrap_offer();
-        if offer.is_some() && offer != offered {
-            for l in said(offer.as_deref().unwrap_or_default(), columns()) {
+        let new_offer = offer.is_some() && offer != offered;
+        let from_azure = w.bootstrap_offer_from_azure();
+        if new_offer {
+            let how = if from_azure {
+                ""
+            } else {
+                crate::strings::BOOTSTRAP_OFFER_LINE
+            };
+            let text = format!("{} {how}", offer.as_deref().unwrap_or_default());
+            for l in said(text.trim_end(), columns()) {
                 println!("{}", style.yellow(&l));
             }
         }
         offered = offer;
+        // Asked once per offer that Azure's answer made, default no: Enter goes on to the
+        // question as before.
+        if new_offer && from_azure && ask::confirm_bootstrap().unwrap_or(false) {
+            if let Some(outcome) = dispatch(w, Msg::Bootstrap, exec) {
+                return Ok(outcome);
+            }
+            continue;
+        }
         let answer = match step {
             Step::Done if w.verify_offered() && *w.verify() == VerifyState::Idle => {
                 // Esc on this question just leaves (the files are written already).

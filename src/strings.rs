@@ -211,7 +211,19 @@ pub const PICK_EMPTY: &str =
     "Nothing to pick: your Azure login sees none of these. Esc, then type the value.";
 
 /// The wizard's offer when the Lakekeeper app registrations may not exist yet.
-pub const BOOTSTRAP_OFFER: &str = "No app registrations for Lakekeeper yet? `lakekeeper-setup azure bootstrap` creates them (the API app, the backend's service account and its secret) and writes their IDs into the profile: leave the wizard (Esc), run it, then start the wizard again.";
+pub const BOOTSTRAP_OFFER: &str = "No app registrations for Lakekeeper yet? `lakekeeper-setup azure bootstrap` creates them (the API app, the backend's service account and its secret) and writes their IDs into the profile.";
+
+/// What the full-screen wizard adds to the offer.
+pub const BOOTSTRAP_OFFER_TUI: &str = "Ctrl-O runs it now (it shows its plan and asks first); the wizard then starts again with the new IDs.";
+
+/// What line mode adds to the offer before Azure has answered.
+pub const BOOTSTRAP_OFFER_LINE: &str = "Type ? to list the tenant's apps (with none, the wizard offers to run it), or leave (Esc), run it, and start the wizard again.";
+
+/// The full-screen wizard's key for the bootstrap offer.
+pub const BOOTSTRAP_KEY: &str = "Ctrl-O";
+
+/// Line mode's question for the bootstrap offer (default no).
+pub const BOOTSTRAP_QUESTION: &str = "Create the app registrations now with `lakekeeper-setup azure bootstrap` (it shows its plan and asks first; the wizard then starts again)?";
 
 /// The offer when the picker's list does not hold the client ID the field has.
 pub fn bootstrap_offer_unknown(client_id: &str) -> String {

@@ -120,6 +120,8 @@ pub struct Wizard {
     prod: ProdState,
     /// The Done screen's `e`: run `export helm` once the wizard has left.
     export_requested: bool,
+    /// The API app or backend step's offer was taken: leave, run `azure bootstrap`, come back.
+    bootstrap_requested: bool,
     /// A client-ID field whose app the last list did not hold (the ID then; empty when the list
     /// had no app at all): the bootstrap offer names it.
     unknown_app: Option<(FieldId, String)>,
@@ -176,6 +178,7 @@ impl Wizard {
             containers_of: BTreeMap::new(),
             prod,
             export_requested: false,
+            bootstrap_requested: false,
             unknown_app: None,
         }
     }
@@ -292,6 +295,14 @@ impl Wizard {
                 return Vec::new();
             }
             Msg::Listed(kind, r) => return self.listed(&kind, r),
+            Msg::Bootstrap => {
+                // Nothing is written: the wizard starts again afterwards with the new IDs.
+                if self.phase == Phase::Running && self.bootstrap_offer().is_some() {
+                    self.bootstrap_requested = true;
+                    return self.finish(Outcome::Cancelled);
+                }
+                return Vec::new();
+            }
             Msg::AssistOff(how) => {
                 self.assist_off = Some(how);
                 return Vec::new();
@@ -388,6 +399,12 @@ impl Wizard {
     /// The user asked (`e`) to run `export helm` after leaving.
     pub fn export_requested(&self) -> bool {
         self.export_requested
+    }
+
+    /// The user took the offer to create the app registrations: the driver runs
+    /// `azure bootstrap` (which asks before changing anything) and starts the wizard again.
+    pub fn bootstrap_requested(&self) -> bool {
+        self.bootstrap_requested
     }
 
     /// The command that writes production's Helm values for this project.

@@ -820,3 +820,84 @@ async fn the_profile_and_secret_it_made_pass_verify_against_the_oidc_stand_in() 
     }
     assert!(!stdout.contains(&secret));
 }
+
+/// The wizard's offer, taken in line mode: Azure lists no app, the wizard asks, `azure
+/// bootstrap` shows its plan and asks on the same terminal, creates the apps, and the wizard
+/// starts again with their IDs (and the tenant typed before).
+#[test]
+fn the_wizard_runs_bootstrap_when_azure_lists_no_app_and_comes_back_with_the_ids() {
+    use support::tmux::Tmux;
+    use support::tools::require_tool;
+    if require_tool("tmux").is_none() {
+        return;
+    }
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let w = rt.block_on(world());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().display().to_string();
+    let path = w.az.path_var();
+    let t = Tmux::start(
+        dir.path(),
+        std::path::Path::new(support::wizard::BIN),
+        &["--plain", "--root", &root],
+        &[
+            ("NO_COLOR", "1"),
+            ("PATH", &path),
+            ("LAKEKEEPER_SETUP_AZ_TIMEOUT", "20"),
+            ("LAKEKEEPER_SETUP_AZURE_RETRY_MS", "5"),
+        ],
+        140,
+        50,
+    );
+    t.wait_for(&["? Directory (tenant) ID"]);
+    t.type_text(SIGNED_IN_TENANT);
+    t.keys(&["Enter"]);
+    t.wait_for(&["? Azure cloud"]);
+    t.keys(&["Enter"]);
+    // Before Azure answers, the offer says how; no question holds up Enter.
+    t.wait_for(&[
+        "`lakekeeper-setup azure bootstrap` creates them",
+        "Type ? to list the tenant's apps",
+        "? Lakekeeper API application (client) ID",
+    ]);
+    t.type_text("?");
+    t.keys(&["Enter"]);
+    t.wait_for(&[
+        "Your Azure login sees no app registrations in this tenant.",
+        "? Create the app registrations now with `lakekeeper-setup azure bootstrap`",
+    ]);
+    t.keys(&["y", "Enter"]);
+    t.wait_for(&[
+        "$ lakekeeper-setup azure bootstrap",
+        "? Client secret lifetime in months (1–24) (12)",
+    ]);
+    t.keys(&["Enter"]);
+    t.wait_for(&["? Make these changes? (y/N)"]);
+    t.keys(&["y", "Enter"]);
+    t.wait_for(&["Starting the wizard again with the new app registrations"]);
+    let (api_id, backend_id, _) = assert_complete(&w.graph, false);
+    let profile =
+        std::fs::read_to_string(dir.path().join("lakekeeper-setup.toml")).expect("profile");
+    assert!(
+        profile.contains(&format!("tenant = \"{SIGNED_IN_TENANT}\""))
+            && profile.contains(&format!("client_id = \"{api_id}\""))
+            && profile.contains(&format!("client_id = \"{backend_id}\"")),
+        "{profile}"
+    );
+    // The wizard again: the tenant and the new IDs are the defaults.
+    t.wait_for(&[&format!("? Directory (tenant) ID ({SIGNED_IN_TENANT})")]);
+    t.keys(&["Enter"]);
+    t.wait_for(&["? Azure cloud"]);
+    t.keys(&["Enter"]);
+    t.wait_for(&[&format!(
+        "? Lakekeeper API application (client) ID ({api_id})"
+    )]);
+    t.keys(&["Escape"]);
+    t.wait_for(&["Leave without writing anything?"]);
+    t.keys(&["y", "Enter"]);
+    t.wait_for(&["EXIT=130"]);
+    // The secret went to .env (no vault), never to the screen.
+    let secrets = w.graph.secrets();
+    assert_eq!(secrets.len(), 1);
+    assert_clean("the terminal", &t.history(), &secrets);
+}

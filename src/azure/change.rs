@@ -5,7 +5,7 @@
 //! sends a request.
 
 use std::fmt::Write as _;
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::IsTerminal;
 
 use serde_json::Value;
 
@@ -97,8 +97,7 @@ pub fn dry_run_text(changes: &[Change]) -> String {
     out
 }
 
-/// Whether to go ahead: `yes` does; on a terminal the user is asked once (`[y/N]`, on
-/// standard error); without a terminal and without `yes`, no, with a line saying to add
+/// Whether to go ahead: `yes` does; on a terminal the user is asked once (default no); without a terminal and without `yes`, no, with a line saying to add
 /// `--yes`.
 pub fn confirm(question: &str, yes: bool) -> bool {
     if yes {
@@ -110,11 +109,11 @@ pub fn confirm(question: &str, yes: bool) -> bool {
         );
         return false;
     }
-    eprint!("{question} [y/N] ");
-    let _ = std::io::stderr().flush();
-    let mut line = String::new();
-    let _ = std::io::stdin().lock().read_line(&mut line);
-    let go = matches!(line.trim(), "y" | "Y" | "yes" | "Yes");
+    // inquire owns the terminal while it asks (raw mode, Esc), as every other question does.
+    let go = inquire::Confirm::new(question)
+        .with_default(false)
+        .prompt()
+        .unwrap_or(false);
     if !go {
         eprintln!("Nothing changed.");
     }

@@ -3,7 +3,7 @@
 //! needs), asks once (`--yes` for scripts), then runs step by step; `--dry-run` prints the
 //! requests it would send, secrets masked, and changes nothing.
 
-mod bootstrap;
+pub(crate) mod bootstrap;
 mod common;
 pub(crate) mod extensions;
 pub(crate) mod roles;

@@ -171,6 +171,9 @@ pub fn run(
         }
         o
     };
+    if wizard.bootstrap_requested() {
+        return bootstrap_then_again(paths, plain, dry_run, &wizard, process_env);
+    }
     if wizard.export_requested() {
         // Asked for on the Done screen, which said the command: run it as if typed.
         println!();
@@ -193,6 +196,48 @@ pub fn run(
         }
         Outcome::Failed => Exit::CouldNotRun,
     })
+}
+
+/// The offer on the API app or backend step was taken: runs `azure bootstrap` as if typed (it
+/// shows its plan and asks on this terminal), then the wizard again, which finds the new IDs in
+/// the profile. A tenant typed in the wizard goes to both (as the environment would), so it is
+/// not lost.
+fn bootstrap_then_again(
+    paths: &Paths,
+    plain: bool,
+    dry_run: bool,
+    wizard: &Wizard,
+    process_env: &BTreeMap<String, String>,
+) -> Result<Exit, RunError> {
+    let mut env = process_env.clone();
+    let tenant = wizard.field(FieldId::Tenant).text.trim().to_owned();
+    if crate::validate::tenant(&tenant).is_ok() {
+        env.insert(crate::keys::OAUTH2_TENANT_ID.to_owned(), tenant);
+    }
+    // The wizard's prompts may have left the terminal raw (Enter would not end a line).
+    let _ = ratatui::crossterm::terminal::disable_raw_mode();
+    println!();
+    println!("$ lakekeeper-setup azure bootstrap");
+    let args = crate::cli::BootstrapArgs {
+        write: crate::cli::AzureWriteArgs {
+            dry_run,
+            yes: false,
+        },
+        with_ui: false,
+        prefix: crate::azure::bootstrap::DEFAULT_PREFIX.to_owned(),
+        secret_months: None,
+        new_secret: false,
+    };
+    let exit = super::azure::bootstrap::run(paths, &args, &env)?;
+    if exit != Exit::Ok {
+        println!(
+            "the wizard was left; run `lakekeeper-setup` again when the app registrations exist"
+        );
+        return Ok(exit);
+    }
+    println!();
+    println!("Starting the wizard again with the new app registrations …");
+    run(paths, plain, dry_run, &env)
 }
 
 /// What the Production step starts from: the profile's `[production]` table (read leniently:

@@ -215,6 +215,13 @@ pub fn confirm_cancel() -> Asked<bool> {
         .prompt()
 }
 
+/// The API app or backend step's offer to create the app registrations. Default no.
+pub fn confirm_bootstrap() -> Asked<bool> {
+    Confirm::new(crate::strings::BOOTSTRAP_QUESTION)
+        .with_default(false)
+        .prompt()
+}
+
 /// The Done step's offer to run the live checks. Default no: Enter through the wizard never
 /// starts network calls the user did not ask for.
 pub fn confirm_verify() -> Asked<bool> {

@@ -60,6 +60,7 @@ pub fn lines(w: &Wizard, t: Theme, width: usize) -> (Vec<Line<'static>>, usize) 
     }
     if let Some(offer) = w.bootstrap_offer() {
         out.push(Line::default());
+        let offer = format!("{offer} {}", crate::strings::BOOTSTRAP_OFFER_TUI);
         for l in wrap(&offer, width, "  ") {
             out.push(Line::styled(l, t.warning()));
         }

@@ -37,6 +37,7 @@ fn map_key(k: KeyEvent, w: &Wizard) -> Option<Msg> {
         KeyCode::Char('a') if ctrl => Msg::Home,
         KeyCode::Char('e') if ctrl => Msg::End,
         KeyCode::Char('l') if ctrl => Msg::Pick,
+        KeyCode::Char('o') if ctrl => Msg::Bootstrap,
         KeyCode::Char(_) if ctrl || k.modifiers.contains(KeyModifiers::ALT) => return None,
         KeyCode::Char(c) => Msg::Input(c),
         KeyCode::Enter => Msg::Enter,
@@ -138,6 +139,9 @@ pub fn footer(w: &Wizard) -> Vec<(&'static str, &'static str)> {
             }
             if w.can_pick() {
                 keys.push((strings::PICK_KEY, "pick from Azure"));
+            }
+            if w.bootstrap_offer().is_some() {
+                keys.push((strings::BOOTSTRAP_KEY, "create the apps now"));
             }
         }
     }

@@ -410,6 +410,17 @@ fn only_key_presses_count_and_keys_map_to_messages() {
     assert_eq!(
         super::keys::map(
             &key(
+                KeyCode::Char('o'),
+                KeyModifiers::CONTROL,
+                KeyEventKind::Press
+            ),
+            &w
+        ),
+        Some(Msg::Bootstrap)
+    );
+    assert_eq!(
+        super::keys::map(
+            &key(
                 KeyCode::Char('r'),
                 KeyModifiers::CONTROL,
                 KeyEventKind::Press

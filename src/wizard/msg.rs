@@ -54,6 +54,9 @@ pub enum Msg {
     VerifyDone(Result<VerifyReport, String>),
     /// Open the picker for the focused field (a list fetched live from Azure).
     Pick,
+    /// Leave the wizard to create the app registrations (`azure bootstrap`), then come back:
+    /// only while the step offers it.
+    Bootstrap,
     /// A list the driver fetched for `Effect::Fetch`, or why it could not.
     Listed(ListKind, Result<Vec<Choice>, ListError>),
     /// Choose a row of the open picker by its index in the whole list (line mode, whose select

@@ -273,6 +273,19 @@ impl Wizard {
             .then(|| crate::strings::BOOTSTRAP_OFFER.to_owned())
     }
 
+    /// Whether the offer comes from Azure's own answer (the tenant lists no app, or not the ID
+    /// in the field), not only from an empty field: line mode asks about it only then, so a
+    /// run without `az` is never held up by a question.
+    pub fn bootstrap_offer_from_azure(&self) -> bool {
+        let id_field = match self.step {
+            Step::ApiApp => FieldId::ApiClientId,
+            Step::Backend => FieldId::BackendClientId,
+            _ => return false,
+        };
+        matches!(&self.unknown_app, Some((f, _)) if *f == id_field)
+            && self.bootstrap_offer().is_some()
+    }
+
     pub(super) fn tick(&mut self) {
         if let Some(Picker {
             state: PickerState::Loading { frame },

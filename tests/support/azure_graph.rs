@@ -347,6 +347,14 @@ impl Tenant {
                 _ => error(405, "Request_BadRequest", "not in the stand-in"),
             };
         }
+        // The picker's list (`$select`, `$top`), one page.
+        if rest == "/applications" && m == "GET" {
+            let value: Vec<Value> = self.apps.iter().map(|a| selected(a, query)).collect();
+            return Reply::Json(
+                200,
+                json!({"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#applications", "value": value}).to_string(),
+            );
+        }
         if rest == "/applications" && m == "POST" {
             if self.deny_create {
                 return error(

@@ -6,7 +6,7 @@
 //! `--dry-run` prints the requests instead (secrets masked) and writes nothing.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::Path;
 use std::time::SystemTime;
 
@@ -346,22 +346,20 @@ fn report_failure(f: &Failed, resumable: bool, err: Style) {
 
 /// Asks for the client secret's lifetime on a terminal (Enter keeps the default).
 fn ask_months() -> u32 {
-    loop {
-        eprint!("Client secret lifetime in months (1–24) [{DEFAULT_MONTHS}]: ");
-        let _ = std::io::stderr().flush();
-        let mut line = String::new();
-        if std::io::stdin().lock().read_line(&mut line).unwrap_or(0) == 0 {
-            return DEFAULT_MONTHS;
-        }
-        let t = line.trim();
-        if t.is_empty() {
-            return DEFAULT_MONTHS;
-        }
-        match t.parse::<u32>() {
-            Ok(n) if (1..=24).contains(&n) => return n,
-            _ => eprintln!("a whole number from 1 to 24, please"),
-        }
-    }
+    inquire::CustomType::<u32>::new("Client secret lifetime in months (1–24)")
+        .with_default(DEFAULT_MONTHS)
+        .with_error_message("a whole number from 1 to 24, please")
+        .with_validator(|n: &u32| {
+            Ok(if (1..=24).contains(n) {
+                inquire::validator::Validation::Valid
+            } else {
+                inquire::validator::Validation::Invalid(
+                    "a whole number from 1 to 24, please".into(),
+                )
+            })
+        })
+        .prompt()
+        .unwrap_or(DEFAULT_MONTHS)
 }
 
 /// Writes the client secret into `.env` (edited in place, everything else kept; mode 0600), under

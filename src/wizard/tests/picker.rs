@@ -550,3 +550,40 @@ fn a_client_id_the_list_does_not_hold_or_an_empty_list_offers_bootstrap() {
     // Another step's list says nothing about apps.
     assert_eq!(at(Step::Postgres).bootstrap_offer(), None);
 }
+
+#[test]
+fn taking_the_bootstrap_offer_leaves_without_writing_and_only_while_it_is_offered() {
+    let mut e = fresh(Answers::default());
+    send(&mut e, [Msg::Enter]);
+    send(&mut e, typed(TENANT));
+    send(&mut e, [Msg::Forward]);
+    assert_eq!(e.step(), Step::ApiApp);
+    assert!(e.bootstrap_offer().is_some());
+    // Only an empty field so far: line mode does not ask (Azure has not answered).
+    assert!(!e.bootstrap_offer_from_azure());
+    // With a client ID there is no offer, and the key does nothing.
+    let mut filled = e.clone();
+    send(&mut filled, typed(API_ID));
+    assert!(filled.update(Msg::Bootstrap).is_empty());
+    assert!(!filled.bootstrap_requested());
+    assert_eq!(filled.phase(), Phase::Running);
+    // Azure lists no app: the offer is Azure's own, and line mode asks about it.
+    send(
+        &mut e,
+        [
+            Msg::Pick,
+            Msg::Listed(ListKind::ApiApp, Ok(Vec::new())),
+            Msg::Cancel,
+        ],
+    );
+    assert!(e.picker().is_none());
+    assert!(e.bootstrap_offer_from_azure());
+    // Taken: the wizard leaves at once, nothing written, with the request for the driver.
+    assert_eq!(
+        e.update(Msg::Bootstrap),
+        vec![Effect::Exit(Outcome::Cancelled)]
+    );
+    assert!(e.bootstrap_requested());
+    assert_eq!(e.phase(), Phase::Finished(Outcome::Cancelled));
+    assert_eq!(e.field(FieldId::Tenant).text, TENANT, "the tenant is kept");
+}
