@@ -311,6 +311,9 @@ pub fn run(
             ""
         }
     );
+    println!(
+        "and the other portal steps: `lakekeeper-setup azure extensions` (PostgreSQL) and `lakekeeper-setup azure roles` (storage); `lakekeeper-setup verify --fix` checks everything"
+    );
     Ok(Exit::Ok)
 }
 
