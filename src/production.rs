@@ -70,6 +70,16 @@ impl Deploy {
         }
     }
 
+    /// The value as `[production] deploy` spells it (`argocd` and `flux` are gitops).
+    pub fn parse(s: &str) -> Option<Deploy> {
+        match s {
+            "helm-wait" => Some(Deploy::HelmWait),
+            "helm" => Some(Deploy::Helm),
+            "gitops" | "argocd" | "flux" => Some(Deploy::GitOps),
+            _ => None,
+        }
+    }
+
     /// Whether the chart must run the migration Job as a plain resource (`helmWait: true`).
     pub fn helm_wait(self) -> bool {
         !matches!(self, Deploy::Helm)
@@ -181,37 +191,67 @@ impl std::error::Error for ProductionError {}
 /// has no such table.
 pub type Raw = BTreeMap<String, String>;
 
-fn table_values(doc: &DocumentMut, table: &str) -> Result<Option<Raw>, ProductionError> {
+/// One value of a table as text (strings trimmed, integers as their text); `None` for any
+/// other type.
+fn value_text(v: &toml_edit::Item) -> Option<String> {
+    match (v.as_str(), v.as_integer()) {
+        (Some(s), _) => Some(s.trim().to_owned()),
+        (None, Some(i)) => Some(i.to_string()),
+        _ => None,
+    }
+}
+
+fn not_a_table(table: &str) -> ProductionError {
+    ProductionError::new(
+        table,
+        None,
+        "must be a table",
+        format!("write it as [{table}] with one key per line"),
+    )
+}
+
+fn wrong_type(key: &str) -> ProductionError {
+    ProductionError::new(
+        key,
+        None,
+        "must be a string (or a number for replicas)",
+        "quote the value",
+    )
+}
+
+/// The table's values key by key: the readable ones, and one problem per value of the wrong
+/// type (the other keys are still read). `Err` when `table` is there but is not a table.
+fn table_values_lenient(
+    doc: &DocumentMut,
+    table: &str,
+) -> Result<Option<(Raw, Vec<ProductionError>)>, ProductionError> {
     let Some(item) = doc.get(table) else {
         return Ok(None);
     };
     let Some(t) = item.as_table_like() else {
-        return Err(ProductionError::new(
-            table,
-            None,
-            "must be a table",
-            format!("write it as [{table}] with one key per line"),
-        ));
+        return Err(not_a_table(table));
     };
     let mut out = Raw::new();
+    let mut problems = Vec::new();
     for (key, v) in t.iter() {
-        let text = match (v.as_str(), v.as_integer()) {
-            (Some(s), _) => s.trim().to_owned(),
-            (None, Some(i)) => i.to_string(),
-            _ => {
-                return Err(ProductionError::new(
-                    key,
-                    None,
-                    "must be a string (or a number for replicas)",
-                    "quote the value",
-                ));
+        match value_text(v) {
+            Some(text) if text.is_empty() => {}
+            Some(text) => {
+                out.insert(key.to_owned(), text);
             }
-        };
-        if !text.is_empty() {
-            out.insert(key.to_owned(), text);
+            None => problems.push(wrong_type(key)),
         }
     }
-    Ok(Some(out))
+    Ok(Some((out, problems)))
+}
+
+/// The table's values, refusing the first value of the wrong type (the export's strict read).
+fn table_values(doc: &DocumentMut, table: &str) -> Result<Option<Raw>, ProductionError> {
+    match table_values_lenient(doc, table)? {
+        None => Ok(None),
+        Some((_, mut problems)) if !problems.is_empty() => Err(problems.remove(0)),
+        Some((raw, _)) => Ok(Some(raw)),
+    }
 }
 
 fn parse(profile_text: &str) -> Result<DocumentMut, ProductionError> {
@@ -253,12 +293,10 @@ pub fn read_known(profile_text: &str) -> (Option<Raw>, Vec<ProductionError>) {
         Ok(d) => d,
         Err(e) => return (None, vec![e]),
     };
-    let raw = match table_values(&doc, TABLE) {
-        Ok(r) => r,
+    let (mut raw, mut problems) = match table_values_lenient(&doc, TABLE) {
+        Ok(Some(r)) => r,
+        Ok(None) => return (None, Vec::new()),
         Err(e) => return (None, vec![e]),
-    };
-    let Some(mut raw) = raw else {
-        return (None, Vec::new());
     };
     let known: Vec<&str> = KEYS.iter().map(|(k, _)| *k).collect();
     let unknown: Vec<String> = raw
@@ -266,19 +304,63 @@ pub fn read_known(profile_text: &str) -> (Option<Raw>, Vec<ProductionError>) {
         .filter(|k| !known.contains(&k.as_str()))
         .cloned()
         .collect();
-    let problems = unknown
-        .iter()
-        .map(|k| {
-            raw.remove(k);
-            ProductionError::new(
-                k,
-                None,
-                "is not a [production] key",
-                format!("use one of {}", known.join(", ")),
-            )
-        })
-        .collect();
+    for k in unknown {
+        raw.remove(&k);
+        problems.push(ProductionError::new(
+            &k,
+            None,
+            "is not a [production] key",
+            format!("use one of {}", known.join(", ")),
+        ));
+    }
     (Some(raw), problems)
+}
+
+/// Whether `export helm` reads the Secret from a vault when not told otherwise (`--secrets`):
+/// a vault is named in `[production]` or `[secrets]`.
+pub fn vault_named(raw: Option<&Raw>, names: &VaultNames) -> bool {
+    raw.is_some_and(|r| r.contains_key("vault")) || names.vault.is_some()
+}
+
+/// `export helm --secrets external-secrets` without a `vault_identity`.
+pub fn missing_vault_identity() -> ProductionError {
+    ProductionError::new(
+        "vault_identity",
+        None,
+        "is required with --secrets external-secrets (what export helm uses when a vault is named): the operator signs in to the vault as this managed identity (workload identity)",
+        "add `vault_identity = \"<client ID>\"` under [production]: a user-assigned managed identity with the role Key Vault Secrets User, federated with the service account export helm writes (or use --secrets kubernetes)",
+    )
+}
+
+/// `export helm --secrets external-secrets` without the vault secret's name for `key`.
+pub fn missing_vault_secret(key: &str) -> ProductionError {
+    ProductionError::new(
+        key,
+        None,
+        "names no vault secret, and production reads it from the vault",
+        format!("add `{key} = \"<vault secret name>\"` under [secrets]"),
+    )
+    .in_table("secrets")
+}
+
+/// What `export helm` refuses beyond `validate` in the secrets mode it picks by itself: with a
+/// vault named, external-secrets mode needs `vault_identity` and the `[secrets]` names of the
+/// two secrets it reads from the vault. Nothing without a vault.
+pub fn export_requirements(raw: &Raw, names: &VaultNames) -> Vec<ProductionError> {
+    if !vault_named(Some(raw), names) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    if !raw.contains_key("vault_identity") {
+        out.push(missing_vault_identity());
+    }
+    if names.postgres_password.is_none() {
+        out.push(missing_vault_secret("postgres_password"));
+    }
+    if names.encryption_key.is_none() {
+        out.push(missing_vault_secret("encryption_key"));
+    }
+    out
 }
 
 /// Every problem of the profile's `[production]` table (nothing without the table): unknown
@@ -295,9 +377,14 @@ pub fn lint(profile_text: &str) -> Vec<ProductionError> {
             VaultNames::default()
         }
     };
-    if let Err(mut more) = validate(Some(&raw), &names) {
-        errors.append(&mut more);
+    if let Err(more) = validate(Some(&raw), &names) {
+        // A bad `[secrets] vault` is `check`'s finding for the vault spec already.
+        errors.extend(
+            more.into_iter()
+                .filter(|e| e.key != rules::VAULT_FROM_SECRETS),
+        );
     }
+    errors.extend(export_requirements(&raw, &names));
     errors
 }
 
@@ -307,11 +394,15 @@ pub fn lint(profile_text: &str) -> Vec<ProductionError> {
 pub fn update(existing: Option<&str>, values: &Raw) -> Result<String, ProductionError> {
     use toml_edit::{Item, value};
     let mut doc = parse(existing.unwrap_or(""))?;
-    if doc.get(TABLE).is_none() && values.values().any(|v| !v.trim().is_empty()) {
+    if doc.get(TABLE).is_none() {
+        if values.values().all(|v| v.trim().is_empty()) {
+            return Ok(doc.to_string());
+        }
         doc[TABLE] = toml_edit::table();
     }
     let Some(table) = doc.get_mut(TABLE).and_then(Item::as_table_like_mut) else {
-        return Ok(doc.to_string());
+        // Writing around it would lose every answer.
+        return Err(not_a_table(TABLE));
     };
     // New keys are added in the documented order (`KEYS`), whatever the map's.
     let ordered = KEYS
@@ -324,13 +415,13 @@ pub fn update(existing: Option<&str>, values: &Raw) -> Result<String, Production
         );
     for (key, wanted) in ordered {
         let wanted = wanted.trim();
-        let current = table.get(key).and_then(|c| {
-            c.as_str()
-                .map(str::to_owned)
-                .or_else(|| c.as_integer().map(|i| i.to_string()))
-        });
-        if current.as_deref().unwrap_or("") == wanted {
-            continue;
+        // `Some(None)`: the key is there with a value of the wrong type, which an answer
+        // replaces and an empty answer removes.
+        let current = table.get(key).map(value_text);
+        match &current {
+            None if wanted.is_empty() => continue,
+            Some(Some(c)) if c == wanted => continue,
+            _ => {}
         }
         if wanted.is_empty() {
             table.remove(key);

@@ -54,8 +54,7 @@ fn run_helm(
         (Ok(r), Ok(n)) => (r, n),
         (Err(e), _) | (_, Err(e)) => return Ok(production_errors(&[e])),
     };
-    let vault_named =
-        raw.as_ref().is_some_and(|r| r.contains_key("vault")) || names.vault.is_some();
+    let vault_named = production::vault_named(raw.as_ref(), &names);
     let mode = match args.secrets {
         Some(SecretsFrom::ExternalSecrets) => SecretsMode::ExternalSecrets,
         None if vault_named => SecretsMode::ExternalSecrets,

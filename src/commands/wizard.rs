@@ -244,13 +244,20 @@ fn bootstrap_then_again(
 /// its problems are said on the step), the vault names it is validated with, and the exact
 /// `export helm` command for this project.
 fn production_context(project: &Project, paths: &Paths) -> Context {
-    let text = project.profile_text.as_deref().unwrap_or("");
+    Context {
+        export_command: export_command(paths),
+        ..production_start(project.profile_text.as_deref())
+    }
+}
+
+/// The Production step's part of the context from the profile's text.
+pub(crate) fn production_start(profile_text: Option<&str>) -> Context {
+    let text = profile_text.unwrap_or("");
     let (production, problems) = crate::production::read_known(text);
     Context {
         production,
-        production_problems: problems.iter().map(ToString::to_string).collect(),
+        production_problems: problems,
         vault_names: crate::production::vault_names(text).unwrap_or_default(),
-        export_command: export_command(paths),
         ..Context::default()
     }
 }

@@ -58,12 +58,7 @@ pub fn external(
         ));
     }
     if prod.vault_identity.is_none() {
-        errors.push(ProductionError::new(
-            "vault_identity",
-            None,
-            "is required with --secrets external-secrets: the operator signs in to the vault as this managed identity (workload identity)",
-            "add `vault_identity = \"<client ID>\"` under [production]: a user-assigned managed identity with the role Key Vault Secrets User, federated with the service account written here (or use --secrets kubernetes)",
-        ));
+        errors.push(crate::production::missing_vault_identity());
     }
     let mut name_of = |key: &str| {
         let v = match key {
@@ -71,15 +66,7 @@ pub fn external(
             _ => names.encryption_key.clone(),
         };
         if v.is_none() {
-            errors.push(
-                ProductionError::new(
-                    key,
-                    None,
-                    "names no vault secret, and production reads it from the vault",
-                    format!("add `{key} = \"<vault secret name>\"` under [secrets]"),
-                )
-                .in_table("secrets"),
-            );
+            errors.push(crate::production::missing_vault_secret(key));
         }
         v.unwrap_or_default()
     };

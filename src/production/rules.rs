@@ -52,6 +52,9 @@ fn vault_url(key: &str, raw: &str) -> Result<String, ProductionError> {
     }
 }
 
+/// The key a bad `[secrets] vault` is reported under.
+pub const VAULT_FROM_SECRETS: &str = "vault (from [secrets])";
+
 /// Validates the production answers against the validated laptop configuration.
 pub fn validate(
     raw: Option<&Raw>,
@@ -205,11 +208,10 @@ pub fn validate(
         }
     });
 
-    let deploy = match get("deploy") {
-        None | Some("helm-wait") => Deploy::HelmWait,
-        Some("helm") => Deploy::Helm,
-        Some("gitops" | "argocd" | "flux") => Deploy::GitOps,
-        Some(v) => {
+    let deploy = match get("deploy").map(|v| (v, Deploy::parse(v))) {
+        None => Deploy::HelmWait,
+        Some((_, Some(d))) => d,
+        Some((v, None)) => {
             errors.push(ProductionError::new(
                 "deploy",
                 Some(v),
@@ -231,12 +233,10 @@ pub fn validate(
         ));
     }
 
-    let vault = match get("vault").map(|v| ("vault", v)).or_else(|| {
-        names
-            .vault
-            .as_deref()
-            .map(|v| ("vault (from [secrets])", v))
-    }) {
+    let vault = match get("vault")
+        .map(|v| ("vault", v))
+        .or_else(|| names.vault.as_deref().map(|v| (VAULT_FROM_SECRETS, v)))
+    {
         None => None,
         Some((key, v)) => match vault_url(key, v) {
             Ok(u) => Some(u),

@@ -129,7 +129,18 @@ pub fn production(w: &Wizard) -> Asked<Msg> {
         let choice = opts.get(picked.index).copied().unwrap_or(prod.choice);
         return Ok(Msg::ChooseProduction(choice));
     };
-    production_field(w, f).map(|v| Msg::Submit(v.into()))
+    let text = production_field(w, f)?;
+    // Nothing as the first answer without a table in the profile: "Set up" was a mistake.
+    if skips(w, f) && text.trim().is_empty() {
+        return Ok(Msg::Skip);
+    }
+    Ok(Msg::Submit(text.into()))
+}
+
+/// Whether an empty answer to `f` skips the step (line mode has no Ctrl-S): the base URI,
+/// when the profile has no `[production]` table to keep.
+fn skips(w: &Wizard, f: ProdField) -> bool {
+    f == ProdField::BaseUri && w.production().existing().is_none()
 }
 
 fn production_field(w: &Wizard, f: ProdField) -> Asked<String> {
@@ -143,8 +154,14 @@ fn production_field(w: &Wizard, f: ProdField) -> Asked<String> {
             .prompt()
             .map(str::to_owned);
     }
+    let skips = skips(w, f);
     let help = if f.optional() {
         format!("optional: Enter with nothing leaves it out · {}", f.hint())
+    } else if skips {
+        format!(
+            "Enter with nothing skips production (no Kubernetes deployment) · {}",
+            f.hint()
+        )
     } else {
         f.hint().to_owned()
     };
@@ -158,6 +175,9 @@ fn production_field(w: &Wizard, f: ProdField) -> Asked<String> {
         .with_initial_value(&current)
         .with_help_message(&help)
         .with_validator(move |s: &str| {
+            if skips && s.trim().is_empty() {
+                return Ok(Validation::Valid);
+            }
             Ok(match prod.check(f, s) {
                 None => Validation::Valid,
                 Some(e) => Validation::Invalid(production_message(&e).into()),

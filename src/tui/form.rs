@@ -8,8 +8,8 @@ use super::view::wrap;
 use crate::model::FieldId;
 use crate::strings;
 use crate::wizard::{
-    FieldKind, FieldState, FieldStatus, KeyChoice, ProdChoice, ProdField, Step, Wizard,
-    field_message, production_message,
+    FieldKind, FieldState, FieldStatus, KeyChoice, ProdChoice, Step, Wizard, field_message,
+    production_message,
 };
 
 /// The form's lines and the index of the focused row's first line.
@@ -109,7 +109,7 @@ fn production(w: &Wizard, t: Theme, width: usize, out: &mut Vec<Line<'static>>) 
     if prod.choice == ProdChoice::Skip {
         return focus_line;
     }
-    for f in ProdField::ALL {
+    for f in prod.asked() {
         let focused = w.focused_production() == Some(f);
         if focused {
             focus_line = out.len();

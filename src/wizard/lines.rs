@@ -361,7 +361,7 @@ fn production_review(w: &Wizard, out: &mut Vec<Line>) {
         LineKind::Heading,
         "Production on Kubernetes ([production])",
     ));
-    for f in super::ProdField::ALL {
+    for f in prod.asked() {
         let v = &prod.field(f).text;
         if v.is_empty() {
             continue;

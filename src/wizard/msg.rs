@@ -130,8 +130,9 @@ pub struct Context {
     pub dry_run: bool,
     /// The profile's `[production]` table (its known keys), pre-filling the Production step.
     pub production: Option<crate::production::Raw>,
-    /// What is wrong with that table as read (unknown keys, values of the wrong type).
-    pub production_problems: Vec<String>,
+    /// What is wrong with that table as read (unknown keys, values of the wrong type, not a
+    /// table).
+    pub production_problems: Vec<crate::production::ProductionError>,
     /// The profile's `[secrets]` vault names, which `[production]` is validated with.
     pub vault_names: crate::production::VaultNames,
     /// The command that writes production's Helm values for this project (with this run's

@@ -23,14 +23,16 @@ pub enum ProdField {
     IngressClass,
     TlsSecret,
     PostgresHost,
+    VaultIdentity,
 }
 
 const DEPLOYS: [&str; 3] = ["helm-wait", "helm", "gitops"];
 
 impl ProdField {
-    /// In the order asked (the documented order of `production::KEYS`). `secret_name`, `vault` and `vault_identity` are not asked (their
-    /// defaults fit most teams); the profile's values for them are kept and validated with these.
-    pub const ALL: [ProdField; 9] = [
+    /// In the order asked (the documented order of `production::KEYS`). `secret_name` and
+    /// `vault` are not asked (their defaults fit most teams), nor `vault_identity` unless a
+    /// vault is named; the profile's values for them are kept and validated with these.
+    pub const ALL: [ProdField; 10] = [
         ProdField::BaseUri,
         ProdField::Namespace,
         ProdField::Release,
@@ -40,6 +42,7 @@ impl ProdField {
         ProdField::TlsSecret,
         ProdField::PostgresHost,
         ProdField::Deploy,
+        ProdField::VaultIdentity,
     ];
 
     /// The `[production]` key.
@@ -54,6 +57,7 @@ impl ProdField {
             ProdField::IngressClass => "ingress_class",
             ProdField::TlsSecret => "tls_secret",
             ProdField::PostgresHost => "postgres_host",
+            ProdField::VaultIdentity => "vault_identity",
         }
     }
 
@@ -68,6 +72,7 @@ impl ProdField {
             ProdField::IngressClass => "Ingress class",
             ProdField::TlsSecret => "Ingress TLS Secret",
             ProdField::PostgresHost => "Production PostgreSQL host",
+            ProdField::VaultIdentity => "Managed identity that reads the Key Vault (client ID)",
         }
     }
 
@@ -94,6 +99,9 @@ impl ProdField {
                 "the Secret holding the Ingress certificate, e.g. lakekeeper-tls"
             }
             ProdField::PostgresHost => "empty: the same server as the laptop's",
+            ProdField::VaultIdentity => {
+                "a vault is named, so export helm reads the Secret from it with the External Secrets Operator, signed in as this user-assigned managed identity (role Key Vault Secrets User): its Client ID"
+            }
         }
     }
 
@@ -125,10 +133,6 @@ impl ProdField {
         )
     }
 
-    fn of_key(key: &str) -> Option<ProdField> {
-        ProdField::ALL.into_iter().find(|f| f.key() == key)
-    }
-
     /// The field's value as the validated production configuration holds it (normalised).
     fn normalised(self, p: &production::Production) -> String {
         let ingress = p.ingress.as_ref();
@@ -144,6 +148,11 @@ impl ProdField {
                 .and_then(|i| i.tls_secret.clone())
                 .unwrap_or_default(),
             ProdField::PostgresHost => p.postgres_host.clone().unwrap_or_default(),
+            ProdField::VaultIdentity => p
+                .vault_identity
+                .as_ref()
+                .map(|c| c.as_str().to_owned())
+                .unwrap_or_default(),
         }
     }
 }
@@ -168,21 +177,42 @@ pub struct ProdState {
     /// The warnings of the last valid set of answers.
     warnings: Vec<String>,
     names: VaultNames,
-    /// What is wrong with the profile's table as found (unknown keys, invalid values).
+    /// What is wrong with the profile's table as found (unknown keys, invalid values, what
+    /// the export would refuse).
     problems: Vec<String>,
+    /// The problems as read that no answer of the step can fix (unknown keys, a wrong-typed
+    /// key the step does not ask, a `[production]` that is not a table): setting production
+    /// up waits until they are fixed in the file.
+    blocking: Vec<ProductionError>,
+    /// Whether a vault is named (`[production] vault` or `[secrets] vault`): the export then
+    /// reads the Secret from it and needs `vault_identity`, which the step then asks.
+    vault_named: bool,
+    /// Whether the profile's table as found is what `export helm` accepts.
+    exportable: bool,
     /// What the profile's table will hold for the asked keys (empty: no such key): set when
     /// the step was taken and its answers passed, cleared when it is skipped.
     kept: Option<Raw>,
 }
 
 impl ProdState {
-    /// `problems`: what reading the profile's table found wrong (its invalid values are added
-    /// here).
-    pub fn new(existing: Option<Raw>, names: VaultNames, mut problems: Vec<String>) -> ProdState {
-        if let Some(raw) = &existing
-            && let Err(errors) = production::validate(Some(raw), &names)
-        {
-            problems.extend(errors.iter().map(ToString::to_string));
+    /// `read_problems`: what reading the profile's table found wrong (its invalid values and
+    /// what the export would refuse are added here).
+    pub fn new(
+        existing: Option<Raw>,
+        names: VaultNames,
+        read_problems: Vec<ProductionError>,
+    ) -> ProdState {
+        let vault_named = production::vault_named(existing.as_ref(), &names);
+        let mut problems: Vec<String> = read_problems.iter().map(ToString::to_string).collect();
+        let mut exportable = read_problems.is_empty();
+        if let Some(raw) = &existing {
+            if let Err(errors) = production::validate(Some(raw), &names) {
+                exportable = false;
+                problems.extend(errors.iter().map(ToString::to_string));
+            }
+            let required = production::export_requirements(raw, &names);
+            exportable &= required.is_empty();
+            problems.extend(required.iter().map(ToString::to_string));
         }
         let fields = ProdField::ALL
             .into_iter()
@@ -191,10 +221,15 @@ impl ProdState {
                     .as_ref()
                     .and_then(|r| r.get(f.key()))
                     .map_or("", String::as_str);
+                // `argocd`/`flux` start both front ends on gitops, which they mean.
+                let text = match (f, production::Deploy::parse(text)) {
+                    (ProdField::Deploy, Some(d)) => d.as_str(),
+                    _ => text,
+                };
                 (f, FieldState::new(text))
             })
             .collect();
-        ProdState {
+        let mut state = ProdState {
             choice: ProdChoice::Skip,
             existing,
             fields,
@@ -202,8 +237,29 @@ impl ProdState {
             warnings: Vec::new(),
             names,
             problems,
+            blocking: Vec::new(),
+            vault_named,
+            exportable,
             kept: None,
-        }
+        };
+        state.blocking = read_problems
+            .into_iter()
+            .filter(|p| !(p.table == production::TABLE && state.asks(&p.key)))
+            .collect();
+        state
+    }
+
+    /// The questions the step asks, in order.
+    pub fn asked(&self) -> Vec<ProdField> {
+        ProdField::ALL
+            .into_iter()
+            .filter(|f| *f != ProdField::VaultIdentity || self.vault_named)
+            .collect()
+    }
+
+    /// Whether the step asks the `[production]` key `key`.
+    fn asks(&self, key: &str) -> bool {
+        self.asked().iter().any(|f| f.key() == key)
     }
 
     pub fn existing(&self) -> Option<&Raw> {
@@ -276,10 +332,10 @@ impl ProdState {
             .existing
             .iter()
             .flatten()
-            .filter(|(k, _)| ProdField::of_key(k).is_none())
+            .filter(|(k, _)| !self.asks(k))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
-        for f in ProdField::ALL {
+        for f in self.asked() {
             let t = self.field(f).text.trim();
             if !t.is_empty() {
                 raw.insert(f.key().to_owned(), t.to_owned());
@@ -296,12 +352,24 @@ impl ProdState {
         {
             self.field_mut(f).set_text(d);
         }
-        let (normalised, error) = match production::validate(Some(&self.raw()), &self.names) {
+        let raw = self.raw();
+        // The export's own requirement in the mode it picks (a vault named: vault_identity).
+        let required = production::export_requirements(&raw, &self.names)
+            .into_iter()
+            .filter(|e| e.table == production::TABLE);
+        let (normalised, error) = match production::validate(Some(&raw), &self.names) {
             Ok((p, warnings)) => {
                 self.warnings = warnings;
-                (Some(f.normalised(&p)), None)
+                let mut required = required;
+                (Some(f.normalised(&p)), required.find(|e| e.key == f.key()))
             }
-            Err(errors) => (None, errors.into_iter().find(|e| e.key == f.key())),
+            Err(errors) => (
+                None,
+                errors
+                    .into_iter()
+                    .chain(required)
+                    .find(|e| e.key == f.key()),
+            ),
         };
         if let Some(e) = error {
             self.field_mut(f).status = FieldStatus::Unchecked;
@@ -328,7 +396,7 @@ impl ProdState {
     /// What `[production]` will hold for the asked keys: a value equal to its default stays
     /// out unless the profile already had the key (a re-run then changes nothing).
     fn to_keep(&self) -> Raw {
-        ProdField::ALL
+        self.asked()
             .into_iter()
             .map(|f| {
                 let text = self.field(f).text.trim();
@@ -359,20 +427,22 @@ impl Wizard {
         }
         self.focus
             .checked_sub(1)
-            .and_then(|i| ProdField::ALL.get(i).copied())
+            .and_then(|i| self.prod.asked().get(i).copied())
     }
 
     /// Whether production answers exist for `export helm` once the files are written: given on
     /// the step, or a `[production]` table the step kept.
     pub fn production_known(&self) -> bool {
         self.prod.kept.is_some()
-            || (self.prod.choice == ProdChoice::Skip && self.prod.existing.is_some())
+            || (self.prod.choice == ProdChoice::Skip
+                && self.prod.existing.is_some()
+                && self.prod.exportable)
     }
 
     fn prod_rows(&self) -> usize {
         match self.prod.choice {
             ProdChoice::Skip => 1,
-            ProdChoice::Edit => 1 + ProdField::ALL.len(),
+            ProdChoice::Edit => 1 + self.prod.asked().len(),
         }
     }
 
@@ -489,7 +559,7 @@ impl Wizard {
             None if self.prod.choice == ProdChoice::Skip => self.production_forward(),
             None => {
                 self.focus = 1;
-                for f in ProdField::ALL {
+                for f in self.prod.asked() {
                     if self.prod.field(f).text.is_empty()
                         && let Some(d) = f.default()
                     {
@@ -519,39 +589,50 @@ impl Wizard {
             self.prod.kept = None;
             return self.enter_step(Step::Review);
         }
+        let asked = self.prod.asked();
         let mut first_bad = None;
-        for (i, f) in ProdField::ALL.into_iter().enumerate() {
+        for (i, f) in asked.iter().copied().enumerate() {
             if !self.prod.commit(f) && first_bad.is_none() {
                 first_bad = Some(i);
             }
         }
         if let Some(i) = first_bad {
             self.focus = i + 1;
-            self.blocked = Some(format!(
-                "{} needs fixing before going on",
-                ProdField::ALL[i].label()
-            ));
+            self.blocked = Some(format!("{} needs fixing before going on", asked[i].label()));
             return Vec::new();
         }
-        match production::validate(Some(&self.prod.raw()), &self.prod.names) {
+        let raw = self.prod.raw();
+        let errors = match production::validate(Some(&raw), &self.prod.names) {
             Ok((_, warnings)) => {
                 self.prod.warnings = warnings;
-                self.prod.kept = Some(self.prod.to_keep());
-                self.enter_step(Step::Review)
-            }
-            Err(errors) => {
-                // Only keys this step does not ask are left: name them and where to fix them.
-                self.blocked = Some(format!(
-                    "lakekeeper-setup.toml needs fixing before going on: {}",
-                    errors
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                ));
                 Vec::new()
             }
+            Err(errors) => errors,
+        };
+        let unasked: Vec<ProductionError> = self
+            .prod
+            .blocking
+            .iter()
+            .cloned()
+            .chain(errors)
+            .chain(production::export_requirements(&raw, &self.prod.names))
+            .collect();
+        if unasked.is_empty() {
+            self.prod.kept = Some(self.prod.to_keep());
+            return self.enter_step(Step::Review);
         }
+        // Only what the step does not ask is left: say it, and go back to the choice (keep
+        // the table as it is, or fix the file) rather than to a question that cannot fix it.
+        self.focus = 0;
+        self.blocked = Some(format!(
+            "lakekeeper-setup.toml needs fixing before production can be set up (or keep/skip it): {}",
+            unasked
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        ));
+        Vec::new()
     }
 }
 

@@ -30,6 +30,59 @@ fn at_production(production: Option<Raw>) -> Wizard {
     w
 }
 
+/// The wizard on the Production step with the context the real command builds from
+/// `profile` (its `[production]` table read leniently, its problems, its `[secrets]` names).
+fn at_production_profile(profile: &str) -> Wizard {
+    let mut w = Wizard::new(
+        complete(),
+        Context {
+            ..crate::commands::wizard::production_start(Some(profile))
+        },
+        Secret::new(GENERATED_KEY),
+    );
+    while w.step() < Step::Production {
+        w.update(Msg::Forward);
+    }
+    assert_eq!(w.step(), Step::Production);
+    w
+}
+
+/// What the real `export helm` makes of `profile` (written by the wizard) in the secrets mode
+/// it picks by itself: the files it would write, or its errors.
+fn export(fx: &[Effect], profile: &str) -> Result<crate::helm::Export, Vec<String>> {
+    let Some(Effect::ComputePlan { answers, .. }) = fx.last() else {
+        panic!("no plan requested: {fx:?}")
+    };
+    let strings = |e: &[crate::production::ProductionError]| -> Vec<String> {
+        e.iter().map(ToString::to_string).collect()
+    };
+    let raw = crate::production::read(profile).map_err(|e| vec![e.to_string()])?;
+    let names = crate::production::vault_names(profile).map_err(|e| vec![e.to_string()])?;
+    let mode = if crate::production::vault_named(raw.as_ref(), &names) {
+        crate::helm::SecretsMode::ExternalSecrets
+    } else {
+        crate::helm::SecretsMode::Kubernetes
+    };
+    let cfg = crate::validate::answers(answers).expect("valid").config;
+    let (prod, _) = crate::production::validate(raw.as_ref(), &names).map_err(|e| strings(&e))?;
+    crate::helm::export(&cfg, &prod, mode, &names, "deploy/helm").map_err(|e| match e {
+        crate::helm::ExportError::Answers(e) => strings(&e),
+        other => vec![other.to_string()],
+    })
+}
+
+/// Enter on every question until the step is left or something stops it.
+fn enter_through(w: &mut Wizard) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    for _ in 0..=ProdField::ALL.len() {
+        fx.extend(w.update(Msg::Enter));
+        if w.step() != Step::Production || w.blocked().is_some() {
+            break;
+        }
+    }
+    fx
+}
+
 /// The `[production]` answers the last `ComputePlan` hands the driver.
 fn planned(fx: &[Effect]) -> Option<Raw> {
     match fx.last() {
@@ -76,9 +129,23 @@ fn one_enter_skips_the_step_and_nothing_production_is_planned() {
     let fx = w.update(Msg::Enter);
     assert_eq!(w.step(), Step::Review);
     assert_eq!(planned(&fx), None);
-    let (env, profile) = plan_files(&w, &fx, None);
+    let (_, profile) = plan_files(&w, &fx, None);
     assert_eq!(profile, None, "no profile is written for a skipped step");
-    assert!(!env.contains("example.com"), "{env}");
+
+    // Typed, then skipped on the choice row: none of it is planned.
+    let mut w = at_production(None);
+    send(&mut w, [Msg::Right, Msg::Enter]);
+    send(&mut w, typed("https://typed.example.com"));
+    send(&mut w, [Msg::PrevField]);
+    assert_eq!(w.focused_production(), None);
+    send(&mut w, [Msg::Left]);
+    assert_eq!(w.production().choice, ProdChoice::Skip);
+    let fx = w.update(Msg::Enter);
+    assert_eq!(w.step(), Step::Review);
+    assert_eq!(planned(&fx), None);
+    let (env, profile) = plan_files(&w, &fx, Some("[entra]\n"));
+    assert_eq!(profile, None, "{profile:?}");
+    assert!(!env.contains("typed.example.com"), "{env}");
 
     // Ctrl-S skips too, even after choosing to set it up and typing.
     let mut w = at_production(None);
@@ -90,6 +157,9 @@ fn one_enter_skips_the_step_and_nothing_production_is_planned() {
     assert_eq!(w.step(), Step::Review);
     assert_eq!(planned(&fx), None);
     assert!(!w.production_known());
+    let (env, profile) = plan_files(&w, &fx, None);
+    assert_eq!(profile, None, "{profile:?}");
+    assert!(!env.contains("lakekeeper.example.com"), "{env}");
 }
 
 #[test]
@@ -188,10 +258,11 @@ fn taken_it_refuses_a_bad_base_uri_with_the_validators_message_then_plans_only_t
     for prod in ["lakekeeper.example.com", "prod-pg", "lk-prod"] {
         assert!(!env.contains(prod), "{prod} reached the .env:\n{env}");
     }
-    // What the export then reads back is valid as written.
-    let read = crate::production::read(&profile).expect("readable");
-    crate::production::validate(read.as_ref(), &crate::production::VaultNames::default())
-        .expect("the export accepts what the wizard wrote");
+    // The real export accepts what the wizard wrote, in the mode it picks (no vault: a
+    // Kubernetes Secret).
+    let out = export(&fx, &profile).expect("the export accepts what the wizard wrote");
+    let values = &out.files[0].text;
+    assert!(values.contains("lakekeeper.example.com"), "{values}");
 }
 
 #[test]
@@ -279,26 +350,205 @@ fn the_profiles_table_pre_fills_the_step_and_is_kept_by_default() {
 
 #[test]
 fn problems_of_the_profiles_table_are_said_on_the_step() {
-    let w = Wizard::new(
-        complete(),
-        Context {
-            production: Some(raw(&[("base_uri", "http://lakekeeper.example.com")])),
-            production_problems: vec![
-                "[production] replica: is not a [production] key; fix: use one of base_uri, …"
-                    .into(),
-            ],
-            ..ctx()
-        },
-        Secret::new(GENERATED_KEY),
+    let w = at_production_profile(
+        "[production]\nbase_uri = \"http://lakekeeper.example.com\"\nreplica = 3\n",
     );
     let problems = w.production().problems();
     assert_eq!(problems.len(), 2, "{problems:?}");
-    assert!(problems[0].starts_with("[production] replica:"));
+    assert!(
+        problems[0].starts_with("[production] replica: is not a [production] key"),
+        "{problems:?}"
+    );
     assert!(
         problems[1]
             .starts_with("[production] base_uri: `http://lakekeeper.example.com` uses plain http"),
         "{problems:?}"
     );
+}
+
+const WRONG_TYPED: &str = "# team\n[production]\nbase_uri = \"https://lakekeeper.example.com\"\n# the team's namespace\nnamespace = \"data-platform\"  # agreed with ops\nreplicas = 3.0\ningress_host = \"lakekeeper.example.com\"\ntls_secret = \"lakekeeper-tls\"\n";
+
+#[test]
+fn a_wrong_typed_value_keeps_the_rest_of_the_table_and_is_fixed_or_removed() {
+    let w = at_production_profile(WRONG_TYPED);
+    assert_eq!(
+        w.production().describe(ProdChoice::Skip),
+        "Keep the profile's [production] as it is (base_uri https://lakekeeper.example.com)",
+        "the table is there, not skipped as missing"
+    );
+    assert_eq!(
+        w.production().problems(),
+        [
+            "[production] replicas: must be a string (or a number for replicas); fix: quote the value"
+        ]
+    );
+    // Kept as it is, the export would refuse it: not offered.
+    let mut kept = w.clone();
+    kept.update(Msg::Enter);
+    assert_eq!(kept.step(), Step::Review);
+    assert!(!kept.production_known());
+
+    // Changed and pressed through: the good keys and the comments stay, the bad value (the
+    // default answered) goes.
+    let mut w = w;
+    send(&mut w, [Msg::Right, Msg::Enter]);
+    assert_eq!(
+        w.production().field(ProdField::Namespace).text,
+        "data-platform"
+    );
+    assert_eq!(
+        w.production().field(ProdField::TlsSecret).text,
+        "lakekeeper-tls"
+    );
+    let fx = enter_through(&mut w);
+    assert_eq!(w.step(), Step::Review, "{:?}", w.blocked());
+    assert!(w.production_known());
+    let (_, after) = plan_files(&w, &fx, Some(WRONG_TYPED));
+    let after = after.expect("written");
+    assert_eq!(
+        after,
+        "# team\n[production]\nbase_uri = \"https://lakekeeper.example.com\"\n# the team's namespace\nnamespace = \"data-platform\"  # agreed with ops\ningress_host = \"lakekeeper.example.com\"\ntls_secret = \"lakekeeper-tls\"\n"
+    );
+    export(&fx, &after).expect("the export accepts it");
+
+    // An answer replaces the bad value in place.
+    let mut w = at_production_profile(WRONG_TYPED);
+    send(
+        &mut w,
+        [Msg::Right, Msg::Enter, Msg::Enter, Msg::Enter, Msg::Enter],
+    );
+    assert_eq!(w.focused_production(), Some(ProdField::Replicas));
+    fill(&mut w, "3");
+    let fx = enter_through(&mut w);
+    let (_, after) = plan_files(&w, &fx, Some(WRONG_TYPED));
+    assert_eq!(
+        after.as_deref(),
+        Some(WRONG_TYPED.replace("3.0", "3").as_str())
+    );
+}
+
+const WITH_VAULT: &str = "[secrets]\nvault = \"https://team-kv.vault.azure.net\"\npostgres_password = \"pg-password\"\nencryption_key = \"lk-encryption-key\"\n\n[production]\nbase_uri = \"https://lakekeeper.example.com\"\n";
+
+#[test]
+fn with_a_vault_named_the_step_asks_the_identity_the_export_needs() {
+    let w = at_production_profile(WITH_VAULT);
+    assert!(
+        w.production().problems().iter().any(|p| p.starts_with(
+            "[production] vault_identity: is required with --secrets external-secrets"
+        )),
+        "{:?}",
+        w.production().problems()
+    );
+    let mut kept = w.clone();
+    kept.update(Msg::Enter);
+    assert!(
+        !kept.production_known(),
+        "the export would refuse the table as it is"
+    );
+
+    let mut w = w;
+    send(&mut w, [Msg::Right]);
+    let fx = enter_through(&mut w);
+    assert!(fx.is_empty(), "{fx:?}");
+    assert_eq!(w.step(), Step::Production);
+    assert_eq!(w.focused_production(), Some(ProdField::VaultIdentity));
+    assert!(
+        w.production()
+            .error(ProdField::VaultIdentity)
+            .is_some_and(|e| e
+                .message
+                .starts_with("is required with --secrets external-secrets")),
+        "{:?}",
+        w.production().error(ProdField::VaultIdentity)
+    );
+    // Upper case is normalised as the export normalises it.
+    let fx = fill(&mut w, "DDDDDDDD-0000-4000-8000-000000000004");
+    assert_eq!(w.step(), Step::Review, "{:?}", w.blocked());
+    assert_eq!(
+        planned(&fx).expect("taken")["vault_identity"],
+        "dddddddd-0000-4000-8000-000000000004"
+    );
+    let (_, after) = plan_files(&w, &fx, Some(WITH_VAULT));
+    let after = after.expect("written");
+    assert!(
+        after.ends_with("[production]\nbase_uri = \"https://lakekeeper.example.com\"\nvault_identity = \"dddddddd-0000-4000-8000-000000000004\"\n"),
+        "{after}"
+    );
+    let out = export(&fx, &after).expect("the real export accepts it in external-secrets mode");
+    assert!(
+        out.files.iter().any(|f| f.text.contains(
+            "azure.workload.identity/client-id: \"dddddddd-0000-4000-8000-000000000004\""
+        )),
+        "{:#?}",
+        out.files
+    );
+    assert!(w.production_known());
+}
+
+#[test]
+fn a_problem_no_question_can_fix_goes_back_to_the_choice() {
+    for (profile, key) in [
+        (
+            "[production]\nbase_uri = \"https://lakekeeper.example.com\"\nreplica = 3\n",
+            "replica",
+        ),
+        (
+            "[production]\nbase_uri = \"https://lakekeeper.example.com\"\nsecret_name = \"Bad_Name\"\n",
+            "secret_name",
+        ),
+        ("production = \"x\"\n", "production"),
+    ] {
+        let mut w = at_production_profile(profile);
+        send(&mut w, [Msg::Right, Msg::Enter]);
+        if w.production().existing().is_none() {
+            fill(&mut w, "https://lakekeeper.example.com");
+        }
+        let fx = enter_through(&mut w);
+        assert!(fx.is_empty(), "{profile}: {fx:?}");
+        assert_eq!(w.step(), Step::Production, "{profile}");
+        assert_eq!(
+            w.focused_production(),
+            None,
+            "{profile}: the choice row, which line mode asks again"
+        );
+        let blocked = w.blocked().expect("said").to_owned();
+        assert!(
+            blocked.starts_with("lakekeeper-setup.toml needs fixing")
+                && blocked.contains(&format!("[production] {key}")),
+            "{profile}: {blocked}"
+        );
+        // Line mode answers the choice again: Skip/Keep goes on, without offering the export.
+        send(
+            &mut w,
+            [Msg::ChooseProduction(ProdChoice::Skip), Msg::Enter],
+        );
+        assert_eq!(w.step(), Step::Review, "{profile}");
+        assert!(!w.production_known(), "{profile}");
+    }
+}
+
+#[test]
+fn an_alias_of_gitops_starts_on_gitops_and_stays_gitops() {
+    let mut w = at_production_profile(
+        "[production]\nbase_uri = \"https://lakekeeper.example.com\"\ndeploy = \"argocd\"\n",
+    );
+    assert_eq!(w.production().field(ProdField::Deploy).text, "gitops");
+    send(&mut w, [Msg::Right]);
+    let fx = enter_through(&mut w);
+    assert_eq!(w.step(), Step::Review);
+    assert_eq!(planned(&fx).expect("taken")["deploy"], "gitops");
+}
+
+#[test]
+fn a_table_the_export_refuses_is_kept_but_not_offered_for_export() {
+    let mut w = at_production_profile("[production]\nnamespace = \"lk\"\n");
+    w.update(Msg::Enter);
+    assert_eq!(w.step(), Step::Review);
+    assert!(!w.production_known());
+    w.update(Msg::PlanReady(Ok(summary(true))));
+    w.update(Msg::Enter);
+    w.update(Msg::Written(Ok(vec![])));
+    assert!(!w.export_offered());
 }
 
 #[test]
