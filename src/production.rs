@@ -378,10 +378,15 @@ pub fn lint(profile_text: &str) -> Vec<ProductionError> {
         }
     };
     if let Err(more) = validate(Some(&raw), &names) {
-        // A bad `[secrets] vault` is `check`'s finding for the vault spec already.
+        // A `[secrets] vault` that is no vault URL at all is `check`'s finding for the vault
+        // spec already (a loopback stand-in passes there, and is said here).
+        let said_for_the_spec = names
+            .vault
+            .as_deref()
+            .is_some_and(|v| crate::azure::keyvault::VaultUrl::parse(v).is_err());
         errors.extend(
             more.into_iter()
-                .filter(|e| e.key != rules::VAULT_FROM_SECRETS),
+                .filter(|e| !(said_for_the_spec && e.key == rules::VAULT_FROM_SECRETS)),
         );
     }
     errors.extend(export_requirements(&raw, &names));
@@ -538,6 +543,94 @@ mod tests {
             "[entra]\n"
         );
         assert!(update(Some("[entra\n"), &Raw::new()).is_err());
+    }
+
+    #[test]
+    fn update_replaces_or_removes_a_wrong_typed_key_and_refuses_a_non_table() {
+        let before = "[production]\n# how many\nreplicas = 3.0  # pods\nrelease = true\nnamespace = \"lk\"\n";
+        let after = update(
+            Some(before),
+            &values(&[("replicas", "3"), ("release", ""), ("namespace", "lk")]),
+        )
+        .expect("updates");
+        assert_eq!(
+            after,
+            "[production]\n# how many\nreplicas = 3  # pods\nnamespace = \"lk\"\n"
+        );
+        let e = update(
+            Some("production = \"x\"\n"),
+            &values(&[("base_uri", "https://lk.example.com")]),
+        )
+        .expect_err("answers would be lost");
+        assert_eq!(
+            e.to_string(),
+            "[production] production: must be a table; fix: write it as [production] with one key per line"
+        );
+    }
+
+    #[test]
+    fn read_known_reads_around_a_wrong_typed_value() {
+        let (raw, problems) = read_known(
+            "[production]\nbase_uri = \"https://lk.example.com\"\nreplicas = 3.0\nnamespace = \"lk\"\nvault = [\"x\"]\n",
+        );
+        assert_eq!(
+            raw,
+            Some(values(&[
+                ("base_uri", "https://lk.example.com"),
+                ("namespace", "lk")
+            ]))
+        );
+        let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["replicas", "vault"]);
+        assert_eq!(
+            problems[0].message,
+            "must be a string (or a number for replicas)"
+        );
+        // The export's strict read still refuses it.
+        assert_eq!(
+            read("[production]\nreplicas = 3.0\n")
+                .expect_err("strict")
+                .key,
+            "replicas"
+        );
+    }
+
+    #[test]
+    fn lint_says_what_the_export_needs_in_the_mode_it_picks() {
+        let keys = |text: &str| -> Vec<String> {
+            lint(text)
+                .iter()
+                .map(|e| format!("{}.{}", e.table, e.key))
+                .collect()
+        };
+        let table = "[production]\nbase_uri = \"https://lk.example.com\"\n";
+        assert_eq!(
+            keys(table),
+            Vec::<String>::new(),
+            "no vault: a Kubernetes Secret"
+        );
+        assert_eq!(
+            keys(&format!(
+                "[secrets]\nvault = \"https://team-kv.vault.azure.net\"\npostgres_password = \"pg\"\n\n{table}"
+            )),
+            ["production.vault_identity", "secrets.encryption_key"]
+        );
+        assert_eq!(
+            keys(&format!(
+                "{table}vault = \"https://team-kv.vault.azure.net\"\nvault_identity = \"dddddddd-0000-4000-8000-000000000004\"\n\n[secrets]\npostgres_password = \"pg\"\nencryption_key = \"key\"\n"
+            )),
+            Vec::<String>::new()
+        );
+        // A `[secrets] vault` that is no URL is the vault spec's finding, said once; a
+        // loopback stand-in (fine for the laptop) is production's.
+        let bad = keys(&format!(
+            "[secrets]\nvault = \"team-kv\"\npostgres_password = \"pg\"\nencryption_key = \"k\"\n\n{table}vault_identity = \"dddddddd-0000-4000-8000-000000000004\"\n"
+        ));
+        assert_eq!(bad, Vec::<String>::new());
+        let loopback = keys(&format!(
+            "[secrets]\nvault = \"http://127.0.0.1:4567/team-kv\"\npostgres_password = \"pg\"\nencryption_key = \"k\"\n\n{table}vault_identity = \"dddddddd-0000-4000-8000-000000000004\"\n"
+        ));
+        assert_eq!(loopback, ["production.vault (from [secrets])"]);
     }
 
     #[test]

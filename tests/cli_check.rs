@@ -201,6 +201,24 @@ fn a_bad_production_table_in_the_profile_is_an_error_per_problem_with_its_fix() 
     let (code, out) = check(&p, false);
     assert_eq!(code, Some(0), "{out}");
     assert!(!out.contains("production"), "{out}");
+
+    // A vault named: `export helm` reads the Secret from it and needs the identity.
+    p.write(
+        "lakekeeper-setup.toml",
+        &format!(
+            "{PROFILE}\n[secrets]\nvault = \"https://team-kv.vault.azure.net\"\npostgres_password = \"pg-password\"\nencryption_key = \"lk-encryption-key\"\n\n[production]\nbase_uri = \"https://lakekeeper.example.com\"\n"
+        ),
+    );
+    let (code, out) = check(&p, false);
+    assert_eq!(code, Some(1), "{out}");
+    let profile = p.path("lakekeeper-setup.toml").display().to_string();
+    assert!(
+        out.contains(&format!(
+            "error: {profile} production.vault_identity: is required with --secrets external-secrets"
+        )),
+        "{out}"
+    );
+    assert!(out.contains("1 error(s)"), "{out}");
 }
 
 /// Found by fuzzing the editor: a value whose quote closes only at an escaped quote moves its

@@ -291,3 +291,166 @@ fn plain_help_wraps_at_word_boundaries_on_a_narrow_terminal() {
     t.keys(&["Enter"]);
     t.wait_for(&["EXIT=130"]);
 }
+
+/// Answers the laptop's steps of a fresh project in line mode (the first test checks them).
+fn laptop_steps(t: &Tmux) {
+    let ask = |label: &str, text: Option<&str>| {
+        t.wait_for(&[&format!("? {label}")]);
+        if let Some(s) = text {
+            t.type_text(s);
+        }
+        t.keys(&["Enter"]);
+    };
+    ask("Directory (tenant) ID", Some(TENANT));
+    ask("Azure cloud", None);
+    ask("Lakekeeper API application (client) ID", Some(API_ID));
+    ask("Lakekeeper API Application ID URI", None);
+    ask(
+        "Backend service account application (client) ID",
+        Some(BACKEND_ID),
+    );
+    t.wait_for(&["? Backend service account client secret (Value)"]);
+    t.paste(BACKEND_SECRET);
+    t.keys(&["Enter"]);
+    ask("Lakekeeper UI application (client) ID", None);
+    ask("PostgreSQL host", Some("db.example.test"));
+    ask("PostgreSQL port", None);
+    ask("PostgreSQL database", Some("lakekeeper"));
+    ask("PostgreSQL user", Some("lakekeeper"));
+    ask("PostgreSQL password", Some(PG_PASSWORD));
+    for label in ["PostgreSQL sslmode", "Lakekeeper's own schema"] {
+        ask(label, None);
+    }
+    ask("Storage account name", Some("fakeaccount"));
+    ask("Container (filesystem)", Some("warehouse"));
+    for label in [
+        "Key prefix inside the container",
+        "Warehouse storage credential",
+        "Storage account key",
+        "Warehouse storage app (client) ID",
+        "Warehouse storage app client secret",
+        "Warehouse name",
+        "Encryption key",
+    ] {
+        ask(label, None);
+    }
+    t.wait_for(&["? Deploy to Kubernetes?"]);
+}
+
+#[test]
+fn line_mode_keeps_a_gitops_alias_and_an_empty_base_uri_skips() {
+    if require_tool("tmux").is_none() {
+        return;
+    }
+    // `argocd` in the profile: the deploy question starts on gitops, Enter keeps it.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let profile = dir.path().join("lakekeeper-setup.toml");
+    std::fs::write(
+        &profile,
+        "[production]\nbase_uri = \"https://lakekeeper.example.com\"\ndeploy = \"argocd\"\n",
+    )
+    .expect("profile");
+    let t = start(dir.path(), &["--plain"]);
+    laptop_steps(&t);
+    t.keys(&["Down", "Enter"]); // change the answers
+    for label in [
+        "Production base URI (public https URL)",
+        "Kubernetes namespace",
+        "Helm release name",
+        "Lakekeeper replicas",
+        "Ingress host name",
+        "Ingress class",
+        "Ingress TLS Secret",
+        "Production PostgreSQL host",
+    ] {
+        t.wait_for(&[&format!("? {label}")]);
+        t.keys(&["Enter"]);
+    }
+    t.wait_for(&["? How the release is deployed", "> gitops"]);
+    t.keys(&["Enter"]);
+    t.wait_for(&["? Next", "Write"]);
+    t.keys(&["Enter"]);
+    t.wait_for(&["? Check the setup live now"]);
+    t.keys(&["Enter"]);
+    t.wait_for(&["? Write the Helm values for production now"]);
+    t.keys(&["Enter"]);
+    t.wait_for(&["EXIT=0"]);
+    drop(t);
+    let written = std::fs::read_to_string(&profile).expect("profile");
+    assert_eq!(
+        written,
+        "[production]\nbase_uri = \"https://lakekeeper.example.com\"\ndeploy = \"gitops\"\n"
+    );
+
+    // No table, "Set up" chosen by mistake: an empty base URI skips the step.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let t = start(dir.path(), &["--plain"]);
+    laptop_steps(&t);
+    t.keys(&["Down", "Enter"]);
+    let screen = t.wait_for(&["? Production base URI (public https URL)"]);
+    assert!(
+        screen.contains("Enter with nothing skips production"),
+        "{screen}"
+    );
+    t.keys(&["Enter"]);
+    t.wait_for(&["? Next", "Write"]);
+    let review = t.history();
+    assert!(
+        !review.contains("Production on Kubernetes ([production])"),
+        "{review}"
+    );
+    t.keys(&["Enter"]);
+    t.wait_for(&["? Check the setup live now"]);
+    t.keys(&["Enter"]);
+    let end = t.wait_for(&["EXIT=0"]);
+    assert!(!end.contains("Write the Helm values"), "{end}");
+    drop(t);
+    assert!(!dir.path().join("lakekeeper-setup.toml").exists());
+}
+
+#[test]
+fn line_mode_blocked_by_a_key_it_does_not_ask_asks_the_choice_again() {
+    if require_tool("tmux").is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let profile = dir.path().join("lakekeeper-setup.toml");
+    let before =
+        "[production]\nbase_uri = \"https://lakekeeper.example.com\"\nsecret_name = \"Bad_Name\"\n";
+    std::fs::write(&profile, before).expect("profile");
+    let t = start(dir.path(), &["--plain"]);
+    laptop_steps(&t);
+    t.wait_for(&["! [production] secret_name: `Bad_Name` is not a Kubernetes Secret name"]);
+    t.keys(&["Down", "Enter"]); // change the answers
+    for label in [
+        "Production base URI (public https URL)",
+        "Kubernetes namespace",
+        "Helm release name",
+        "Lakekeeper replicas",
+        "Ingress host name",
+        "Ingress class",
+        "Ingress TLS Secret",
+        "Production PostgreSQL host",
+        "How the release is deployed",
+    ] {
+        t.wait_for(&[&format!("? {label}")]);
+        t.keys(&["Enter"]);
+    }
+    // Not the deploy question again: the choice, with what is wrong.
+    t.wait_for(&[
+        "✗ lakekeeper-setup.toml needs fixing before production can be set up",
+        "> Change the production answers",
+    ]);
+    t.keys(&["Up", "Enter"]); // keep it as it is
+    t.wait_for(&["? Next", "Write"]);
+    t.keys(&["Enter"]);
+    t.wait_for(&["? Check the setup live now"]);
+    t.keys(&["Enter"]);
+    let end = t.wait_for(&["EXIT=0"]);
+    assert!(
+        !end.contains("Write the Helm values"),
+        "the export would refuse the table: {end}"
+    );
+    drop(t);
+    assert_eq!(std::fs::read_to_string(&profile).expect("profile"), before);
+}
