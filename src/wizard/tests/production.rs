@@ -67,7 +67,7 @@ fn export(fx: &[Effect], profile: &str) -> Result<crate::helm::Export, Vec<Strin
     let (prod, _) = crate::production::validate(raw.as_ref(), &names).map_err(|e| strings(&e))?;
     crate::helm::export(&cfg, &prod, mode, &names, "deploy/helm").map_err(|e| match e {
         crate::helm::ExportError::Answers(e) => strings(&e),
-        other => vec![other.to_string()],
+        other @ crate::helm::ExportError::ReadBack(_) => vec![other.to_string()],
     })
 }
 
