@@ -72,7 +72,10 @@ pub fn lines(w: &Wizard, t: Theme, width: usize) -> (Vec<Line<'static>>, usize) 
             out.push(Line::styled(l, t.dim()));
         }
     }
-    if let Some(b) = w.blocked() {
+    // On the production choice it is said under the choice (see `production`).
+    if let Some(b) = w.blocked()
+        && !(w.step() == Step::Production && w.focused_production().is_none())
+    {
         out.push(Line::styled(format!("✗ {b}"), t.error()));
     }
     (out, focus_line)
@@ -104,6 +107,10 @@ fn production(w: &Wizard, t: Theme, width: usize, out: &mut Vec<Line<'static>>) 
             format!("    {mark} {}", prod.describe(c)),
             style,
         ));
+    }
+    // Sent back to the choice by what no question fixes: said here, in view.
+    if on_choice && let Some(b) = w.blocked() {
+        sub(&format!("✗ {b}"), t.error(), out);
     }
     out.push(Line::default());
     if prod.choice == ProdChoice::Skip {

@@ -155,6 +155,7 @@ fn screens() -> Vec<(&'static str, Wizard)> {
     send(&mut refused, [Msg::Enter]);
     out.push(("09_production_base_uri_refused", refused));
     out.push(("09_production_prefilled", production_prefilled()));
+    out.push(("09_production_blocked_by_the_file", production_blocked()));
     let mut exported = production_prefilled();
     to_step(&mut exported, Step::Review);
     send(
@@ -257,6 +258,34 @@ fn production_prefilled() -> Wizard {
     for _ in 0..5 {
         send(&mut w, [Msg::Enter]);
     }
+    w
+}
+
+/// The Production step on a profile naming a vault whose `[secrets]` lacks the secret names
+/// and whose `replicas` has the wrong type: the problems above the choice, the identity asked,
+/// and, pressed through, the focus back on the choice with what only the file can fix.
+fn production_blocked() -> Wizard {
+    let profile = "[secrets]\nvault = \"https://team-kv.vault.azure.net\"\n\n[production]\nbase_uri = \"https://lakekeeper.example.com\"\nreplicas = 3.0\n";
+    let mut w = Wizard::new(
+        complete(),
+        crate::wizard::Context {
+            ..crate::commands::wizard::production_start(Some(profile))
+        },
+        crate::secret::Secret::new(GENERATED_KEY),
+    );
+    to_step(&mut w, Step::Production);
+    send(&mut w, [Msg::Right, Msg::Enter]);
+    for _ in 0..9 {
+        send(&mut w, [Msg::Enter]);
+    }
+    send(
+        &mut w,
+        "dddddddd-0000-4000-8000-000000000004"
+            .chars()
+            .map(Msg::Input),
+    );
+    send(&mut w, [Msg::Enter]);
+    assert_eq!(w.focused_production(), None, "{:?}", w.blocked());
     w
 }
 
