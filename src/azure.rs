@@ -101,6 +101,30 @@ impl Session {
     }
 }
 
+/// A name-based UUID (RFC 9562 version 8) from the SHA-256 of `name`: the same on every run
+/// and every machine, for IDs Azure wants chosen by the caller (a scope, a role assignment).
+pub fn name_based_uuid(name: &str) -> String {
+    use sha2::{Digest, Sha256};
+    use std::fmt::Write as _;
+    let digest = Sha256::digest(name.as_bytes());
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&digest[..16]);
+    b[6] = (b[6] & 0x0f) | 0x80;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let hex: String = b.iter().fold(String::new(), |mut s, x| {
+        let _ = write!(s, "{x:02x}");
+        s
+    });
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
+
 /// The one line the wizard shows when the assist is off.
 pub fn assist_off_line(why: &str) -> String {
     format!("Azure assist off: {why}")

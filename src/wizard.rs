@@ -15,7 +15,7 @@ mod production;
 mod steps;
 mod verify;
 
-pub use field::{FieldKind, FieldState, FieldStatus};
+pub use field::{Edited, FieldKind, FieldState, FieldStatus};
 pub use lines::{Line, LineKind, done_lines, field_message, review_lines, welcome_lines};
 pub use msg::{Context, Effect, KeyChoice, Msg, Outcome, PlanSummary, Text, WrittenFile};
 pub use picker::{PickList, Picker, PickerState, list_for, pickable};

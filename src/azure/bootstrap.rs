@@ -316,25 +316,7 @@ pub fn scope_id(app: &AppRecord) -> Option<String> {
 
 /// A name-based UUID (RFC 9562 version 8, SHA-256) of the API's client ID and the scope.
 pub fn derived_scope_id(app_id: &ClientId) -> String {
-    use sha2::{Digest, Sha256};
-    use std::fmt::Write as _;
-    let digest = Sha256::digest(format!("lakekeeper-setup/scope/{app_id}/{SCOPE}").as_bytes());
-    let mut b = [0u8; 16];
-    b.copy_from_slice(&digest[..16]);
-    b[6] = (b[6] & 0x0f) | 0x80;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let hex: String = b.iter().fold(String::new(), |mut s, x| {
-        let _ = write!(s, "{x:02x}");
-        s
-    });
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..]
-    )
+    super::name_based_uuid(&format!("lakekeeper-setup/scope/{app_id}/{SCOPE}"))
 }
 
 /// `now` plus `months` calendar months (a day the month lacks becomes its last), as Graph's

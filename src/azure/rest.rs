@@ -190,14 +190,9 @@ pub async fn get_json(
     token: &Secret,
     timeout: Duration,
 ) -> Result<Value, RestError> {
-    http::ensure_allowed(url)?;
-    let request = client
-        .get(url.clone())
-        .bearer_auth(token.expose())
-        .header("accept", "application/json");
-    let answer = http::send(request, url, Instant::now() + timeout).await?;
+    let answer = send_raw(client, reqwest::Method::GET, url, token, None, timeout).await?;
     if !(200..300).contains(&answer.status) {
-        return Err(RestError::Api(api_error(answer.status, &answer.body)));
+        return Err(RestError::Api(answer_error(&answer)));
     }
     answer
         .json()

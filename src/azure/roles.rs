@@ -8,10 +8,7 @@
 //! (or a teammate's run) PUTs the same name and creates nothing twice. [`held`] and
 //! [`assignment_name`] perform no I/O; [`service_principal`] reads Graph.
 
-use std::fmt::Write as _;
-
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use super::arm::RoleAssignment;
 use super::rest::{self, RestError};
@@ -48,31 +45,12 @@ pub const COMMAND: &str = "lakekeeper-setup azure roles";
 /// The role assignment's name: a UUID (version 8, RFC 9562) from the SHA-256 of scope, role and
 /// principal — the same on every run and every machine.
 pub fn assignment_name(scope: &str, role_guid: &str, principal_id: &str) -> String {
-    let digest = Sha256::digest(
-        format!(
-            "lakekeeper-setup role assignment|{}|{}|{}",
-            scope.to_ascii_lowercase(),
-            role_guid.to_ascii_lowercase(),
-            principal_id.to_ascii_lowercase()
-        )
-        .as_bytes(),
-    );
-    let mut b = [0u8; 16];
-    b.copy_from_slice(&digest[..16]);
-    b[6] = (b[6] & 0x0f) | 0x80;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let hex: String = b.iter().fold(String::new(), |mut h, x| {
-        let _ = write!(h, "{x:02x}");
-        h
-    });
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..]
-    )
+    super::name_based_uuid(&format!(
+        "lakekeeper-setup role assignment|{}|{}|{}",
+        scope.to_ascii_lowercase(),
+        role_guid.to_ascii_lowercase(),
+        principal_id.to_ascii_lowercase()
+    ))
 }
 
 /// Where an assignment applies relative to the account.

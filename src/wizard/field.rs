@@ -62,6 +62,17 @@ impl std::fmt::Debug for FieldState {
     }
 }
 
+/// What [`FieldState::apply`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edited {
+    /// A whole value was pasted: the caller validates it at once.
+    Pasted,
+    /// The text or the cursor changed.
+    Typed,
+    /// The message does not edit this field.
+    Nothing,
+}
+
 impl FieldState {
     pub fn new(text: &str) -> FieldState {
         FieldState {
@@ -135,6 +146,41 @@ impl FieldState {
         };
         self.set_text(options[next]);
         self.status = FieldStatus::Unchecked;
+    }
+
+    /// One editing message on a field of `kind`: a paste (newlines dropped; it replaces a
+    /// choice), a keystroke, a cursor move. A change leaves the status unchecked.
+    pub fn apply(&mut self, msg: &super::Msg, kind: FieldKind) -> Edited {
+        use super::Msg;
+        match (msg, kind) {
+            (Msg::Paste(text), kind) => {
+                // A paste is a whole value: newlines are never part of one.
+                let clean: String = text
+                    .0
+                    .chars()
+                    .filter(|c| *c != '\n' && *c != '\r')
+                    .collect();
+                if matches!(kind, FieldKind::Choice(_)) {
+                    self.set_text("");
+                }
+                self.insert(&clean);
+                return Edited::Pasted;
+            }
+            (Msg::Left, FieldKind::Choice(opts)) => self.cycle(opts, false),
+            (Msg::Right | Msg::Input(' '), FieldKind::Choice(opts)) => self.cycle(opts, true),
+            (_, FieldKind::Choice(_)) => return Edited::Nothing,
+            (Msg::Input(c), _) => self.insert(&c.to_string()),
+            (Msg::Backspace, _) => self.backspace(),
+            (Msg::Delete, _) => self.delete(),
+            (Msg::Left, _) => self.left(),
+            (Msg::Right, _) => self.right(),
+            (Msg::Home, _) => self.home(),
+            (Msg::End, _) => self.end(),
+            (Msg::Clear, _) => self.set_text(""),
+            _ => return Edited::Nothing,
+        }
+        self.status = FieldStatus::Unchecked;
+        Edited::Typed
     }
 
     pub fn error(&self) -> Option<&FieldError> {

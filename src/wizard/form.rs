@@ -1,7 +1,7 @@
 //! The question steps (tenant … encryption key): editing, inline validation through the shared
 //! `validate::field`, normalisation with notes, blocked forward, never-blocked back, skip.
 
-use super::{Effect, FieldKind, FieldStatus, KeyChoice, Msg, Step, Wizard};
+use super::{Edited, Effect, FieldKind, FieldStatus, KeyChoice, Msg, Step, Wizard};
 use crate::model::{FieldId, Source};
 use crate::validate;
 
@@ -43,7 +43,7 @@ impl Wizard {
             }
             edit => {
                 if let Some(f) = focused {
-                    self.edit(f, edit);
+                    self.edit(f, &edit);
                 }
             }
         }
@@ -56,39 +56,18 @@ impl Wizard {
             .or_insert_with(|| super::FieldState::new(""))
     }
 
-    fn edit(&mut self, f: FieldId, msg: Msg) {
+    fn edit(&mut self, f: FieldId, msg: &Msg) {
         let kind = FieldKind::of(f);
         let st = self.field_mut(f);
         let was_invalid = matches!(st.status, FieldStatus::Invalid(_));
-        match (msg, kind) {
-            (Msg::Paste(text), _) => {
-                // A paste is a whole value: newlines are never part of one.
-                let clean: String = text
-                    .0
-                    .chars()
-                    .filter(|c| *c != '\n' && *c != '\r')
-                    .collect();
-                if matches!(kind, FieldKind::Choice(_)) {
-                    st.set_text("");
-                }
-                st.insert(&clean);
+        match st.apply(msg, kind) {
+            Edited::Pasted => {
                 self.commit(f);
                 return;
             }
-            (Msg::Left, FieldKind::Choice(opts)) => st.cycle(opts, false),
-            (Msg::Right | Msg::Input(' '), FieldKind::Choice(opts)) => st.cycle(opts, true),
-            (_, FieldKind::Choice(_)) => return,
-            (Msg::Input(c), _) => st.insert(&c.to_string()),
-            (Msg::Backspace, _) => st.backspace(),
-            (Msg::Delete, _) => st.delete(),
-            (Msg::Left, _) => st.left(),
-            (Msg::Right, _) => st.right(),
-            (Msg::Home, _) => st.home(),
-            (Msg::End, _) => st.end(),
-            (Msg::Clear, _) => st.set_text(""),
-            _ => return,
+            Edited::Nothing => return,
+            Edited::Typed => {}
         }
-        st.status = FieldStatus::Unchecked;
         // Once an error is showing, re-check on every keystroke so it clears as soon as the
         // value is right (without rewriting the text under the cursor).
         if was_invalid {

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Effect, FieldKind, FieldState, FieldStatus, Msg, Step, Wizard};
+use super::{Edited, Effect, FieldKind, FieldState, FieldStatus, Msg, Step, Wizard};
 use crate::production::{self, ProductionError, Raw, VaultNames};
 
 /// One production question, named after its `[production]` key.
@@ -477,43 +477,23 @@ impl Wizard {
             }
             edit => {
                 if let Some(f) = focused {
-                    self.production_edit(f, edit);
+                    self.production_edit(f, &edit);
                 }
             }
         }
         Vec::new()
     }
 
-    fn production_edit(&mut self, f: ProdField, msg: Msg) {
+    fn production_edit(&mut self, f: ProdField, msg: &Msg) {
         let st = self.prod.field_mut(f);
-        match (msg, f.kind()) {
-            (Msg::Paste(text), kind) => {
-                let clean: String = text
-                    .0
-                    .chars()
-                    .filter(|c| *c != '\n' && *c != '\r')
-                    .collect();
-                if matches!(kind, FieldKind::Choice(_)) {
-                    st.set_text("");
-                }
-                st.insert(&clean);
+        match st.apply(msg, f.kind()) {
+            Edited::Pasted => {
                 self.prod.commit(f);
                 return;
             }
-            (Msg::Left, FieldKind::Choice(opts)) => st.cycle(opts, false),
-            (Msg::Right | Msg::Input(' '), FieldKind::Choice(opts)) => st.cycle(opts, true),
-            (_, FieldKind::Choice(_)) => return,
-            (Msg::Input(c), _) => st.insert(&c.to_string()),
-            (Msg::Backspace, _) => st.backspace(),
-            (Msg::Delete, _) => st.delete(),
-            (Msg::Left, _) => st.left(),
-            (Msg::Right, _) => st.right(),
-            (Msg::Home, _) => st.home(),
-            (Msg::End, _) => st.end(),
-            (Msg::Clear, _) => st.set_text(""),
-            _ => return,
+            Edited::Nothing => return,
+            Edited::Typed => {}
         }
-        st.status = FieldStatus::Unchecked;
         // Once an error shows, re-check on every keystroke so it clears as soon as the value
         // is right (the text under the cursor is not rewritten while typing).
         if self.prod.errors.contains_key(&f) {
