@@ -1,6 +1,6 @@
 //! The Azure stand-in: a loopback HTTP server answering Microsoft Graph, ARM and Key Vault
-//! requests with the official example payloads in `../shared/fixtures/azure/` (IDs and names
-//! adapted per test), and a fake `az` script that prints what the real Azure CLI prints, with
+//! requests with the official example payloads in `tests/fixtures/azure/` (provenance in its
+//! `SOURCES.md`; IDs and names adapted per test), and a fake `az` script that prints what the real Azure CLI prints, with
 //! `az cloud show` pointing every endpoint at the stand-in.
 //!
 //! The stand-in matches a request by `path?query` first, then by path; each route holds a queue
@@ -18,17 +18,13 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-/// `../shared/fixtures/azure/<relative>`, parsed. CI runs with shared/ beside the clone.
+/// `tests/fixtures/azure/<relative>`, parsed: the project's own copies of Microsoft's published
+/// examples (`tests/fixtures/azure/SOURCES.md` names each one's source and commit).
 pub fn fixture(relative: &str) -> Value {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/fixtures/azure")
+        .join("tests/fixtures/azure")
         .join(relative);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e} (tests need ../shared beside the clone)",
-            path.display()
-        )
-    });
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).expect("fixture is JSON")
 }
 
@@ -307,7 +303,7 @@ impl FakeAz {
         )
         .expect("write");
         let stderr = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/fixtures/azure/az/not-logged-in.stderr.txt");
+            .join("tests/fixtures/azure/az/not-logged-in.stderr.txt");
         std::fs::copy(&stderr, d.join("not-logged-in.txt")).expect("copy stderr fixture");
         let expires = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

@@ -5,7 +5,7 @@
 //! with its role assignments (PUT, 409 `RoleAssignmentExists` on a repeat), the service
 //! principals Graph knows, and Key Vault `team-dev-kv` (GET/PUT secrets).
 //!
-//! Every answer is an official example payload (`../shared/fixtures/azure/`) with IDs, names
+//! Every answer is an official example payload (`tests/fixtures/azure/`) with IDs, names
 //! and values adapted; error bodies are the documented ones (reference §3, §4). Refusals can be
 //! switched on per kind of write. The model records what was written so tests can assert it.
 

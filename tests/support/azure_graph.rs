@@ -1,6 +1,6 @@
 //! A stateful Microsoft Graph (and a small Key Vault) behind the loopback stand-in: a tenant's
 //! app registrations and service principals, served in the shapes of the official examples in
-//! `../shared/fixtures/azure/graph/` — upsert by `uniqueName` (201 created, 204 existed, 404
+//! `tests/fixtures/azure/graph/` — upsert by `uniqueName` (201 created, 204 existed, 404
 //! without `Prefer: create-if-missing`), get by unique name, client ID or object ID (honouring
 //! `$select`), update (collections replaced wholesale, the documented refusals: an enabled scope
 //! changed, a pre-authorisation naming a scope that does not exist yet, an identifier URI other
