@@ -46,12 +46,14 @@ pub struct Global {
     #[arg(long, global = true, value_name = "DIR")]
     pub root: Option<PathBuf>,
 
-    /// The .env file to edit [default: <root>/backend/.env].
+    /// The backend's .env file, read by every command; only apply, the wizard and azure
+    /// bootstrap edit it [default: <root>/backend/.env].
     #[arg(long, global = true, value_name = "PATH")]
     pub env_file: Option<PathBuf>,
 
-    /// The compose override to write [default: the override Compose would load from
-    /// <root>/backend/, else <root>/backend/docker-compose.override.yml].
+    /// The compose override, which only apply and the wizard write [default: the override
+    /// Compose would load from <root>/backend/, else
+    /// <root>/backend/docker-compose.override.yml].
     #[arg(long, global = true, value_name = "PATH")]
     pub override_file: Option<PathBuf>,
 
@@ -84,19 +86,34 @@ pub enum Command {
     #[command(subcommand)]
     Azure(AzureCommand),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) to standard output.
-    #[command(after_help = COMPLETIONS_HELP)]
+    #[command(after_help = COMPLETIONS_HELP, help_template = COMPLETIONS_TEMPLATE)]
     Completions(CompletionsArgs),
     /// Print the manual page (roff) to standard output, or write one page per command to a
     /// directory.
     Man(ManArgs),
 }
 
-const COMPLETIONS_HELP: &str = "\
+/// Where each shell wants its script: one command a line, to copy whole.
+macro_rules! completions_install {
+    () => {
+        "\
 Install, for example:
   bash:       lakekeeper-setup completions bash > ~/.local/share/bash-completion/completions/lakekeeper-setup
   zsh:        lakekeeper-setup completions zsh > \"${fpath[1]}/_lakekeeper-setup\"
   fish:       lakekeeper-setup completions fish > ~/.config/fish/completions/lakekeeper-setup.fish
-  powershell: lakekeeper-setup completions powershell >> $PROFILE";
+  powershell: lakekeeper-setup completions powershell >> $PROFILE"
+    };
+}
+
+/// The manual page's section (clap_mangen prints it as written).
+const COMPLETIONS_HELP: &str = completions_install!();
+
+/// `--help`: clap wraps `after_help` to the terminal (100 columns when piped), which broke the
+/// bash line in two; a template's own text is printed as written.
+const COMPLETIONS_TEMPLATE: &str = concat!(
+    "{before-help}{about-with-newline}\n{usage-heading} {usage}\n\n{all-args}\n\n",
+    completions_install!()
+);
 
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
@@ -270,7 +287,7 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_secs)]
     pub timeout: Duration,
     /// Run only these checks: oidc-discovery, token, token-claims, postgres, storage,
-    /// lakekeeper, shadowing.
+    /// lakekeeper, shadowing, key-vault (the profile's [secrets] against backend/.env).
     #[arg(long, value_name = "NAME,…", value_delimiter = ',')]
     pub only: Vec<String>,
     /// Afterwards, bootstrap Lakekeeper and create the warehouse (as `warehouse`).

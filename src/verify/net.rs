@@ -82,24 +82,24 @@ impl fmt::Display for NetFailure {
     }
 }
 
-const PROXY_HONOURED: &str =
-    "HTTPS_PROXY (HTTP_PROXY for http, NO_PROXY for exceptions) is honoured";
+/// What follows "set HTTPS_PROXY" in a fix: the other variables the client honours.
+const OTHER_PROXY_VARS: &str = "HTTP_PROXY for http URLs, NO_PROXY for hosts to reach directly";
 
 impl NetFailure {
     /// The one change most likely to help.
     pub fn fix(&self) -> String {
         match self {
             NetFailure::DoesNotResolve { .. } => format!(
-                "check the host name; off the company network, connect the VPN; behind a proxy, set HTTPS_PROXY ({PROXY_HONOURED})"
+                "check the host name; off the company network, connect the VPN; behind a proxy, set HTTPS_PROXY ({OTHER_PROXY_VARS})"
             ),
             NetFailure::Refused { .. } => {
                 "start the service, or correct the host and port in backend/.env".into()
             }
             NetFailure::Reset | NetFailure::Closed => format!(
-                "a firewall or proxy cut the connection: connect the VPN, or set HTTPS_PROXY to your proxy ({PROXY_HONOURED})"
+                "a firewall or proxy cut the connection: connect the VPN, or set HTTPS_PROXY to your proxy ({OTHER_PROXY_VARS})"
             ),
             NetFailure::TimedOut { .. } => format!(
-                "a firewall is dropping the traffic or the host is down: connect the VPN or set HTTPS_PROXY ({PROXY_HONOURED}); on a slow link raise --timeout"
+                "a firewall is dropping the traffic or the host is down: connect the VPN or set HTTPS_PROXY ({OTHER_PROXY_VARS}); on a slow link raise --timeout"
             ),
             NetFailure::CertUntrusted => "if your network inspects TLS, install its root certificate in the system trust store (this tool trusts what the system trusts); otherwise the server's certificate is self-signed or its chain incomplete".into(),
             NetFailure::CertExpired => "renew the server's certificate, or check this machine's clock".into(),
@@ -108,7 +108,7 @@ impl NetFailure {
             NetFailure::ProxyUnreachable { proxy } | NetFailure::ProxyRefused { proxy, .. } => format!(
                 "check the proxy {proxy} in HTTPS_PROXY/HTTP_PROXY/ALL_PROXY (host, port, credentials), or add this host to NO_PROXY"
             ),
-            NetFailure::Other { .. } => format!("check the network, VPN and proxy ({PROXY_HONOURED})"),
+            NetFailure::Other { .. } => format!("check the network and the VPN; behind a proxy, set HTTPS_PROXY ({OTHER_PROXY_VARS})"),
         }
     }
 }
@@ -331,6 +331,48 @@ mod tests {
         assert_eq!(
             chain(&e),
             "error sending request for url (https://login.example.test/x): client error (Connect): dns error: failed to lookup address information: Name or service not known"
+        );
+    }
+
+    /// Each fix names each proxy variable at most once (it once said
+    /// `set HTTPS_PROXY (HTTPS_PROXY (HTTP_PROXY for http, …) is honoured)`).
+    #[test]
+    fn no_fix_names_a_proxy_variable_twice() {
+        let proxy = "http://127.0.0.1:3128".to_owned();
+        let all = [
+            NetFailure::DoesNotResolve { host: "h".into() },
+            NetFailure::Refused {
+                target: "h:1".into(),
+            },
+            NetFailure::TimedOut {
+                target: "h:1".into(),
+                secs: 5,
+            },
+            NetFailure::Reset,
+            NetFailure::Closed,
+            NetFailure::CertUntrusted,
+            NetFailure::CertExpired,
+            NetFailure::CertWrongName { host: "h".into() },
+            NetFailure::Tls { reason: "r".into() },
+            NetFailure::ProxyUnreachable {
+                proxy: proxy.clone(),
+            },
+            NetFailure::ProxyRefused {
+                proxy,
+                reason: "r".into(),
+            },
+            NetFailure::Other { reason: "r".into() },
+        ];
+        for f in &all {
+            let fix = f.fix();
+            for var in ["HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY"] {
+                assert!(fix.matches(var).count() <= 1, "{var} twice in {fix:?}");
+            }
+            assert!(!fix.contains("is honoured"), "{fix:?}");
+        }
+        assert_eq!(
+            NetFailure::DoesNotResolve { host: "h".into() }.fix(),
+            "check the host name; off the company network, connect the VPN; behind a proxy, set HTTPS_PROXY (HTTP_PROXY for http URLs, NO_PROXY for hosts to reach directly)"
         );
     }
 
