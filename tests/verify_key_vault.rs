@@ -65,7 +65,12 @@ async fn verify_only_key_vault_runs_that_result_alone() {
         ),
     );
 
-    let out = run(&p, &["verify", "--only", "key-vault", "--json"], &fake.path_var()).await;
+    let out = run(
+        &p,
+        &["verify", "--only", "key-vault", "--json"],
+        &fake.path_var(),
+    )
+    .await;
     let found = checks(&out);
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0]["name"], "key-vault");
