@@ -113,7 +113,7 @@ fn read_docs() -> Vec<Doc> {
     let mut guides: Vec<String> = std::fs::read_dir(Path::new(ROOT).join("docs"))
         .expect("docs/")
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".md"))
+        .filter(|n| Path::new(n).extension().is_some_and(|x| x == "md"))
         .map(|n| format!("docs/{n}"))
         .collect();
     guides.sort();
@@ -245,12 +245,11 @@ fn parse(text: &str) -> Parsed {
     for line in text.lines() {
         let trimmed = line.trim_start();
         if let Some(lang) = trimmed.strip_prefix("```") {
-            match fence.take() {
-                Some(block) => p.fenced.push(block),
-                None => {
-                    flush(&mut para, &mut p.prose);
-                    fence = Some((lang.trim().to_owned(), Vec::new()));
-                }
+            if let Some(block) = fence.take() {
+                p.fenced.push(block);
+            } else {
+                flush(&mut para, &mut p.prose);
+                fence = Some((lang.trim().to_owned(), Vec::new()));
             }
             continue;
         }
@@ -282,6 +281,7 @@ fn parse(text: &str) -> Parsed {
 
 /// The inline code spans of a prose block (CommonMark: a run of n backticks to the next run of
 /// exactly n), with `\|` (a pipe escaped inside a table) read as `|`.
+#[allow(clippy::many_single_char_names)]
 fn spans(block: &str) -> Vec<String> {
     let b = block.as_bytes();
     let run_at = |i: usize| b[i..].iter().take_while(|c| **c == b'`').count();
@@ -707,7 +707,7 @@ fn toml_problems(lines: &[String], seen: &mut Seen, say: &mut impl FnMut(String)
         let (code, comment) = line.split_once('#').unwrap_or((line, ""));
         let code = code.trim();
         if let Some(t) = code.strip_prefix('[') {
-            table = t.trim_end_matches(']').to_owned();
+            t.trim_end_matches(']').clone_into(&mut table);
             if !PROFILE_TABLES.contains(&table.as_str()) {
                 say(format!("`{line}`: [{table}] is no profile table"));
             }
@@ -837,7 +837,7 @@ fn link_problems(
             say(format!("link ({target}): {rel_str} does not exist"));
             continue;
         }
-        if anchor.is_empty() || !rel_str.ends_with(".md") {
+        if anchor.is_empty() || rel.extension().is_none_or(|x| x != "md") {
             continue;
         }
         let found = match parsed.get(rel_str.as_str()) {
@@ -1094,11 +1094,11 @@ fn the_readme_first_command_opens_the_wizard_from_the_checkout() {
         })
         .collect();
     assert!(args.contains(&root), "the placeholder is gone: {first}");
-    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let words: Vec<&str> = args.iter().map(String::as_str).collect();
     let t = support::tmux::Tmux::start(
         Path::new(ROOT),
         Path::new(env!("CARGO_BIN_EXE_lakekeeper-setup")),
-        &argv,
+        &words,
         &[("TERM", "xterm-256color")],
         120,
         40,
