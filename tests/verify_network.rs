@@ -90,7 +90,11 @@ async fn a_reset_connection_is_named_with_the_vpn_and_proxy_fix() {
     let fix = r.fix.as_deref().unwrap_or_default();
     assert!(fix.contains("connect the VPN"), "{fix}");
     assert!(fix.contains("HTTPS_PROXY"), "{fix}");
-    assert!(fix.contains("is honoured"), "{fix}");
+    assert!(
+        fix.contains("NO_PROXY for hosts to reach directly"),
+        "{fix}"
+    );
+    assert_eq!(fix.matches("HTTPS_PROXY").count(), 1, "{fix}");
     assert_in_words(&r);
 }
 
