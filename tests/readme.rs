@@ -1123,7 +1123,7 @@ fn every_guide_opens_with_who_it_is_for_and_troubleshooting_has_the_seed_errors(
             .find(|l| !l.trim().is_empty())
             .unwrap_or_default();
         assert!(
-            first.starts_with("**For**"),
+            first.starts_with("**For") || first.starts_with("For ") || first.contains(" is for "),
             "{}: opens with `{first}`, not who it is for",
             doc.path
         );
@@ -1141,4 +1141,73 @@ fn every_guide_opens_with_who_it_is_for_and_troubleshooting_has_the_seed_errors(
         "backups live in backend/.lakekeeper-setup-backups/"
     );
     assert!(trouble.contains("backend/.lakekeeper-setup-backups/"));
+}
+
+/// The contents line links every section of the README.
+#[test]
+fn the_readme_contents_line_links_every_section() {
+    let readme = std::fs::read_to_string(Path::new(ROOT).join("README.md")).expect("README");
+    let contents = readme
+        .split("\n\n")
+        .find(|p| p.starts_with("Contents:"))
+        .expect("a Contents: line");
+    for heading in readme
+        .lines()
+        .filter_map(|l| l.strip_prefix("## ").or_else(|| l.strip_prefix("### ")))
+    {
+        let anchor = format!("(#{})", slug(heading));
+        assert!(
+            contents.contains(&anchor),
+            "the contents line leaves out `{heading}` {anchor}"
+        );
+    }
+}
+
+/// What `tests/setup.sh` installs is what the docs say it installs.
+#[test]
+fn the_docs_name_everything_tests_setup_sh_installs() {
+    let setup = std::fs::read_to_string(Path::new(ROOT).join("tests/setup.sh")).expect("setup.sh");
+    let mut installed: BTreeSet<String> = BTreeSet::new();
+    for line in setup.lines().filter(|l| !l.trim_start().starts_with('#')) {
+        for (at, _) in line.match_indices("need_apt+=(") {
+            let rest = &line[at + "need_apt+=(".len()..];
+            let list = rest.split(')').next().unwrap_or_default();
+            installed.extend(list.split_whitespace().map(str::to_owned));
+        }
+        for quoted in line.split('\'').skip(1).step_by(2) {
+            if let Some((name, _)) = quoted.split_once("==") {
+                installed.insert(name.to_owned());
+            }
+        }
+        if line.contains("cargo install") {
+            installed.extend(
+                line.split_whitespace()
+                    .last()
+                    .map(|w| w.trim_matches('"').to_owned()),
+            );
+        }
+    }
+    assert!(installed.len() >= 15, "setup.sh not read: {installed:?}");
+    let readme = std::fs::read_to_string(Path::new(ROOT).join("README.md")).expect("README");
+    let contributing = readme
+        .split("## Contributing")
+        .nth(1)
+        .expect("## Contributing");
+    let dev = std::fs::read_to_string(Path::new(ROOT).join("docs/development.md")).expect("dev");
+    let named = |text: &str, pkg: &str| {
+        let lower = text.to_lowercase();
+        let alias = match pkg {
+            "nodejs" => "node.js",
+            "postgresql-15" => "postgresql 15",
+            other => other,
+        };
+        lower.contains(&pkg.to_lowercase()) || lower.contains(alias)
+    };
+    for pkg in &installed {
+        assert!(
+            named(contributing, pkg),
+            "the README's Contributing omits {pkg}"
+        );
+        assert!(named(&dev, pkg), "docs/development.md omits {pkg}");
+    }
 }
