@@ -27,7 +27,7 @@ use lakekeeper_setup::model::{Answers, FieldId, Source};
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 /// Flags in the docs that belong to `cargo`, `git`, `az`, `helm`, `kubectl` or `maturin`.
-const OTHER_TOOLS: [&str; 33] = [
+const OTHER_TOOLS: [&str; 46] = [
     "--name",
     "--resource",
     "--tenant",
@@ -61,6 +61,19 @@ const OTHER_TOOLS: [&str; 33] = [
     "--zig",
     "--compatibility",
     "--profile",
+    "--resource-group",
+    "--vault-name",
+    "--display-name",
+    "--parameters",
+    "--query",
+    "--output",
+    "--value",
+    "--end-date",
+    "--append",
+    "--issuer",
+    "--subject",
+    "--audiences",
+    "--object-id",
 ];
 
 /// Guides other branches bring (linked before they are merged): path → the issue that adds it.
@@ -79,8 +92,15 @@ const AWAITED: [(&str, &str); 3] = [
     ),
 ];
 
-/// Lakekeeper's own variables the docs name to say the tool does not use them.
-const LAKEKEEPER_ONLY_VARS: [&str; 1] = ["LAKEKEEPER__PG_SCHEMA"];
+/// Variables the docs name that belong to others: Lakekeeper's own that the tool does not use,
+/// and those AKS's workload identity webhook injects into a pod.
+const OTHER_VARS: [&str; 5] = [
+    "LAKEKEEPER__PG_SCHEMA",
+    "AZURE_CLIENT_ID",
+    "AZURE_TENANT_ID",
+    "AZURE_FEDERATED_TOKEN_FILE",
+    "AZURE_AUTHORITY_HOST",
+];
 
 /// The errors in the seed quick start's troubleshooting list: each must be in the guide.
 const SEED_ERRORS: [&str; 4] = [
@@ -433,7 +453,7 @@ fn source_names() -> BTreeSet<String> {
     walk_dir(&Path::new(ROOT).join("src"), &mut out);
     walk_dir(&Path::new(ROOT).join("assets"), &mut out);
     out.extend(lakekeeper_setup::keys::MANAGED.map(str::to_owned));
-    out.extend(LAKEKEEPER_ONLY_VARS.map(str::to_owned));
+    out.extend(OTHER_VARS.map(str::to_owned));
     out
 }
 
