@@ -196,6 +196,16 @@ pub struct BootstrapArgs {
     /// expires or is removed in the portal).
     #[arg(long)]
     pub new_secret: bool,
+    /// Set up production's own identities from [production]: an API app (<PREFIX>-prod-api)
+    /// whose service principal requires the app role, a UI app with the production redirect,
+    /// the Azure CLI pre-authorised, managed identities for Lakekeeper and the backend
+    /// federated with their service accounts on the AKS cluster, and the role assigned to the
+    /// backend's identity and to you. No client secret.
+    #[arg(long, conflicts_with_all = ["with_ui", "secret_months", "new_secret"])]
+    pub production: bool,
+    /// With --production: the AKS cluster's resource ID [default: [production] aks_cluster].
+    #[arg(long, value_name = "ID", requires = "production")]
+    pub aks_cluster: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

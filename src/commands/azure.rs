@@ -4,6 +4,7 @@
 //! requests it would send, secrets masked, and changes nothing.
 
 pub(crate) mod bootstrap;
+mod bootstrap_production;
 mod common;
 pub(crate) mod extensions;
 pub(crate) mod roles;
@@ -20,6 +21,9 @@ pub fn run(
     process_env: &BTreeMap<String, String>,
 ) -> Result<Exit, RunError> {
     match command {
+        AzureCommand::Bootstrap(args) if args.production => {
+            bootstrap_production::run(paths, args, process_env)
+        }
         AzureCommand::Bootstrap(args) => bootstrap::run(paths, args, process_env),
         AzureCommand::Extensions(args) => extensions::run(paths, args, process_env),
         AzureCommand::Roles(args) => roles::run(paths, args, process_env),

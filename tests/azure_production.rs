@@ -1,0 +1,345 @@
+//! `lakekeeper-setup azure bootstrap --production` through the binary, against the stateful
+//! Graph and ARM stand-ins (tests/support/azure_graph.rs, azure_arm.rs; Microsoft's example
+//! shapes) and the fake `az`: from an empty tenant to a production API that requires
+//! assignment, with the role held by exactly the backend's identity and the first person, two
+//! managed identities federated with the cluster's issuer and the service accounts, the IDs in
+//! `[production]`; a re-run sends nothing; a cluster without the OIDC issuer, and each refused
+//! right, end with their one-line fix.
+
+mod support;
+
+use std::process::Output;
+
+use serde_json::{Value, json};
+use support::azure::{AzMode, FakeAz, StandIn};
+use support::azure_arm::{self, ISSUER, Model, Refuse, State};
+use support::azure_graph::GraphModel;
+use support::project::Project;
+
+const API: &str = "lakekeeper-prod-api";
+const UI: &str = "lakekeeper-prod-ui";
+
+struct World {
+    stand: StandIn,
+    graph: GraphModel,
+    arm: Model,
+    az: FakeAz,
+}
+
+async fn world(oidc: bool) -> World {
+    let stand = StandIn::start().await;
+    let arm = Model::new(State::default());
+    arm.with(|s| {
+        s.clusters.insert(
+            azure_arm::cluster_id().to_ascii_lowercase(),
+            azure_arm::cluster(oidc),
+        );
+    });
+    let graph = GraphModel::serve_with_arm(&stand, &arm);
+    let az = FakeAz::new(&stand.base, AzMode::SignedIn);
+    World {
+        stand,
+        graph,
+        arm,
+        az,
+    }
+}
+
+fn profile() -> String {
+    format!(
+        "# team\n[production]\nbase_uri = \"https://lakekeeper.example.com\"\nbackend_namespace = \"backend\"\nbackend_service_account = \"backend-api\"\naks_cluster = \"{}\"\n",
+        azure_arm::cluster_id()
+    )
+}
+
+impl World {
+    async fn bootstrap(&self, p: &Project, args: &[&str]) -> Output {
+        let mut c = p.cmd();
+        c.args(["azure", "bootstrap", "--production"])
+            .args(args)
+            .env("PATH", self.az.path_var())
+            .env("LAKEKEEPER_SETUP_AZURE_RETRY_MS", "5")
+            .stdin(std::process::Stdio::null());
+        tokio::task::spawn_blocking(move || c.output().expect("run"))
+            .await
+            .expect("join")
+    }
+
+    fn writes(&self) -> Vec<String> {
+        self.stand
+            .seen()
+            .iter()
+            .filter(|r| r.method != "GET")
+            .map(|r| format!("{} {}", r.method, r.path_and_query))
+            .collect()
+    }
+
+    fn identity(&self, name: &str) -> Option<Value> {
+        self.arm.with(|s| {
+            s.identities
+                .values()
+                .find(|v| v["name"] == json!(name))
+                .cloned()
+        })
+    }
+
+    fn federation_of(&self, name: &str) -> Vec<Value> {
+        self.arm.with(|s| {
+            s.federations
+                .iter()
+                .filter(|(k, _)| k.contains(&format!("/userassignedidentities/{name}/")))
+                .map(|(_, v)| v["properties"].clone())
+                .collect()
+        })
+    }
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn s(v: &Value) -> String {
+    v.as_str().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn from_an_empty_tenant_production_gets_its_own_identities_and_a_rerun_changes_nothing() {
+    let w = world(true).await;
+    let p = Project::empty();
+    p.write("lakekeeper-setup.toml", &profile());
+    let out = w.bootstrap(&p, &["--yes"]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+
+    // The API app: its own App ID URI, the scope, tokens v2, the role for users and apps.
+    let api = w.graph.app(API).expect("the production API app");
+    let api_id = s(&api["appId"]);
+    assert_eq!(api["identifierUris"], json!([format!("api://{api_id}")]));
+    assert_eq!(api["api"]["requestedAccessTokenVersion"], 2);
+    let scope = api["api"]["oauth2PermissionScopes"][0].clone();
+    assert_eq!(scope["value"], "lakekeeper");
+    let roles = api["appRoles"].as_array().expect("roles");
+    assert_eq!(roles.len(), 1, "{roles:?}");
+    assert_eq!(roles[0]["value"], "Lakekeeper.Access");
+    assert_eq!(
+        roles[0]["allowedMemberTypes"],
+        json!(["User", "Application"])
+    );
+    assert_eq!(roles[0]["isEnabled"], true);
+    // Only assigned callers get a token.
+    let sp = w.graph.sp(&api_id).expect("its service principal");
+    assert_eq!(sp["appRoleAssignmentRequired"], true);
+    // The UI app with production's redirect, and both the UI and the Azure CLI pre-authorised.
+    let ui = w.graph.app(UI).expect("the production UI app");
+    let ui_id = s(&ui["appId"]);
+    assert_eq!(
+        ui["spa"]["redirectUris"],
+        json!(["https://lakekeeper.example.com/ui/callback"])
+    );
+    assert_eq!(
+        api["api"]["preAuthorizedApplications"],
+        json!([
+            {"appId": ui_id, "delegatedPermissionIds": [scope["id"]]},
+            {"appId": "04b07795-8ddb-461a-bbee-02f9e1bf7b46", "delegatedPermissionIds": [scope["id"]]}
+        ])
+    );
+    assert!(
+        w.graph.app("lakekeeper-prod-backend").is_none(),
+        "no backend app, no secret"
+    );
+    assert!(w.graph.secrets().is_empty());
+
+    // Two managed identities, each federated with the cluster's issuer and its account.
+    let catalog = w
+        .identity("lakekeeper-prod-catalog")
+        .expect("Lakekeeper's identity");
+    let backend = w
+        .identity("lakekeeper-prod-backend")
+        .expect("the backend's identity");
+    assert_eq!(catalog["location"], "eastus");
+    for (name, subject) in [
+        (
+            "lakekeeper-prod-catalog",
+            "system:serviceaccount:lakekeeper:lakekeeper",
+        ),
+        (
+            "lakekeeper-prod-backend",
+            "system:serviceaccount:backend:backend-api",
+        ),
+    ] {
+        assert_eq!(
+            w.federation_of(name),
+            vec![
+                json!({"issuer": ISSUER, "subject": subject, "audiences": ["api://AzureADTokenExchange"]})
+            ],
+            "{name}"
+        );
+    }
+
+    // The role: exactly the backend's identity and the first person.
+    let mut holders = w.graph.assignees(&api_id);
+    holders.sort();
+    assert_eq!(
+        holders,
+        [
+            ("Dana Lead".to_owned(), "User".to_owned()),
+            (
+                "lakekeeper-prod-backend".to_owned(),
+                "ServicePrincipal".to_owned()
+            )
+        ]
+    );
+
+    // [production] holds the IDs, nothing else changed in the file.
+    let catalog_client = s(&catalog["properties"]["clientId"]);
+    let backend_client = s(&backend["properties"]["clientId"]);
+    assert_eq!(
+        p.read("lakekeeper-setup.toml"),
+        format!(
+            "{}api_client_id = \"{api_id}\"\napi_app_id_uri = \"api://{api_id}\"\nui_client_id = \"{ui_id}\"\nlakekeeper_identity_client_id = \"{catalog_client}\"\nbackend_identity_client_id = \"{backend_client}\"\n",
+            profile()
+        )
+    );
+    // The plan named each change and its right before the progress.
+    let plan_at = all
+        .find("require assignment on lakekeeper-prod-api")
+        .expect(&all);
+    let done_at = all
+        .find("✓ lakekeeper-prod-api requires assignment")
+        .expect(&all);
+    assert!(plan_at < done_at, "{all}");
+    assert!(
+        all.contains(
+            "needs: Managed Identity Contributor (or Contributor) on resource group rg-aks"
+        ),
+        "{all}"
+    );
+
+    // Again: found by the recorded IDs, nothing sent, the profile untouched.
+    let writes = w.writes().len();
+    let before = p.read("lakekeeper-setup.toml");
+    let again = w.bootstrap(&p, &["--yes"]).await;
+    let all = text(&again);
+    assert_eq!(again.status.code(), Some(0), "{all}");
+    assert_eq!(w.writes().len(), writes, "{:?}", &w.writes()[writes..]);
+    assert_eq!(p.read("lakekeeper-setup.toml"), before);
+    assert!(all.contains("Everything is in place"), "{all}");
+    assert!(
+        all.contains("managed identity lakekeeper-prod-catalog (client ID"),
+        "{all}"
+    );
+}
+
+#[tokio::test]
+async fn a_dry_run_prints_the_requests_and_sends_nothing() {
+    let w = world(true).await;
+    let p = Project::empty();
+    p.write("lakekeeper-setup.toml", &profile());
+    let out = w.bootstrap(&p, &["--dry-run"]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(w.writes().is_empty(), "{:?}", w.writes());
+    assert!(all.contains("PATCH"), "{all}");
+    assert!(
+        all.contains("federatedIdentityCredentials/aks-backend-backend-api?api-version=2023-01-31"),
+        "{all}"
+    );
+    assert!(
+        all.contains("\"appRoleAssignmentRequired\": true")
+            || all.contains("\"appRoleAssignmentRequired\":true"),
+        "{all}"
+    );
+    assert_eq!(p.read("lakekeeper-setup.toml"), profile());
+}
+
+#[tokio::test]
+async fn a_cluster_without_the_oidc_issuer_gets_the_one_line_fix_and_nothing_changes() {
+    let w = world(false).await;
+    let p = Project::empty();
+    p.write("lakekeeper-setup.toml", &profile());
+    let out = w.bootstrap(&p, &["--yes"]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(
+        all.contains(
+            "AKS cluster prod-aks has neither the OIDC issuer nor workload identity enabled"
+        ),
+        "{all}"
+    );
+    assert!(
+        all.contains("fix: az aks update --resource-group rg-aks --name prod-aks --enable-oidc-issuer --enable-workload-identity"),
+        "{all}"
+    );
+    assert!(w.writes().is_empty());
+}
+
+#[tokio::test]
+async fn missing_production_answers_are_named_before_anything_is_read() {
+    let w = world(true).await;
+    let p = Project::empty();
+    p.write(
+        "lakekeeper-setup.toml",
+        "[production]\nbase_uri = \"https://lakekeeper.example.com\"\nbackend_namespace = \"backend\"\nbackend_service_account = \"backend-api\"\n",
+    );
+    let out = w.bootstrap(&p, &["--yes"]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{all}");
+    assert!(
+        all.contains("add `aks_cluster = \"<its resource ID>\"` under [production]"),
+        "{all}"
+    );
+    assert!(w.stand.seen().is_empty());
+}
+
+#[tokio::test]
+async fn a_refused_identity_write_names_the_role_and_the_command_and_a_rerun_resumes() {
+    let w = world(true).await;
+    w.arm.with(|s| s.refuse_identities = Some(Refuse::Denied));
+    let p = Project::empty();
+    p.write("lakekeeper-setup.toml", &profile());
+    let out = w.bootstrap(&p, &["--yes"]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(
+        all.contains("creating managed identity lakekeeper-prod-catalog was refused"),
+        "{all}"
+    );
+    assert!(
+        all.contains("fix: ask an Owner of the resource group: az role assignment create --role \"Managed Identity Contributor\" --assignee"),
+        "{all}"
+    );
+    // What was made is recorded; the next run (with the right) finishes from there.
+    let api_id = s(&w.graph.app(API).expect("api")["appId"]);
+    assert!(
+        p.read("lakekeeper-setup.toml")
+            .contains(&format!("api_client_id = \"{api_id}\""))
+    );
+    w.arm.with(|s| s.refuse_identities = None);
+    let again = w.bootstrap(&p, &["--yes"]).await;
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again));
+    assert_eq!(w.graph.assignees(&api_id).len(), 2);
+    assert_eq!(w.graph.app_count(), 2, "no duplicate apps");
+}
+
+#[tokio::test]
+async fn a_user_who_owns_no_enterprise_app_is_told_who_can_require_assignment() {
+    let w = world(true).await;
+    w.graph.with(|t| t.deny_sp_writes = true);
+    let p = Project::empty();
+    p.write("lakekeeper-setup.toml", &profile());
+    let out = w.bootstrap(&p, &["--yes"]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(
+        all.contains("error: requiring assignment was refused: user@contoso.com is not an owner of the enterprise app lakekeeper-prod-api (Authorization_RequestDenied)"),
+        "{all}"
+    );
+    assert!(
+        all.contains("fix: ask a Cloud Application Administrator to add you as an owner (Entra admin center › Enterprise applications › lakekeeper-prod-api › Owners)"),
+        "{all}"
+    );
+}
