@@ -133,6 +133,37 @@ pub enum AzureCommand {
     /// Needs Key Vault Secrets Officer on the vault.
     #[command(after_help = AFTER_HELP)]
     StoreSecrets(AzureWriteArgs),
+    /// Let people and apps call the production API: assign them its app role ([production]
+    /// app_role, default Lakekeeper.Access). Name a user (UPN or object ID), a group, or an app
+    /// (client ID, object ID or display name). `--list` shows who holds it. Needs ownership of
+    /// the production API's enterprise app (or Cloud Application Administrator).
+    #[command(after_help = AFTER_HELP)]
+    Grant(GrantArgs),
+    /// Take the production API's app role away from a user, group or app (named as for grant).
+    #[command(after_help = AFTER_HELP)]
+    Revoke(RevokeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GrantArgs {
+    #[command(flatten)]
+    pub write: AzureWriteArgs,
+    /// Show who holds the app role and change nothing.
+    #[arg(long, conflicts_with = "who")]
+    pub list: bool,
+    /// Users (UPN or object ID), groups (object ID or display name) or apps (client ID, object
+    /// ID or display name).
+    #[arg(value_name = "WHO", required_unless_present = "list")]
+    pub who: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RevokeArgs {
+    #[command(flatten)]
+    pub write: AzureWriteArgs,
+    /// Who loses the app role (named as for grant).
+    #[arg(value_name = "WHO", required = true)]
+    pub who: Vec<String>,
 }
 
 #[derive(Debug, Args)]

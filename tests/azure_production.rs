@@ -343,3 +343,195 @@ async fn a_user_who_owns_no_enterprise_app_is_told_who_can_require_assignment() 
         "{all}"
     );
 }
+
+/// A production bootstrapped from an empty tenant, with two more users, a group of both
+/// and an app of its own in the directory.
+async fn bootstrapped() -> (World, Project, String) {
+    let w = world(true).await;
+    let p = Project::empty();
+    p.write("lakekeeper-setup.toml", &profile());
+    let out = w.bootstrap(&p, &["--yes"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    w.graph.with(|t| {
+        t.users.push(support::azure_graph::user(2, "Sam Analyst", "sam@contoso.com"));
+        t.users.push(support::azure_graph::user(3, "Kim Analyst", "kim@contoso.com"));
+        t.groups.push(json!({"id": "6a000000-0000-4000-8000-000000000001", "displayName": "Data team",
+            "members": ["e5000000-0000-4000-8000-000000000002", "e5000000-0000-4000-8000-000000000003"]}));
+        t.add_identity_sp("5c000000-0000-4000-8000-000000000001", "ac000000-0000-4000-8000-000000000001", "reporting-job");
+    });
+    let api_id = s(&w.graph.app(API).expect("api")["appId"]);
+    (w, p, api_id)
+}
+
+impl World {
+    async fn azure(&self, p: &Project, args: &[&str]) -> Output {
+        let mut c = p.cmd();
+        c.arg("azure")
+            .args(args)
+            .env("PATH", self.az.path_var())
+            .stdin(std::process::Stdio::null());
+        tokio::task::spawn_blocking(move || c.output().expect("run"))
+            .await
+            .expect("join")
+    }
+}
+
+#[tokio::test]
+async fn grant_list_and_revoke_let_people_and_apps_in_by_name() {
+    let (w, p, api_id) = bootstrapped().await;
+    // A user by UPN and an app by its display name, in one go.
+    let out = w
+        .azure(&p, &["grant", "sam@contoso.com", "reporting-job", "--yes"])
+        .await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains(
+            "1. assign Lakekeeper.Access on lakekeeper-prod-api to sam@contoso.com (Sam Analyst)"
+        ),
+        "{all}"
+    );
+    assert!(
+        all.contains("needs: owner of the enterprise app lakekeeper-prod-api"),
+        "{all}"
+    );
+    assert!(all.contains("sam@contoso.com (Sam Analyst) may now get a token for the production API (Lakekeeper.Access)"), "{all}");
+    let mut holders = w.graph.assignees(&api_id);
+    holders.sort();
+    assert_eq!(
+        holders,
+        [
+            ("Dana Lead".to_owned(), "User".to_owned()),
+            ("Sam Analyst".to_owned(), "User".to_owned()),
+            (
+                "lakekeeper-prod-backend".to_owned(),
+                "ServicePrincipal".to_owned()
+            ),
+            ("reporting-job".to_owned(), "ServicePrincipal".to_owned()),
+        ]
+    );
+    // Again: already held, nothing sent.
+    let writes = w.writes().len();
+    let again = w
+        .azure(
+            &p,
+            &["grant", "e5000000-0000-4000-8000-000000000002", "--yes"],
+        )
+        .await;
+    let all = text(&again);
+    assert_eq!(again.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains("exists:  sam@contoso.com (Sam Analyst) holds Lakekeeper.Access"),
+        "{all}"
+    );
+    assert_eq!(w.writes().len(), writes);
+
+    let listed = w.azure(&p, &["grant", "--list"]).await;
+    let all = text(&listed);
+    assert_eq!(listed.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains("Lakekeeper.Access on lakekeeper-prod-api is held by 4:"),
+        "{all}"
+    );
+    assert!(
+        all.contains("  reporting-job (app 5c000000-0000-4000-8000-000000000001)"),
+        "{all}"
+    );
+    assert!(!all.contains("does not require assignment"), "{all}");
+
+    let out = w.azure(&p, &["revoke", "sam@contoso.com", "--yes"]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains("sam@contoso.com (Sam Analyst) no longer holds Lakekeeper.Access"),
+        "{all}"
+    );
+    assert_eq!(w.graph.assignees(&api_id).len(), 3);
+    assert!(
+        w.writes()
+            .last()
+            .expect("a write")
+            .starts_with("DELETE /graph/v1.0/servicePrincipals/"),
+        "{:?}",
+        w.writes()
+    );
+}
+
+#[tokio::test]
+async fn a_group_without_entra_id_p1_is_refused_and_its_users_are_offered() {
+    let (w, p, api_id) = bootstrapped().await;
+    let out = w.azure(&p, &["grant", "Data team", "--yes"]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(
+        all.contains("Microsoft Graph refused to assign the group Data team (Authorization_RequestDenied): assigning a group to an app needs Entra ID P1 or P2"),
+        "{all}"
+    );
+    assert!(
+        all.contains("fix: assign its 2 user(s) instead: lakekeeper-setup azure grant sam@contoso.com kim@contoso.com"),
+        "{all}"
+    );
+    assert_eq!(w.graph.assignees(&api_id).len(), 2);
+    // With P1 the group is assigned.
+    w.graph.with(|t| t.p1 = true);
+    let out = w
+        .azure(
+            &p,
+            &["grant", "6a000000-0000-4000-8000-000000000001", "--yes"],
+        )
+        .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        w.graph
+            .assignees(&api_id)
+            .contains(&("Data team".to_owned(), "Group".to_owned()))
+    );
+}
+
+#[tokio::test]
+async fn grant_refusals_and_unknown_names_say_the_fix() {
+    let (w, p, _) = bootstrapped().await;
+    w.graph.with(|t| {
+        t.users.push(support::azure_graph::user(
+            4,
+            "Kim Analyst",
+            "kim2@contoso.com",
+        ));
+        t.deny_sp_writes = true;
+    });
+    let out = w.azure(&p, &["grant", "Kim Analyst", "--yes"]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(all.contains("`Kim Analyst` names 2 objects: kim@contoso.com (Kim Analyst), kim2@contoso.com (Kim Analyst)"), "{all}");
+    assert!(
+        all.contains("fix: name the one you mean by its object ID"),
+        "{all}"
+    );
+    let out = w.azure(&p, &["grant", "nobody@contoso.com", "--yes"]).await;
+    assert!(
+        text(&out).contains("no user, group or app in the tenant is named `nobody@contoso.com`"),
+        "{}",
+        text(&out)
+    );
+    let out = w.azure(&p, &["grant", "sam@contoso.com", "--yes"]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(all.contains("assigning Lakekeeper.Access to sam@contoso.com (Sam Analyst) was refused: user@contoso.com is not an owner of the enterprise app lakekeeper-prod-api"), "{all}");
+    assert!(
+        all.contains("fix: ask a Cloud Application Administrator to add you as an owner"),
+        "{all}"
+    );
+    // Before the production bootstrap there is nothing to grant on.
+    let fresh = Project::empty();
+    fresh.write("lakekeeper-setup.toml", &profile());
+    let out = w.azure(&fresh, &["grant", "--list"]).await;
+    let all = text(&out);
+    assert!(
+        all.contains("production has no API app of its own yet ([production] api_client_id)"),
+        "{all}"
+    );
+    assert!(
+        all.contains("fix: run `lakekeeper-setup azure bootstrap --production` first"),
+        "{all}"
+    );
+}

@@ -7,6 +7,7 @@ pub(crate) mod bootstrap;
 mod bootstrap_production;
 mod common;
 pub(crate) mod extensions;
+mod grant;
 pub(crate) mod roles;
 mod store_secrets;
 
@@ -28,5 +29,7 @@ pub fn run(
         AzureCommand::Extensions(args) => extensions::run(paths, args, process_env),
         AzureCommand::Roles(args) => roles::run(paths, args, process_env),
         AzureCommand::StoreSecrets(args) => store_secrets::run(paths, args, process_env),
+        AzureCommand::Grant(args) => grant::grant(paths, args, process_env),
+        AzureCommand::Revoke(args) => grant::revoke(paths, args, process_env),
     }
 }
