@@ -196,6 +196,14 @@ pub struct RolesArgs {
     /// subscription you can see].
     #[arg(long, value_name = "ID")]
     pub subscription: Option<String>,
+    /// Grant Storage Blob Data Contributor on the warehouse's container only (the Delegator
+    /// stays on the account): the principal then cannot reach the account's other containers.
+    #[arg(long)]
+    pub container_scope: bool,
+    /// Grant Lakekeeper's production identity ([production] lakekeeper_identity_client_id)
+    /// Data Contributor on the warehouse's container and Delegator on the account.
+    #[arg(long)]
+    pub production: bool,
 }
 
 /// What every Azure write command takes.

@@ -535,3 +535,120 @@ async fn grant_refusals_and_unknown_names_say_the_fix() {
         "{all}"
     );
 }
+
+#[tokio::test]
+async fn roles_production_grants_lakekeepers_identity_the_container_and_the_delegator_on_the_account()
+ {
+    let (w, p, _) = bootstrapped().await;
+    let text_now = p.read("lakekeeper-setup.toml");
+    p.write(
+        "lakekeeper-setup.toml",
+        &format!(
+            "[storage]\naccount = \"{}\"\ncontainer = \"warehouse\"\n\n{text_now}",
+            azure_arm::ACCOUNT
+        ),
+    );
+    let catalog = w.identity("lakekeeper-prod-catalog").expect("identity");
+    let principal = s(&catalog["properties"]["principalId"]);
+    let out = w.azure(&p, &["roles", "--production", "--yes"]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains("Storage roles of Lakekeeper's production identity"),
+        "{all}"
+    );
+    assert!(all.contains("1. grant Storage Blob Data Contributor on container warehouse of storage account sto1125"), "{all}");
+    assert!(
+        all.contains("2. grant Storage Blob Delegator on storage account sto1125"),
+        "{all}"
+    );
+    let account = azure_arm::account_id();
+    let mut got: Vec<(String, String)> = w.arm.with(|st| {
+        st.assignments
+            .iter()
+            .filter(|a| a.principal == principal)
+            .map(|a| (a.scope.clone(), a.role.clone()))
+            .collect()
+    });
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            (
+                account.clone(),
+                "db58b8e5-c6ad-4a2a-8342-4190687cbf4a".to_owned()
+            ),
+            (
+                format!("{account}/blobServices/default/containers/warehouse"),
+                "ba92f5b4-2d11-453d-a403-e96b0029c9fe".to_owned()
+            ),
+        ]
+    );
+    // Again: both held at the right scope, nothing sent.
+    let writes = w.writes().len();
+    let again = w.azure(&p, &["roles", "--production", "--yes"]).await;
+    let all = text(&again);
+    assert_eq!(again.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains("It holds every role the warehouse needs."),
+        "{all}"
+    );
+    assert_eq!(w.writes().len(), writes);
+
+    // Refused: the one-line fix names the container scope.
+    w.arm.with(|st| {
+        st.assignments.clear();
+        st.refuse_roles = Some(Refuse::Denied);
+    });
+    let out = w.azure(&p, &["roles", "--production", "--yes"]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(
+        all.contains(&format!("--assignee-object-id {principal} --assignee-principal-type ServicePrincipal --scope {account}/blobServices/default/containers/warehouse")),
+        "{all}"
+    );
+}
+
+#[tokio::test]
+async fn the_laptops_roles_offer_the_container_scope_and_say_why() {
+    let (w, p, _) = bootstrapped().await;
+    // A laptop backend app with its service principal.
+    let backend = "bbbbbbbb-0000-4000-8000-000000000002";
+    w.graph.with(|t| {
+        t.add_identity_sp(
+            "5b4f0c1e-8a2d-4e6f-9c3b-7d1a2e3f4b5c",
+            backend,
+            "lakekeeper-backend",
+        );
+    });
+    p.write(
+        "lakekeeper-setup.toml",
+        &format!("[backend_service]\nclient_id = \"{backend}\"\n\n[storage]\naccount = \"{}\"\ncontainer = \"warehouse\"\n", azure_arm::ACCOUNT),
+    );
+    let out = w.azure(&p, &["roles", "--dry-run"]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains("1. grant Storage Blob Data Contributor on storage account sto1125"),
+        "{all}"
+    );
+    assert!(
+        all.contains("note: Storage Blob Data Contributor on the whole account lets the principal read and write every container in it (the backend's own documents too)"),
+        "{all}"
+    );
+    assert!(
+        all.contains("`--container-scope` grants it on container warehouse only."),
+        "{all}"
+    );
+    let out = w
+        .azure(&p, &["roles", "--container-scope", "--dry-run"])
+        .await;
+    let all = text(&out);
+    assert!(all.contains("1. grant Storage Blob Data Contributor on container warehouse of storage account sto1125"), "{all}");
+    assert!(all.contains("/blobServices/default/containers/warehouse/providers/Microsoft.Authorization/roleAssignments/"), "{all}");
+    assert!(
+        w.writes().iter().all(|x| !x.contains("roleAssignments")),
+        "{:?}",
+        w.writes()
+    );
+}
