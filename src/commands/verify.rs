@@ -17,6 +17,7 @@ use crate::secret::Secret;
 use crate::validate;
 use crate::verify::{self, VerifyConfig, WarehouseCredential, warehouse::WarehouseOutcome};
 
+mod access;
 mod live;
 
 /// Builds the checks' input. Fails (exit 2) when there is no `.env` to verify.
@@ -250,6 +251,12 @@ pub fn run(
     } else {
         None
     };
+    // Who can get into production: Graph and ARM, read before the live checks like the vault.
+    let access_checks = if args.production && cfg.only.is_none() {
+        access::checks(&project, process_env)
+    } else {
+        Vec::new()
+    };
     let rt = runtime()?;
     if args.fix {
         fix_schema(&rt, &cfg, args.yes);
@@ -279,7 +286,16 @@ pub fn run(
             verify::render::render_check(vault, verify::render::name_width(), color, Some(columns))
         );
     }
+    if let Some(columns) = columns {
+        for c in &access_checks {
+            print!(
+                "{}",
+                verify::render::render_check(c, verify::render::name_width(), color, Some(columns))
+            );
+        }
+    }
     report.checks.extend(vault_check);
+    report.checks.extend(access_checks);
     let failed = report.has_failures();
     if args.json {
         println!("{}", json!({"ok": !failed, "checks": report.checks}));

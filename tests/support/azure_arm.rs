@@ -386,6 +386,41 @@ impl Model {
                     &json!({"error": {"code": "ResourceNotFound", "message": format!("The Resource 'Microsoft.ContainerService/managedClusters/{}' under resource group was not found.", p.rsplit('/').next().unwrap_or_default())}}),
                 )
             }
+            ("GET", p)
+                if p.ends_with("/providers/Microsoft.ManagedIdentity/userAssignedIdentities") =>
+            {
+                let group = p[..p.len()
+                    - "/providers/Microsoft.ManagedIdentity/userAssignedIdentities".len()]
+                    .to_ascii_lowercase();
+                let mut page =
+                    fixture("arm/2023-01-31-IdentityListByResourceGroup.json")["responses"]["200"]
+                        ["body"]
+                        .clone();
+                page["value"] = json!(
+                    s.identities
+                        .iter()
+                        .filter(|(k, _)| k.starts_with(&format!("{group}/")))
+                        .map(|(_, v)| v.clone())
+                        .collect::<Vec<_>>()
+                );
+                page.as_object_mut().expect("object").remove("nextLink");
+                reply(200, &page)
+            }
+            ("GET", p) if p.ends_with("/federatedIdentityCredentials") => {
+                let identity =
+                    p[..p.len() - "/federatedIdentityCredentials".len()].to_ascii_lowercase();
+                let mut page = fixture("arm/2023-01-31-FederatedIdentityCredentialList.json")["responses"]["200"]["body"].clone();
+                page["value"] = json!(
+                    s.federations
+                        .iter()
+                        .filter(|(k, _)| k
+                            .starts_with(&format!("{identity}/federatedidentitycredentials/")))
+                        .map(|(_, v)| v.clone())
+                        .collect::<Vec<_>>()
+                );
+                page.as_object_mut().expect("object").remove("nextLink");
+                reply(200, &page)
+            }
             (m, p)
                 if p.contains("/providers/Microsoft.ManagedIdentity/userAssignedIdentities/") =>
             {
