@@ -761,7 +761,30 @@ async fn verify_production_proves_who_can_get_in_and_names_each_fix() {
     );
     assert_eq!(
         s(&r["production-storage"]["fix"]),
-        "lakekeeper-setup azure roles --production"
+        "run `lakekeeper-setup azure roles --production`"
+    );
+
+    // --fix runs the command the storage result names, for production's identity.
+    let catalog = w.identity("lakekeeper-prod-catalog").expect("identity");
+    let principal = s(&catalog["properties"]["principalId"]);
+    let mut c = p.cmd();
+    c.args(["verify", "--production", "--fix", "--yes", "--timeout", "2"])
+        .env("PATH", w.az.path_var())
+        .stdin(std::process::Stdio::null());
+    let out = tokio::task::spawn_blocking(move || c.output().expect("run"))
+        .await
+        .expect("join");
+    let all = text(&out);
+    assert!(
+        all.contains("fix: running `lakekeeper-setup azure roles --production`"),
+        "{all}"
+    );
+    assert!(
+        w.arm
+            .with(|st| st.assignments.iter().any(|a| a.principal == principal
+                && a.scope
+                    .ends_with("/blobServices/default/containers/warehouse"))),
+        "{all}"
     );
 
     // Production values that still name the laptop's API app.
@@ -779,5 +802,56 @@ async fn verify_production_proves_who_can_get_in_and_names_each_fix() {
             .contains("the production values still use the laptop's API app"),
         "{}",
         r["production-api"]
+    );
+}
+
+#[tokio::test]
+async fn a_cluster_the_user_cannot_read_and_a_refused_federation_each_get_their_fix() {
+    let w = world(true).await;
+    w.arm.with(|st| st.refuse_cluster_read = true);
+    let p = Project::empty();
+    p.write("lakekeeper-setup.toml", &profile());
+    let out = w.bootstrap(&p, &["--yes"]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(
+        all.contains(&format!(
+            "reading AKS cluster {} failed: user@contoso.com may not read it (AuthorizationFailed)",
+            azure_arm::cluster_id()
+        )),
+        "{all}"
+    );
+    assert!(
+        all.contains("fix: ask for Reader on the subscription or resource group"),
+        "{all}"
+    );
+    assert!(w.writes().is_empty());
+
+    // Set up, then the backend's service account is renamed: only its credential is put
+    // again, and a refusal of that write names the role that allows it.
+    w.arm.with(|st| st.refuse_cluster_read = false);
+    let out = w.bootstrap(&p, &["--yes"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let renamed = p.read("lakekeeper-setup.toml").replace(
+        "backend_service_account = \"backend-api\"",
+        "backend_service_account = \"backend-v2\"",
+    );
+    p.write("lakekeeper-setup.toml", &renamed);
+    w.arm.with(|st| st.refuse_identities = Some(Refuse::Denied));
+    let writes = w.writes().len();
+    let out = w.bootstrap(&p, &["--yes"]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(all.contains("1. federate lakekeeper-prod-backend with system:serviceaccount:backend:backend-v2 on cluster prod-aks"), "{all}");
+    assert!(all.contains("adding the federated credential to managed identity lakekeeper-prod-backend was refused"), "{all}");
+    assert!(all.contains("fix: ask an Owner of the resource group: az role assignment create --role \"Managed Identity Contributor\""), "{all}");
+    assert_eq!(w.writes()[writes..].len(), 1, "{:?}", &w.writes()[writes..]);
+    w.arm.with(|st| st.refuse_identities = None);
+    let out = w.bootstrap(&p, &["--yes"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        w.federation_of("lakekeeper-prod-backend")
+            .iter()
+            .any(|f| f["subject"] == "system:serviceaccount:backend:backend-v2")
     );
 }

@@ -372,6 +372,7 @@ pub fn azure_fixes(report: &verify::VerifyReport) -> Vec<&'static str> {
     [
         crate::azure::extensions::COMMAND,
         crate::azure::roles::COMMAND,
+        crate::azure::roles::PRODUCTION_COMMAND,
     ]
     .into_iter()
     .filter(|c| named(c))
@@ -422,7 +423,7 @@ fn fix_in_azure(
                     account: None,
                     subscription: None,
                     container_scope: false,
-                    production: false,
+                    production: *command == crate::azure::roles::PRODUCTION_COMMAND,
                 },
                 process_env,
             )

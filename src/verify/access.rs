@@ -156,7 +156,7 @@ pub fn storage(
                     .join(" and ")
             ),
         )
-        .with_fix("lakekeeper-setup azure roles --production")
+        .with_fix(format!("run `{}`", crate::azure::roles::PRODUCTION_COMMAND))
     };
     for w in wanted {
         r.details.push(match &w.held_at {

@@ -104,6 +104,8 @@ pub struct State {
     pub federations: BTreeMap<String, Value>,
     /// Identity and federated-credential writes get this refusal.
     pub refuse_identities: Option<Refuse>,
+    /// Reading a cluster answers 403 `AuthorizationFailed`.
+    pub refuse_cluster_read: bool,
 }
 
 /// The resource group the production cluster (and by default its identities) is in.
@@ -161,6 +163,7 @@ impl Default for State {
             identities: BTreeMap::new(),
             federations: BTreeMap::new(),
             refuse_identities: None,
+            refuse_cluster_read: false,
         }
     }
 }
@@ -378,6 +381,12 @@ impl Model {
                 reply(200, &json!({"value": listed}))
             }
             ("GET", p) if s.clusters.contains_key(&p.to_ascii_lowercase()) => {
+                if s.refuse_cluster_read {
+                    return authorization_failed(
+                        "Microsoft.ContainerService/managedClusters/read",
+                        p,
+                    );
+                }
                 reply(200, &s.clusters[&p.to_ascii_lowercase()])
             }
             ("GET", p) if p.contains("/providers/Microsoft.ContainerService/managedClusters/") => {
