@@ -17,6 +17,7 @@ use crate::secret::Secret;
 use crate::validate;
 use crate::verify::{self, VerifyConfig, WarehouseCredential, warehouse::WarehouseOutcome};
 
+mod access;
 mod live;
 
 /// Builds the checks' input. Fails (exit 2) when there is no `.env` to verify.
@@ -265,6 +266,12 @@ pub fn run(
         }
         Some(_) => None,
     };
+    // Who can get into production: Graph and ARM, read before the live checks like the vault.
+    let access_checks = if args.production && cfg.only.is_none() {
+        access::checks(&project, process_env)
+    } else {
+        Vec::new()
+    };
     let rt = runtime()?;
     if args.fix {
         fix_schema(&rt, &cfg, args.yes);
@@ -294,7 +301,16 @@ pub fn run(
             verify::render::render_check(vault, verify::render::name_width(), color, Some(columns))
         );
     }
+    if let Some(columns) = columns {
+        for c in &access_checks {
+            print!(
+                "{}",
+                verify::render::render_check(c, verify::render::name_width(), color, Some(columns))
+            );
+        }
+    }
     report.checks.extend(vault_check);
+    report.checks.extend(access_checks);
     let failed = report.has_failures();
     if args.json {
         println!("{}", json!({"ok": !failed, "checks": report.checks}));
@@ -371,6 +387,7 @@ pub fn azure_fixes(report: &verify::VerifyReport) -> Vec<&'static str> {
     [
         crate::azure::extensions::COMMAND,
         crate::azure::roles::COMMAND,
+        crate::azure::roles::PRODUCTION_COMMAND,
     ]
     .into_iter()
     .filter(|c| named(c))
@@ -420,6 +437,8 @@ fn fix_in_azure(
                     write,
                     account: None,
                     subscription: None,
+                    container_scope: false,
+                    production: *command == crate::azure::roles::PRODUCTION_COMMAND,
                 },
                 process_env,
             )
