@@ -27,7 +27,9 @@ use lakekeeper_setup::model::{Answers, FieldId, Source};
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 /// Flags in the docs that belong to `cargo`, `git`, `az`, `helm`, `kubectl` or `maturin`.
-const OTHER_TOOLS: [&str; 46] = [
+const OTHER_TOOLS: [&str; 48] = [
+    "--enable-oidc-issuer",
+    "--enable-workload-identity",
     "--name",
     "--resource",
     "--tenant",
