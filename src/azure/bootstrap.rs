@@ -14,13 +14,15 @@
 
 mod run;
 
-pub use run::{BACKOFF, Done, Failed, Progress, RETRIES, backoff_from_env, discover, run};
+pub use run::{
+    AddFailed, BACKOFF, Done, Failed, Progress, RETRIES, add_secret, backoff_from_env, discover, run,
+};
 
 use serde_json::{Value, json};
 use toml_edit::DocumentMut;
 
 use super::change::{Change, Request};
-use super::graph::{self, AppRecord};
+use super::graph::{self, AppRecord, Password};
 use super::keyvault::{self, SecretName, VaultUrl};
 use crate::model::{Answers, ClientId, FieldId, Source};
 use crate::profile::{self, ProfileError};
@@ -211,13 +213,20 @@ fn unexpired(end: &str, now: &str) -> bool {
     end.is_empty() || end > now
 }
 
-/// Whether `value` can be a current secret of `app`: an unexpired credential whose hint (the
-/// first three characters Graph shows) it starts with. A value kept from an older or another
-/// app does not count, so it is never copied to the vault for the whole team.
-pub fn secret_matches(app: &AppRecord, value: &str, now: &str) -> bool {
+/// The credentials of `app` that `value` can be, expired or not: those whose hint (the first
+/// three characters Graph shows) it starts with. `verify` judges a secret's expiry by these;
+/// `azure rotate-secret` finds the one it replaces by them.
+pub fn credentials_of<'a>(app: &'a AppRecord, value: &'a str) -> impl Iterator<Item = &'a Password> {
     app.passwords
         .iter()
-        .any(|p| unexpired(&p.end, now) && (p.hint.is_empty() || value.starts_with(&p.hint)))
+        .filter(move |p| p.hint.is_empty() || value.starts_with(&p.hint))
+}
+
+/// Whether `value` can be a current secret of `app`: an unexpired credential whose hint it
+/// starts with ([`credentials_of`]). A value kept from an older or another app does not count,
+/// so it is never copied to the vault for the whole team.
+pub fn secret_matches(app: &AppRecord, value: &str, now: &str) -> bool {
+    credentials_of(app, value).any(|p| unexpired(&p.end, now))
 }
 
 /// The steps still missing, in the order they must run: the API app complete (its URI and

@@ -265,6 +265,8 @@ pub fn run(
         save_env: &mut save_env,
         env_secret,
         backoff: bootstrap::backoff_from_env(),
+        resume: "lakekeeper-setup azure bootstrap",
+        redo: "lakekeeper-setup azure bootstrap --new-secret",
     };
     let result = rt.block_on(bootstrap::run(
         &session,
