@@ -217,6 +217,58 @@ pub fn key_vault_check(
     Some(r)
 }
 
+/// `client-secret` (and `storage-client-secret` for a separate warehouse app): each client
+/// secret in `.env` judged against its app's credentials in Microsoft Graph, with the user's own
+/// `az login`. Skipped, with the reason, when `az` cannot be used.
+pub fn expiry_checks(
+    answers_tenant: Option<&str>,
+    env: &BTreeMap<String, String>,
+) -> Vec<verify::CheckResult> {
+    use crate::verify::expiry;
+    let wanted = expiry::wanted(env);
+    let started = std::time::Instant::now();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build();
+    let session = match &runtime {
+        Ok(rt) => rt.block_on(super::vault::spinning(
+            "reading the apps' client secrets from Microsoft Graph through the Azure CLI",
+            crate::azure::Session::from_az(answers_tenant),
+        )),
+        Err(e) => Err(crate::azure::ListError::Failed(e.to_string())),
+    };
+    let mut out: Vec<verify::CheckResult> = match (&runtime, session) {
+        (Ok(rt), Ok(session)) => {
+            let now = crate::clock::now();
+            wanted
+                .iter()
+                .map(|w| rt.block_on(expiry::check(&session, *w, env, now)))
+                .collect()
+        }
+        (_, Err(e)) => {
+            let why = e.to_string();
+            let why = why.trim_start_matches("Azure assist off: ");
+            wanted
+                .iter()
+                .map(|w| {
+                    expiry::skipped(
+                        *w,
+                        format!(
+                            "expiry not checked: it needs your Azure CLI sign-in to read the app from Microsoft Graph ({why})"
+                        ),
+                    )
+                })
+                .collect()
+        }
+        (Err(_), Ok(_)) => Vec::new(),
+    };
+    let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    for r in &mut out {
+        r.duration_ms = ms;
+    }
+    out
+}
+
 fn runtime() -> Result<tokio::runtime::Runtime, RunError> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -250,6 +302,12 @@ pub fn run(
     } else {
         None
     };
+    let expiry = if cfg.only.is_none() {
+        let answers = project.answers(process_env);
+        expiry_checks(answers.get(FieldId::Tenant), &cfg.env)
+    } else {
+        Vec::new()
+    };
     let rt = runtime()?;
     if args.fix {
         fix_schema(&rt, &cfg, args.yes);
@@ -279,7 +337,16 @@ pub fn run(
             verify::render::render_check(vault, verify::render::name_width(), color, Some(columns))
         );
     }
+    if let Some(columns) = columns {
+        for r in &expiry {
+            print!(
+                "{}",
+                verify::render::render_check(r, verify::render::name_width(), color, Some(columns))
+            );
+        }
+    }
     report.checks.extend(vault_check);
+    report.checks.extend(expiry);
     let failed = report.has_failures();
     if args.json {
         println!("{}", json!({"ok": !failed, "checks": report.checks}));
