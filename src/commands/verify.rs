@@ -519,14 +519,40 @@ fn warehouse(
                     "created",
                     format!("created warehouse `{name}` at {location}"),
                 ),
-                WarehouseOutcome::AlreadyExists { name, location, .. } => (
+                WarehouseOutcome::DryRunUpdate {
+                    name,
+                    location,
+                    stored,
+                    body,
+                } => (
+                    "dry-run",
+                    format!(
+                        "warehouse `{name}` exists at {location}; {}\nwould POST /management/v1/warehouse/<its id>/storage-credential:\n{body}",
+                        crate::strings::stored_credential(stored.as_deref())
+                    ),
+                ),
+                WarehouseOutcome::CredentialUpdated {
+                    name,
+                    location,
+                    was,
+                    now,
+                    ..
+                } => (
                     "exists",
-                    format!("warehouse `{name}` already exists at {location}: nothing to do"),
+                    format!(
+                        "warehouse `{name}` already exists at {location}; its storage credential is now the configured one ({now}{}): Lakekeeper shows only a credential's kind, so the current one is sent each time",
+                        match was.as_deref() {
+                            Some(w) if w != now => format!(", was {w}"),
+                            None => ", none was shown before".to_owned(),
+                            _ => String::new(),
+                        }
+                    ),
                 ),
             };
             if json_out {
                 let body = match &outcome {
-                    WarehouseOutcome::DryRun { body } => {
+                    WarehouseOutcome::DryRun { body }
+                    | WarehouseOutcome::DryRunUpdate { body, .. } => {
                         serde_json::from_str(body).unwrap_or(serde_json::Value::Null)
                     }
                     _ => serde_json::Value::Null,
