@@ -133,6 +133,26 @@ pub enum AzureCommand {
     /// Needs Key Vault Secrets Officer on the vault.
     #[command(after_help = AFTER_HELP)]
     StoreSecrets(AzureWriteArgs),
+    /// Replace the backend's client secret: add a new one (into the team's Key Vault as a new
+    /// version, else backend/.env; never shown), run apply, prove it with a token request,
+    /// give the warehouse the new secret in Lakekeeper, and only then remove the old one (asked
+    /// again first). A run that stopped resumes where it stopped. Needs owner of the backend's
+    /// app registration (or Application Administrator), and Key Vault Secrets Officer on a vault.
+    #[command(after_help = AFTER_HELP)]
+    RotateSecret(RotateSecretArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RotateSecretArgs {
+    #[command(flatten)]
+    pub write: AzureWriteArgs,
+    /// Lifetime of the new client secret, 1–24 months [default: 12].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=24))]
+    pub months: Option<u32>,
+    /// Leave the old client secret in place until it expires (whoever still uses it keeps
+    /// working); a later run offers to remove it.
+    #[arg(long)]
+    pub keep_old: bool,
 }
 
 #[derive(Debug, Args)]

@@ -74,8 +74,18 @@ async fn already_bootstrapped_and_existing_at_the_same_location_gets_the_configu
     };
     let lk = MockServer::start().await;
     lk.on("POST", "/management/v1/bootstrap", 400, ALREADY)
-        .on("GET", "/management/v1/warehouse", 200, &warehouse_list(KEY_PREFIX))
-        .on("POST", &format!("/management/v1/warehouse/{WH_ID}/storage-credential"), 200, "{}");
+        .on(
+            "GET",
+            "/management/v1/warehouse",
+            200,
+            &warehouse_list(KEY_PREFIX),
+        )
+        .on(
+            "POST",
+            &format!("/management/v1/warehouse/{WH_ID}/storage-credential"),
+            200,
+            "{}",
+        );
     let outcome = create_warehouse(&config(&idp.authority(), &lk.base), false)
         .await
         .expect("idempotent");
@@ -261,7 +271,16 @@ async fn the_warehouse_follows_its_credential_and_verify_says_what_lakekeeper_sh
     let lk = LakekeeperModel::serve(&stand);
     let mut cfg = config(&idp.authority(), &stand.base);
     let created = create_warehouse(&cfg, false).await.expect("created");
-    assert!(matches!(created, WarehouseOutcome::Created { bootstrapped_now: true, .. }), "{created:?}");
+    assert!(
+        matches!(
+            created,
+            WarehouseOutcome::Created {
+                bootstrapped_now: true,
+                ..
+            }
+        ),
+        "{created:?}"
+    );
     assert_eq!(
         lk.credential(WAREHOUSE).expect("stored")["client-secret"],
         STORAGE_SECRET
@@ -274,18 +293,29 @@ async fn the_warehouse_follows_its_credential_and_verify_says_what_lakekeeper_sh
         client_secret: lakekeeper_setup::secret::Secret::new(rotated),
         tenant_id: TENANT.into(),
     };
-    let WarehouseOutcome::DryRunUpdate { name, stored, body, .. } =
-        create_warehouse(&cfg, true).await.expect("dry run")
+    let WarehouseOutcome::DryRunUpdate {
+        name, stored, body, ..
+    } = create_warehouse(&cfg, true).await.expect("dry run")
     else {
         panic!("an update is shown")
     };
-    assert_eq!((name.as_str(), stored.as_deref()), (WAREHOUSE, Some("client-credentials")));
-    assert!(!body.contains(rotated) && body.contains("\"client-id\": \"cccccccc-0000-4000-8000-000000000002\""), "{body}");
+    assert_eq!(
+        (name.as_str(), stored.as_deref()),
+        (WAREHOUSE, Some("client-credentials"))
+    );
+    assert!(
+        !body.contains(rotated)
+            && body.contains("\"client-id\": \"cccccccc-0000-4000-8000-000000000002\""),
+        "{body}"
+    );
     assert!(body.contains("new-storage-credential"), "{body}");
     assert_eq!(lk.with(|c| c.updates), 0, "a dry run sends nothing");
 
     let outcome = create_warehouse(&cfg, false).await.expect("updated");
-    assert!(matches!(outcome, WarehouseOutcome::CredentialUpdated { .. }), "{outcome:?}");
+    assert!(
+        matches!(outcome, WarehouseOutcome::CredentialUpdated { .. }),
+        "{outcome:?}"
+    );
     let stored = lk.credential(WAREHOUSE).expect("stored");
     assert_eq!(stored["client-secret"], rotated);
     assert_eq!(stored["client-id"], STORAGE_ID);
@@ -298,7 +328,10 @@ async fn the_warehouse_follows_its_credential_and_verify_says_what_lakekeeper_sh
         l.details.iter().any(|d| d.contains("Lakekeeper holds a client-credentials storage credential (it shows only the kind, never the client ID or the secret)")),
         "{l:#?}"
     );
-    assert!(l.details.iter().any(|d| d.contains("cannot be read back")), "{l:#?}");
+    assert!(
+        l.details.iter().any(|d| d.contains("cannot be read back")),
+        "{l:#?}"
+    );
     let mut shared = support::verify_env::only(cfg, &["lakekeeper"]);
     shared.warehouse_credential = lakekeeper_setup::verify::WarehouseCredential::SharedKey;
     let report = verify::run(&shared, None).await;
@@ -310,6 +343,8 @@ async fn the_warehouse_follows_its_credential_and_verify_says_what_lakekeeper_sh
     );
     assert_eq!(
         l.fix.as_deref(),
-        Some("run `lakekeeper-setup warehouse`: it sends the configured shared-access-key credential")
+        Some(
+            "run `lakekeeper-setup warehouse`: it sends the configured shared-access-key credential"
+        )
     );
 }

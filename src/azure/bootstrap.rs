@@ -15,7 +15,8 @@
 mod run;
 
 pub use run::{
-    AddFailed, BACKOFF, Done, Failed, Progress, RETRIES, add_secret, backoff_from_env, discover, run,
+    AddFailed, BACKOFF, Done, Failed, Progress, RETRIES, add_secret, backoff_from_env, discover,
+    run,
 };
 
 use serde_json::{Value, json};
@@ -216,17 +217,20 @@ fn unexpired(end: &str, now: &str) -> bool {
 /// The credentials of `app` that `value` can be, expired or not: those whose hint (the first
 /// three characters Graph shows) it starts with. `verify` judges a secret's expiry by these;
 /// `azure rotate-secret` finds the one it replaces by them.
-pub fn credentials_of<'a>(app: &'a AppRecord, value: &'a str) -> impl Iterator<Item = &'a Password> {
+pub fn credentials_of<'a>(app: &'a AppRecord, value: &str) -> Vec<&'a Password> {
     app.passwords
         .iter()
-        .filter(move |p| p.hint.is_empty() || value.starts_with(&p.hint))
+        .filter(|p| p.hint.is_empty() || value.starts_with(&p.hint))
+        .collect()
 }
 
 /// Whether `value` can be a current secret of `app`: an unexpired credential whose hint it
 /// starts with ([`credentials_of`]). A value kept from an older or another app does not count,
 /// so it is never copied to the vault for the whole team.
 pub fn secret_matches(app: &AppRecord, value: &str, now: &str) -> bool {
-    credentials_of(app, value).any(|p| unexpired(&p.end, now))
+    credentials_of(app, value)
+        .into_iter()
+        .any(|p| unexpired(&p.end, now))
 }
 
 /// The steps still missing, in the order they must run: the API app complete (its URI and
@@ -481,7 +485,12 @@ pub fn redirect_body(ui: Option<&AppRecord>, opts: &Options) -> Value {
 }
 
 pub fn password_body(end: &str) -> Value {
-    json!({"passwordCredential": {"displayName": PASSWORD_NAME, "endDateTime": end}})
+    password_body_named(PASSWORD_NAME, end)
+}
+
+/// `addPassword`'s body for a secret named `name`.
+pub fn password_body_named(name: &str, end: &str) -> Value {
+    json!({"passwordCredential": {"displayName": name, "endDateTime": end}})
 }
 
 const REGISTER: &str = "permission to register applications: the tenant setting \"Users can register applications\", or the Application Developer role";

@@ -7,6 +7,7 @@ pub(crate) mod bootstrap;
 mod common;
 pub(crate) mod extensions;
 pub(crate) mod roles;
+mod rotate_secret;
 mod store_secrets;
 
 use std::collections::BTreeMap;
@@ -24,5 +25,6 @@ pub fn run(
         AzureCommand::Extensions(args) => extensions::run(paths, args, process_env),
         AzureCommand::Roles(args) => roles::run(paths, args, process_env),
         AzureCommand::StoreSecrets(args) => store_secrets::run(paths, args, process_env),
+        AzureCommand::RotateSecret(args) => rotate_secret::run(paths, args, process_env),
     }
 }

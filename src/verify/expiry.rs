@@ -53,7 +53,11 @@ pub const STORAGE: Which = Which {
 pub enum Expiry {
     /// Valid until `end` (`YYYY-MM-DD`), `days` whole days from now (0 on its last day, negative
     /// once past). `name` is the credential's display name in the portal.
-    Until { end: String, days: i64, name: String },
+    Until {
+        end: String,
+        days: i64,
+        name: String,
+    },
     /// Valid with no end date.
     Forever { name: String },
     /// None of the app's client secrets: deleted, or from another app.
@@ -64,6 +68,7 @@ pub enum Expiry {
 /// that lasts longest (the kindest reading: a shared three-character hint is rare).
 pub fn judge(app: &AppRecord, value: &str, now: SystemTime) -> Expiry {
     let candidates: Vec<Expiry> = bootstrap::credentials_of(app, value)
+        .into_iter()
         .filter_map(|p| {
             if p.end.is_empty() {
                 return Some(Expiry::Forever {
@@ -226,7 +231,10 @@ pub async fn check(
         Ok(None) => {
             let mut r = skipped(
                 which,
-                format!("the app {id} ({}) is not in the tenant your az login reads", which.id_key),
+                format!(
+                    "the app {id} ({}) is not in the tenant your az login reads",
+                    which.id_key
+                ),
             );
             r.status = Status::Warning;
             r.fix = Some("sign in to the team's tenant: az login --tenant <tenant>".into());
@@ -235,7 +243,10 @@ pub async fn check(
         Err(e) => {
             let mut r = skipped(
                 which,
-                format!("could not read the app {id} from Microsoft Graph: {}", detail(&e)),
+                format!(
+                    "could not read the app {id} from Microsoft Graph: {}",
+                    detail(&e)
+                ),
             );
             r.status = Status::Warning;
             r
@@ -304,14 +315,24 @@ mod tests {
     fn forty_five_thirty_and_zero_days_are_ok_warning_and_failure_each_with_its_fix() {
         let a = app(&[("k1", "S01", END)]);
         let rows = [
-            (45, Status::Ok, "is valid until 2027-03-01: 45 days left", None),
+            (
+                45,
+                Status::Ok,
+                "is valid until 2027-03-01: 45 days left",
+                None,
+            ),
             (
                 30,
                 Status::Warning,
                 "expires in 30 days (2027-03-01)",
                 Some(ROTATE),
             ),
-            (0, Status::Failed, "expires today (2027-03-01)", Some(ROTATE)),
+            (
+                0,
+                Status::Failed,
+                "expires today (2027-03-01)",
+                Some(ROTATE),
+            ),
         ];
         for (days, status, summary, fix) in rows {
             let r = result(BACKEND, &a.name, &judge(&a, SECRET, days_before(days)));
@@ -319,7 +340,9 @@ mod tests {
             assert_eq!(r.status, status, "{days}: {r:?}");
             assert_eq!(
                 r.summary,
-                format!("the backend's client secret (lakekeeper-backend, `lakekeeper-setup`) {summary}")
+                format!(
+                    "the backend's client secret (lakekeeper-backend, `lakekeeper-setup`) {summary}"
+                )
             );
             assert_eq!(r.fix.is_some(), fix.is_some(), "{days}");
             if let Some(f) = fix {
@@ -329,7 +352,11 @@ mod tests {
         let after = clock::parse_iso8601(END).expect("end") + Duration::from_secs(2 * 86_400);
         let r = result(BACKEND, &a.name, &judge(&a, SECRET, after));
         assert_eq!(r.status, Status::Failed);
-        assert!(r.summary.ends_with("expired on 2027-03-01"), "{}", r.summary);
+        assert!(
+            r.summary.ends_with("expired on 2027-03-01"),
+            "{}",
+            r.summary
+        );
         assert!(r.fix.as_deref().is_some_and(|f| f.contains(ROTATE)));
     }
 
@@ -342,7 +369,11 @@ mod tests {
             r.summary,
             "the backend's client secret in LAKEKEEPER__OAUTH2__CLIENT_SECRET is none of lakekeeper-backend's current client secrets (deleted or from another app)"
         );
-        assert!(r.fix.as_deref().is_some_and(|f| f.contains("lakekeeper-setup apply")));
+        assert!(
+            r.fix
+                .as_deref()
+                .is_some_and(|f| f.contains("lakekeeper-setup apply"))
+        );
         assert_eq!(judge(&app(&[]), SECRET, days_before(1)), Expiry::NoMatch);
     }
 
@@ -368,25 +399,42 @@ mod tests {
                 .collect::<std::collections::BTreeMap<_, _>>()
         };
         let same = env(&[
-            (keys::OAUTH2_CLIENT_ID, "a0000001-0000-4000-8000-000000000001"),
-            (keys::STORAGE_CLIENT_ID, "a0000001-0000-4000-8000-000000000001"),
+            (
+                keys::OAUTH2_CLIENT_ID,
+                "a0000001-0000-4000-8000-000000000001",
+            ),
+            (
+                keys::STORAGE_CLIENT_ID,
+                "a0000001-0000-4000-8000-000000000001",
+            ),
             (keys::STORAGE_CLIENT_SECRET, "x"),
         ]);
         assert_eq!(wanted(&same), [BACKEND]);
         let separate = env(&[
-            (keys::OAUTH2_CLIENT_ID, "a0000001-0000-4000-8000-000000000001"),
-            (keys::STORAGE_CLIENT_ID, "a0000002-0000-4000-8000-000000000002"),
+            (
+                keys::OAUTH2_CLIENT_ID,
+                "a0000001-0000-4000-8000-000000000001",
+            ),
+            (
+                keys::STORAGE_CLIENT_ID,
+                "a0000002-0000-4000-8000-000000000002",
+            ),
             (keys::STORAGE_CLIENT_SECRET, "x"),
         ]);
         assert_eq!(wanted(&separate), [BACKEND, STORAGE]);
         let a = app(&[("k1", "S01", END)]);
-        let r = result(STORAGE, "lakekeeper-storage", &judge(&a, SECRET, days_before(10)));
+        let r = result(
+            STORAGE,
+            "lakekeeper-storage",
+            &judge(&a, SECRET, days_before(10)),
+        );
         assert_eq!(r.name, "storage-client-secret");
         assert_eq!(r.status, Status::Warning);
         assert!(
             r.fix
                 .as_deref()
-                .is_some_and(|f| f.contains("Certificates & secrets") && f.contains("AZURE_STORAGE_CLIENT_SECRET")),
+                .is_some_and(|f| f.contains("Certificates & secrets")
+                    && f.contains("AZURE_STORAGE_CLIENT_SECRET")),
             "{r:?}"
         );
     }

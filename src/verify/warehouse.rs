@@ -69,9 +69,14 @@ pub enum WarehouseOutcome {
 /// What an update of the stored credential found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CredentialUpdate {
-    Updated { name: String, was: Option<String> },
+    Updated {
+        name: String,
+        was: Option<String>,
+    },
     /// No warehouse of that name yet (`warehouse` creates it with the configured credential).
-    NoWarehouse { name: String },
+    NoWarehouse {
+        name: String,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -379,7 +384,11 @@ async fn dry(cfg: &VerifyConfig) -> WarehouseOutcome {
             body: serde_json::to_string_pretty(&body).unwrap_or_default(),
         })
     };
-    let name = cfg.env.get(keys::WAREHOUSE_NAME).cloned().unwrap_or_default();
+    let name = cfg
+        .env
+        .get(keys::WAREHOUSE_NAME)
+        .cloned()
+        .unwrap_or_default();
     let found = async {
         let client = http::client(cfg.timeout).ok()?;
         let base = base_uri(cfg).ok()?;

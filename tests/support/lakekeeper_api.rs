@@ -47,9 +47,10 @@ fn error(status: u16, kind: &str, message: &str) -> Reply {
 
 /// `storage-credential-type` for a stored credential: its `type` and `credential-type` only.
 fn kind_of(credential: Option<&Value>) -> Value {
-    credential.map_or(Value::Null, |c| {
-        json!({"type": c["type"], "credential-type": c["credential-type"]})
-    })
+    credential.map_or(
+        Value::Null,
+        |c| json!({"type": c["type"], "credential-type": c["credential-type"]}),
+    )
 }
 
 impl Warehouse {
@@ -75,7 +76,9 @@ fn az_credential(c: &Value) -> bool {
     let has = |k: &str| c[k].as_str().is_some_and(|v| !v.is_empty());
     c["type"] == "az"
         && match c["credential-type"].as_str() {
-            Some("client-credentials") => has("client-id") && has("client-secret") && has("tenant-id"),
+            Some("client-credentials") => {
+                has("client-id") && has("client-secret") && has("tenant-id")
+            }
             Some("shared-access-key") => has("key"),
             Some("azure-system-identity") => true,
             _ => false,
@@ -87,7 +90,10 @@ impl Catalog {
         let path = r.path_and_query.split('?').next().unwrap_or_default();
         let m = r.method.as_str();
         if path == "/health" {
-            return Some(Reply::Json(200, json!({"health": "ok", "services": {}}).to_string()));
+            return Some(Reply::Json(
+                200,
+                json!({"health": "ok", "services": {}}).to_string(),
+            ));
         }
         if !path.starts_with("/management/v1/") && path != "/catalog/v1/config" {
             return None;
@@ -109,7 +115,11 @@ impl Catalog {
                         "overrides": {"uri": "http://127.0.0.1/catalog"}})
                     .to_string(),
                 ),
-                None => error(404, "NoSuchWarehouseException", &format!("A warehouse '{name}' does not exist")),
+                None => error(
+                    404,
+                    "NoSuchWarehouseException",
+                    &format!("A warehouse '{name}' does not exist"),
+                ),
             });
         }
         let body = r.json();
@@ -122,7 +132,11 @@ impl Catalog {
             ),
             ("POST", "/management/v1/bootstrap") => {
                 if self.bootstrapped {
-                    error(400, "CatalogAlreadyBootstrapped", "Catalog already bootstrapped")
+                    error(
+                        400,
+                        "CatalogAlreadyBootstrapped",
+                        "Catalog already bootstrapped",
+                    )
                 } else {
                     self.bootstrapped = true;
                     Reply::Json(204, String::new())
@@ -144,14 +158,24 @@ impl Catalog {
     }
 
     fn create(&mut self, body: &Value) -> Reply {
-        let name = body["warehouse-name"].as_str().unwrap_or_default().to_owned();
+        let name = body["warehouse-name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
         if name.is_empty() || !body["storage-profile"].is_object() {
-            return error(400, "DeserializationError", "warehouse-name and storage-profile are required");
+            return error(
+                400,
+                "DeserializationError",
+                "warehouse-name and storage-profile are required",
+            );
         }
         if self.warehouses.iter().any(|w| w.name == name) {
             return error(409, "WarehouseAlreadyExists", "Warehouse already exists");
         }
-        let credential = body.get("storage-credential").filter(|c| !c.is_null()).cloned();
+        let credential = body
+            .get("storage-credential")
+            .filter(|c| !c.is_null())
+            .cloned();
         if credential.as_ref().is_some_and(|c| !az_credential(c)) {
             return error(400, "DeserializationError", "not a StorageCredential");
         }
@@ -175,15 +199,30 @@ impl Catalog {
             return error(404, "WarehouseNotFound", "Warehouse not found");
         };
         if !body.is_object() {
-            return error(400, "DeserializationError", "expected UpdateWarehouseCredentialRequest");
+            return error(
+                400,
+                "DeserializationError",
+                "expected UpdateWarehouseCredentialRequest",
+            );
         }
-        let new = body.get("new-storage-credential").filter(|c| !c.is_null()).cloned();
+        let new = body
+            .get("new-storage-credential")
+            .filter(|c| !c.is_null())
+            .cloned();
         if let Some(c) = &new {
             if !az_credential(c) {
-                return error(400, "DeserializationError", "new-storage-credential is not a StorageCredential");
+                return error(
+                    400,
+                    "DeserializationError",
+                    "new-storage-credential is not a StorageCredential",
+                );
             }
             if self.validate.as_ref().is_some_and(|v| !v(c)) {
-                return error(400, "IoOperationFailed", "IO Operation Failed during validation.");
+                return error(
+                    400,
+                    "IoOperationFailed",
+                    "IO Operation Failed during validation.",
+                );
             }
         }
         self.warehouses[i].credential = new;

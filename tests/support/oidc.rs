@@ -57,11 +57,7 @@ impl OidcProvider {
     /// As [`OidcProvider::start_for`], asking `clients_url` (the Graph stand-in's
     /// `OIDC_ACCEPTS`) about every other client: a secret is accepted while Graph lists it, and
     /// no longer once it was removed.
-    pub fn start_with_graph(
-        tenant: &str,
-        api_id: &str,
-        clients_url: &str,
-    ) -> Option<OidcProvider> {
+    pub fn start_with_graph(tenant: &str, api_id: &str, clients_url: &str) -> Option<OidcProvider> {
         OidcProvider::launch(2, tenant, api_id, &[], Some(clients_url))
     }
 
