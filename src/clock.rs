@@ -161,11 +161,11 @@ mod tests {
         assert_eq!(iso8601(end), "2027-01-31T08:09:10Z");
         assert_eq!(parse_iso8601("2027-02-30T00:00:00Z"), None);
         assert_eq!(parse_iso8601("yesterday"), None);
-        let day = Duration::from_secs(86_400);
+        let day = Duration::from_hours(24);
         assert_eq!(days_until(end, end - day * 45), 45);
         assert_eq!(days_until(end, end - day * 30 - Duration::from_secs(1)), 30);
-        assert_eq!(days_until(end, end - Duration::from_secs(60)), 0);
-        assert_eq!(days_until(end, end + Duration::from_secs(60)), -1);
+        assert_eq!(days_until(end, end - Duration::from_mins(1)), 0);
+        assert_eq!(days_until(end, end + Duration::from_mins(1)), -1);
     }
 
     #[test]

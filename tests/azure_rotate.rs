@@ -521,8 +521,8 @@ async fn verify_judges_the_secret_s_expiry_against_graph_with_a_pinned_clock() {
                 .expect("a client-secret result")
         }
     };
-    let day = std::time::Duration::from_secs(86_400);
-    let hour = std::time::Duration::from_secs(3_600);
+    let day = std::time::Duration::from_hours(24);
+    let hour = std::time::Duration::from_hours(1);
     let date = &end[..10];
     for (days, status, summary, fix) in [
         (

@@ -349,7 +349,7 @@ mod tests {
                 assert!(r.fix.as_deref().is_some_and(|x| x.contains(f)), "{r:?}");
             }
         }
-        let after = clock::parse_iso8601(END).expect("end") + Duration::from_secs(2 * 86_400);
+        let after = clock::parse_iso8601(END).expect("end") + Duration::from_hours(48);
         let r = result(BACKEND, &a.name, &judge(&a, SECRET, after));
         assert_eq!(r.status, Status::Failed);
         assert!(
