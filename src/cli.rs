@@ -72,7 +72,8 @@ pub enum Command {
     /// Prove the setup live: OIDC discovery, token, claims, PostgreSQL, storage, Lakekeeper.
     #[command(after_help = AFTER_HELP)]
     Verify(VerifyArgs),
-    /// Bootstrap Lakekeeper and create the ADLS warehouse from the configuration (idempotent).
+    /// Bootstrap Lakekeeper and create the ADLS warehouse from the configuration (idempotent);
+    /// a warehouse that exists gets the configured storage credential.
     #[command(after_help = AFTER_HELP)]
     Warehouse(WarehouseArgs),
     /// Write the production configuration from the same answers: values for Lakekeeper's
@@ -316,7 +317,8 @@ pub struct VerifyArgs {
 
 #[derive(Debug, Args)]
 pub struct WarehouseArgs {
-    /// Print the request body (secrets masked) and send nothing.
+    /// Print what would be sent (secrets masked) and change nothing: the create request, or,
+    /// for a warehouse that exists, the update of its storage credential.
     #[arg(long)]
     pub dry_run: bool,
     /// Machine-readable output.

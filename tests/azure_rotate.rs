@@ -585,3 +585,59 @@ async fn verify_judges_the_secret_s_expiry_against_graph_with_a_pinned_clock() {
         "{r}"
     );
 }
+
+/// The wizard's welcome screen (line mode, on a real terminal) says when the backend's secret
+/// has 30 days or fewer left, read from the Graph stand-in before the first question.
+#[test]
+fn the_wizard_welcome_says_when_the_secret_runs_out() {
+    use support::tmux::Tmux;
+    use support::tools::require_tool;
+    if require_tool("tmux").is_none() {
+        return;
+    }
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let stand = rt.block_on(StandIn::start());
+    let graph = GraphModel::serve(&stand);
+    let az = FakeAz::new(&stand.base, AzMode::SignedIn);
+    let p = Project::empty();
+    p.write(
+        "lakekeeper-setup.toml",
+        &format!("[entra]\ntenant = \"{TENANT}\"\n"),
+    );
+    let out = p
+        .cmd()
+        .args(["azure", "bootstrap", "--yes"])
+        .env("PATH", az.path_var())
+        .env("LAKEKEEPER_SETUP_AZURE_RETRY_MS", "5")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("bootstrap");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let end = s(&graph.app(BACKEND).expect("app")["passwordCredentials"][0]["endDateTime"]);
+    let end_t = lakekeeper_setup::clock::parse_iso8601(&end).expect("end");
+    let now =
+        lakekeeper_setup::clock::iso8601(end_t - std::time::Duration::from_hours(12 * 24 + 1));
+    let root = p.root().display().to_string();
+    let path = az.path_var();
+    let t = Tmux::start(
+        p.root(),
+        std::path::Path::new(support::wizard::BIN),
+        &["--plain", "--root", &root],
+        &[
+            ("NO_COLOR", "1"),
+            ("PATH", &path),
+            ("LAKEKEEPER_SETUP_NOW", &now),
+        ],
+        240,
+        50,
+    );
+    t.wait_for(&[&format!(
+        "warning: the backend's client secret (lakekeeper-backend, `lakekeeper-setup`) expires in 12 days ({}); `lakekeeper-setup azure rotate-secret` replaces it",
+        &end[..10]
+    )]);
+    t.keys(&["Escape"]);
+    t.wait_for(&["Leave without writing anything?"]);
+    t.keys(&["y", "Enter"]);
+    t.wait_for(&["EXIT=130"]);
+    assert_clean("the terminal", &t.history(), &graph.secrets());
+}

@@ -217,56 +217,85 @@ pub fn key_vault_check(
     Some(r)
 }
 
+/// Runs `work` with the user's own Azure CLI session (the team's tenant), off any other runtime,
+/// with a spinner while `az` answers; `Err` says why there is none.
+fn with_graph<T>(
+    tenant: Option<&str>,
+    work: impl AsyncFnOnce(&crate::azure::Session) -> T,
+) -> Result<T, String> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    rt.block_on(async {
+        let session = super::vault::spinning(
+            "reading the apps' client secrets from Microsoft Graph through the Azure CLI",
+            crate::azure::Session::from_az(tenant),
+        )
+        .await
+        .map_err(|e| {
+            e.to_string()
+                .trim_start_matches("Azure assist off: ")
+                .to_owned()
+        })?;
+        Ok(work(&session).await)
+    })
+}
+
 /// `client-secret` (and `storage-client-secret` for a separate warehouse app): each client
 /// secret in `.env` judged against its app's credentials in Microsoft Graph, with the user's own
 /// `az login`. Skipped, with the reason, when `az` cannot be used.
 pub fn expiry_checks(
-    answers_tenant: Option<&str>,
+    tenant: Option<&str>,
     env: &BTreeMap<String, String>,
 ) -> Vec<verify::CheckResult> {
     use crate::verify::expiry;
     let wanted = expiry::wanted(env);
     let started = std::time::Instant::now();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build();
-    let session = match &runtime {
-        Ok(rt) => rt.block_on(super::vault::spinning(
-            "reading the apps' client secrets from Microsoft Graph through the Azure CLI",
-            crate::azure::Session::from_az(answers_tenant),
-        )),
-        Err(e) => Err(crate::azure::ListError::Failed(e.to_string())),
-    };
-    let mut out: Vec<verify::CheckResult> = match (&runtime, session) {
-        (Ok(rt), Ok(session)) => {
-            let now = crate::clock::now();
-            wanted
-                .iter()
-                .map(|w| rt.block_on(expiry::check(&session, *w, env, now)))
-                .collect()
+    let now = crate::clock::now();
+    let outcome = with_graph(tenant, async |session| {
+        let mut out = Vec::new();
+        for w in &wanted {
+            out.push(expiry::check(session, *w, env, now).await);
         }
-        (_, Err(e)) => {
-            let why = e.to_string();
-            let why = why.trim_start_matches("Azure assist off: ");
-            wanted
-                .iter()
-                .map(|w| {
-                    expiry::skipped(
-                        *w,
-                        format!(
-                            "expiry not checked: it needs your Azure CLI sign-in to read the app from Microsoft Graph ({why})"
-                        ),
-                    )
-                })
-                .collect()
-        }
-        (Err(_), Ok(_)) => Vec::new(),
-    };
+        out
+    });
+    let mut out = outcome.unwrap_or_else(|why| {
+        wanted
+            .iter()
+            .map(|w| {
+                expiry::skipped(
+                    *w,
+                    format!(
+                        "expiry not checked: it needs your Azure CLI sign-in to read the app from Microsoft Graph ({why})"
+                    ),
+                )
+            })
+            .collect()
+    });
     let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     for r in &mut out {
         r.duration_ms = ms;
     }
     out
+}
+
+/// The wizard's welcome lines: each client secret with 30 days or fewer left (or none of its
+/// app's). Nothing when `az` cannot be used (the wizard never waits on a failure).
+pub fn expiry_welcome(tenant: Option<&str>, env: &BTreeMap<String, String>) -> Vec<String> {
+    use crate::verify::expiry;
+    let wanted = expiry::wanted(env);
+    let now = crate::clock::now();
+    with_graph(tenant, async |session| {
+        let mut out = Vec::new();
+        for w in &wanted {
+            if let Ok((app, e)) = expiry::lookup(session, *w, env, now).await {
+                out.extend(expiry::welcome_line(*w, &app, &e));
+            }
+        }
+        out
+    })
+    .unwrap_or_default()
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, RunError> {

@@ -206,6 +206,61 @@ pub fn wanted(env: &std::collections::BTreeMap<String, String>) -> Vec<Which> {
     out
 }
 
+/// Why a secret could not be judged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotJudged {
+    /// Nothing to judge (no value, no client ID): the summary.
+    Nothing(String),
+    /// Graph could not tell: the summary and the fix.
+    Unread(String, Option<String>),
+}
+
+/// Reads the app `which` names from Graph and judges its secret against `now`: the app's name
+/// and what [`judge`] found.
+pub async fn lookup(
+    session: &Session,
+    which: Which,
+    env: &std::collections::BTreeMap<String, String>,
+    now: SystemTime,
+) -> Result<(String, Expiry), NotJudged> {
+    let get = |k: &str| env.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
+    let Some(value) = get(which.secret_key) else {
+        return Err(NotJudged::Nothing(format!(
+            "{} is not set",
+            which.secret_key
+        )));
+    };
+    let Some(id) = get(which.id_key)
+        .map(str::to_ascii_lowercase)
+        .filter(|id| crate::validate::is_guid(id))
+    else {
+        return Err(NotJudged::Nothing(format!(
+            "{} is not a client ID: no app to look up",
+            which.id_key
+        )));
+    };
+    match graph::app_by_client_id(session, &ClientId(id.clone())).await {
+        Ok(Some(app)) => {
+            let expiry = judge(&app, value, now);
+            Ok((app.name, expiry))
+        }
+        Ok(None) => Err(NotJudged::Unread(
+            format!(
+                "the app {id} ({}) is not in the tenant your az login reads",
+                which.id_key
+            ),
+            Some("sign in to the team's tenant: az login --tenant <tenant>".into()),
+        )),
+        Err(e) => Err(NotJudged::Unread(
+            format!(
+                "could not read the app {id} from Microsoft Graph: {}",
+                detail(&e)
+            ),
+            None,
+        )),
+    }
+}
+
 /// Reads the app `which` names from Graph and judges its secret against `now`.
 pub async fn check(
     session: &Session,
@@ -213,42 +268,13 @@ pub async fn check(
     env: &std::collections::BTreeMap<String, String>,
     now: SystemTime,
 ) -> CheckResult {
-    let get = |k: &str| env.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
-    let Some(value) = get(which.secret_key) else {
-        return skipped(which, format!("{} is not set", which.secret_key));
-    };
-    let Some(id) = get(which.id_key)
-        .map(str::to_ascii_lowercase)
-        .filter(|id| crate::validate::is_guid(id))
-    else {
-        return skipped(
-            which,
-            format!("{} is not a client ID: no app to look up", which.id_key),
-        );
-    };
-    match graph::app_by_client_id(session, &ClientId(id.clone())).await {
-        Ok(Some(app)) => result(which, &app.name, &judge(&app, value, now)),
-        Ok(None) => {
-            let mut r = skipped(
-                which,
-                format!(
-                    "the app {id} ({}) is not in the tenant your az login reads",
-                    which.id_key
-                ),
-            );
+    match lookup(session, which, env, now).await {
+        Ok((app, expiry)) => result(which, &app, &expiry),
+        Err(NotJudged::Nothing(why)) => skipped(which, why),
+        Err(NotJudged::Unread(why, fix)) => {
+            let mut r = skipped(which, why);
             r.status = Status::Warning;
-            r.fix = Some("sign in to the team's tenant: az login --tenant <tenant>".into());
-            r
-        }
-        Err(e) => {
-            let mut r = skipped(
-                which,
-                format!(
-                    "could not read the app {id} from Microsoft Graph: {}",
-                    detail(&e)
-                ),
-            );
-            r.status = Status::Warning;
+            r.fix = fix;
             r
         }
     }
