@@ -21,10 +21,10 @@ const TENANT: &str = "11111111-2222-3333-4444-555555555555";
 const API_ID: &str = "aaaaaaaa-0000-4000-8000-000000000001";
 const BACKEND_ID: &str = "bbbbbbbb-0000-4000-8000-000000000002";
 
-const FILE_CLIENT: &str = "SENTINEL-client-secret-FILE-Q~7f3a9c2e1b4d";
+const FILE_CLIENT: &str = "SENTINEL-oauth2-value-FILE-Q~7f3a9c2e1b4d";
 const FILE_PG: &str = "SENTINEL-pg-password-FILE-5e8d2a7c9b1f";
 const FILE_STORAGE: &str = "SENTINEL-storage-key-FILE-3c6f9a2d8e1b";
-const ENV_CLIENT: &str = "SENTINEL-client-secret-ENV-Q~0a1b2c3d4e5f";
+const ENV_CLIENT: &str = "SENTINEL-oauth2-value-ENV-Q~0a1b2c3d4e5f";
 const ENV_PG: &str = "SENTINEL-pg-password-ENV-6a7b8c9d0e1f";
 const ENV_STORAGE: &str = "SENTINEL-storage-key-ENV-2b3c4d5e6f70";
 const ENC_KEY: &str = "SENTINEL-encryption-key-00112233445566778899";
@@ -469,12 +469,19 @@ async fn azure_tokens_and_vault_values_never_leak() {
         clean(&f.display().to_string(), &String::from_utf8_lossy(&bytes));
     }
     clean("az's command lines", &fake.argv().join("\n"));
-    assert!(
-        stand
-            .seen()
-            .iter()
-            .all(|r| r.bearer.as_deref() == Some(tokens[0].as_str()))
-    );
+    // Each token went only to its own service: the vault's to the vault, Graph's (verify's
+    // client-secret result reads the backend app) to Graph.
+    let graph_token = token_for(&format!("{}/graph", stand.base));
+    let seen = stand.seen();
+    assert!(seen.iter().any(|r| r.path_and_query.starts_with("/team-dev-kv/")));
+    for r in &seen {
+        let want = if r.path_and_query.starts_with("/graph/") {
+            &graph_token
+        } else {
+            &tokens[0]
+        };
+        assert_eq!(r.bearer.as_deref(), Some(want.as_str()), "{}", r.path_and_query);
+    }
 }
 
 /// `azure rotate-secret` (no vault: the new secret goes to `.env`), stopped at the token check
