@@ -641,3 +641,46 @@ fn the_wizard_welcome_says_when_the_secret_runs_out() {
     t.wait_for(&["EXIT=130"]);
     assert_clean("the terminal", &t.history(), &graph.secrets());
 }
+
+/// `--keep-old` leaves the old secret working (both sign in); a later run resumes the same
+/// rotation and, asked, removes the old one — no second new secret.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keep_old_leaves_the_old_secret_until_a_later_run_removes_it() {
+    let Some(w) = world().await else {
+        return;
+    };
+    let old = w.graph.vault(VAULT_NAME).expect("old");
+    let old_key = key_of(&w.credentials()[0]);
+    let out = w.rotate(&["--keep-old", "--months", "3"]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains("--keep-old: the old secret stays until it expires"),
+        "{all}"
+    );
+    assert!(!all.contains("✓ removed"), "{all}");
+    let creds = w.credentials();
+    assert_eq!(creds.len(), 2, "{creds:#?}");
+    let new = w.graph.vault(VAULT_NAME).expect("new");
+    assert!(w.token_works(&old).await && w.token_works(&new).await);
+    // Three months from now (Graph's end date), not the default twelve.
+    let end = s(&creds[1]["endDateTime"]);
+    let months = |iso: &str| {
+        let y: i64 = iso[..4].parse().expect("year");
+        let m: i64 = iso[5..7].parse().expect("month");
+        y * 12 + m
+    };
+    let today = lakekeeper_setup::clock::iso8601(std::time::SystemTime::now());
+    assert_eq!(months(&end) - months(&today), 3, "{end}");
+    // Later: the same rotation is finished, nothing new added.
+    let out = w.rotate(&[]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(all.contains("this run resumes it"), "{all}");
+    assert!(!all.contains("add a new client secret"), "{all}");
+    assert_eq!(
+        w.assert_rotated(&old, &old_key, "keep-old, then removed")
+            .await,
+        new
+    );
+}

@@ -473,14 +473,22 @@ async fn azure_tokens_and_vault_values_never_leak() {
     // client-secret result reads the backend app) to Graph.
     let graph_token = token_for(&format!("{}/graph", stand.base));
     let seen = stand.seen();
-    assert!(seen.iter().any(|r| r.path_and_query.starts_with("/team-dev-kv/")));
+    assert!(
+        seen.iter()
+            .any(|r| r.path_and_query.starts_with("/team-dev-kv/"))
+    );
     for r in &seen {
         let want = if r.path_and_query.starts_with("/graph/") {
             &graph_token
         } else {
             &tokens[0]
         };
-        assert_eq!(r.bearer.as_deref(), Some(want.as_str()), "{}", r.path_and_query);
+        assert_eq!(
+            r.bearer.as_deref(),
+            Some(want.as_str()),
+            "{}",
+            r.path_and_query
+        );
     }
 }
 
