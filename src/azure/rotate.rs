@@ -70,6 +70,16 @@ pub enum Stage {
     Stored { new: Password, old: Password },
 }
 
+impl Stage {
+    /// The new credential an earlier run added, if any.
+    pub fn added(&self) -> Option<&Password> {
+        match self {
+            Stage::Start { .. } => None,
+            Stage::InEnv { new, .. } | Stage::Stored { new, .. } => Some(new),
+        }
+    }
+}
+
 /// Reads the stage from what was found.
 pub fn stage(f: &Found) -> Stage {
     let listed = |p: &Password| f.app.passwords.iter().any(|x| x.key_id == p.key_id);

@@ -52,23 +52,8 @@ pub fn run(
     process_env: &BTreeMap<String, String>,
 ) -> Result<Exit, RunError> {
     let (project, answers) = common::load(paths, process_env)?;
-    if process_env.contains_key(keys::OAUTH2_CLIENT_SECRET) {
-        return Err(RunError::Usage(format!(
-            "{} is set in your shell; it would win over the new secret in every command: unset it, then run `{COMMAND}` again",
-            keys::OAUTH2_CLIENT_SECRET
-        )));
-    }
-    let spec = crate::commands::vault::spec(&project).map_err(|problems| {
-        RunError::Usage(format!(
-            "the profile's [secrets] table cannot be used: {}",
-            problems
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("; ")
-        ))
-    })?;
-    let home = secret_home(spec.as_ref(), paths);
+    refuse_a_shadowing_secret(process_env)?;
+    let home = home(&project, paths)?;
     let rt = common::runtime()?;
     let session = rt.block_on(common::session(&answers))?;
     let found = match rt.block_on(discover(&session, &project, &answers, home)) {
@@ -82,24 +67,7 @@ pub fn run(
     };
     let steps = rotate::plan(&stage, opts);
     let end = bootstrap::end_date(crate::clock::now(), args.months.unwrap_or(DEFAULT_MONTHS));
-
-    let changes: Vec<change::Change> = steps
-        .iter()
-        .map(|s| {
-            rotate::change(
-                s,
-                &found,
-                &session.endpoints.graph,
-                &end,
-                answers
-                    .get(FieldId::BaseUri)
-                    .unwrap_or(crate::strings::DEFAULT_BASE_URI),
-                answers
-                    .get(FieldId::WarehouseName)
-                    .unwrap_or(crate::strings::DEFAULT_WAREHOUSE),
-            )
-        })
-        .collect();
+    let changes = changes(&steps, &found, &session, &answers, &end);
     let go = common::plan_and_confirm(
         &format!(
             "Rotating the client secret of {} (appId {}):",
@@ -114,17 +82,13 @@ pub fn run(
     if let common::Go::Stop(exit) = go {
         return Ok(exit);
     }
-
     let mut runner = Runner {
         rt: &rt,
         session: &session,
         paths,
         process_env,
+        new: stage.added().cloned(),
         found,
-        new: match &stage {
-            Stage::Start { .. } => None,
-            Stage::InEnv { new, .. } | Stage::Stored { new, .. } => Some(new.clone()),
-        },
         end,
         yes: args.write.yes,
         keep_old: args.keep_old,
@@ -138,6 +102,62 @@ pub fn run(
     }
     teammates(&runner.found.home, args.keep_old);
     Ok(Exit::Ok)
+}
+
+/// A client secret exported in the shell wins over `.env` in every command: the rotation would
+/// prove and spread the old one.
+fn refuse_a_shadowing_secret(process_env: &BTreeMap<String, String>) -> Result<(), RunError> {
+    if process_env.contains_key(keys::OAUTH2_CLIENT_SECRET) {
+        return Err(RunError::Usage(format!(
+            "{} is set in your shell; it would win over the new secret in every command: unset it, then run `{COMMAND}` again",
+            keys::OAUTH2_CLIENT_SECRET
+        )));
+    }
+    Ok(())
+}
+
+/// Where the secret lives: the profile's vault, else `backend/.env`.
+fn home(project: &Project, paths: &Paths) -> Result<SecretHome, RunError> {
+    let spec = crate::commands::vault::spec(project).map_err(|problems| {
+        RunError::Usage(format!(
+            "the profile's [secrets] table cannot be used: {}",
+            problems
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        ))
+    })?;
+    Ok(secret_home(spec.as_ref(), paths))
+}
+
+/// The plan's view of each step.
+fn changes(
+    steps: &[Step],
+    found: &Found,
+    session: &Session,
+    answers: &crate::model::Answers,
+    end: &str,
+) -> Vec<change::Change> {
+    let lakekeeper = answers
+        .get(FieldId::BaseUri)
+        .unwrap_or(crate::strings::DEFAULT_BASE_URI);
+    let warehouse = answers
+        .get(FieldId::WarehouseName)
+        .unwrap_or(crate::strings::DEFAULT_WAREHOUSE);
+    steps
+        .iter()
+        .map(|s| {
+            rotate::change(
+                s,
+                found,
+                &session.endpoints.graph,
+                end,
+                lakekeeper,
+                warehouse,
+            )
+        })
+        .collect()
 }
 
 /// The backend app (the profile's client ID, else `.env`'s, else the default unique name) and
