@@ -109,7 +109,8 @@ pub fn stage(f: &Found) -> Stage {
             old,
         };
     }
-    let old = f.in_home.clone();
+    // A vault that holds no current secret replaces the one `.env` holds, if any.
+    let old = f.in_home.clone().or_else(|| f.in_env.clone());
     let unheld = old
         .as_ref()
         .map(|o| {
@@ -451,6 +452,24 @@ mod tests {
             Step::AddSecret {
                 replaces: Some(new)
             }
+        );
+    }
+
+    #[test]
+    fn an_empty_vault_replaces_the_secret_env_holds() {
+        let old = pw(OLD, "lakekeeper-setup", "S01");
+        let f = found(vec![old.clone()], None, Some(OLD));
+        assert_eq!(
+            plan(&stage(&f), BOTH),
+            [
+                Step::AddSecret {
+                    replaces: Some(old.clone())
+                },
+                Step::Apply,
+                Step::CheckToken,
+                Step::UpdateWarehouse,
+                Step::RemoveOld(old)
+            ]
         );
     }
 

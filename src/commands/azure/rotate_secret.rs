@@ -516,11 +516,29 @@ impl Runner<'_> {
         }
         let client = crate::verify::http::client(TIMEOUT)
             .map_err(|e| Stop::new(e.to_string(), "then run again"))?;
-        let (result, _) = self.rt.block_on(entra::check_token(
-            &cfg,
-            &client,
-            tokio::time::Instant::now() + TIMEOUT,
-        ));
+        // A new secret can take a few seconds to reach every Entra replica: asked again with
+        // bootstrap's backoff before the run stops.
+        let backoff = bootstrap::backoff_from_env();
+        let mut attempt = 0;
+        let result = loop {
+            let (result, _) = self.rt.block_on(entra::check_token(
+                &cfg,
+                &client,
+                tokio::time::Instant::now() + TIMEOUT,
+            ));
+            if result.status == Status::Ok || attempt == bootstrap::RETRIES {
+                break result;
+            }
+            let wait = backoff * 2u32.pow(attempt);
+            attempt += 1;
+            println!(
+                "    … no token yet ({}); retry {attempt} of {} in {:.0} s",
+                result.summary,
+                bootstrap::RETRIES,
+                wait.as_secs_f64().max(1.0)
+            );
+            std::thread::sleep(wait);
+        };
         if result.status == Status::Ok {
             Ok(format!(
                 "Entra ID gives a token for the new secret ({})",
