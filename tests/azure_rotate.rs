@@ -33,6 +33,8 @@ struct World {
     idp: OidcProvider,
     p: Project,
     api_id: String,
+    /// The profile names the team's vault (else the secret lives in `backend/.env`).
+    vault: bool,
 }
 
 fn text(o: &Output) -> String {
@@ -49,13 +51,18 @@ fn s(v: &Value) -> String {
 
 impl World {
     fn profile(&self, authority: &str) -> String {
-        profile_text(&self.stand.base, &self.lk_stand.base, authority)
-            + &format!(
-                "\n[lakekeeper_api]\nclient_id = \"{}\"\napp_id_uri = \"api://{}\"\n\n[backend_service]\nclient_id = \"{}\"\n",
-                self.api_id,
-                self.api_id,
-                self.backend_id()
-            )
+        let base = profile_text(&self.stand.base, &self.lk_stand.base, authority);
+        let base = if self.vault {
+            base
+        } else {
+            without_vault(&base)
+        };
+        base + &format!(
+            "\n[lakekeeper_api]\nclient_id = \"{}\"\napp_id_uri = \"api://{}\"\n\n[backend_service]\nclient_id = \"{}\"\n",
+            self.api_id,
+            self.api_id,
+            self.backend_id()
+        )
     }
 
     fn backend(&self) -> Value {
@@ -133,7 +140,7 @@ impl World {
             "{what}"
         );
         assert_ne!(creds[0]["keyId"], old_key, "{what}");
-        let new = self.graph.vault(VAULT_NAME).expect("the vault holds it");
+        let new = held(self);
         assert_ne!(new, old, "{what}");
         assert!(
             self.graph.accepts(&self.backend_id(), &new),
@@ -173,9 +180,33 @@ fn profile_text(graph_base: &str, lakekeeper: &str, authority: &str) -> String {
     )
 }
 
+/// The profile without its `[secrets]` table.
+fn without_vault(profile: &str) -> String {
+    let start = profile.find("[secrets]").expect("a [secrets] table");
+    let end = profile[start..]
+        .find("\n\n")
+        .map_or(profile.len(), |i| start + i + 2);
+    format!("{}{}", &profile[..start], &profile[end..])
+}
+
+/// The secret the team holds: the vault's, or (without one) `backend/.env`'s.
+fn held(w: &World) -> String {
+    if w.vault {
+        w.graph.vault(VAULT_NAME).expect("the vault holds it")
+    } else {
+        support::wizard::read_env(&w.p.path("backend/.env"))["LAKEKEEPER__OAUTH2__CLIENT_SECRET"]
+            .clone()
+    }
+}
+
 /// A team after `azure bootstrap` (secret in the vault), `apply` and `warehouse`: the
 /// warehouse holds the first secret. `None` without node (outside CI).
 async fn world() -> Option<World> {
+    world_with(true).await
+}
+
+/// [`world`], with or without the team's vault.
+async fn world_with(vault: bool) -> Option<World> {
     let stand = StandIn::start().await;
     let graph = GraphModel::serve(&stand);
     let az = FakeAz::new(&stand.base, AzMode::SignedIn);
@@ -189,9 +220,14 @@ async fn world() -> Option<World> {
         }));
     });
     let p = Project::empty();
+    let first_profile = profile_text(&stand.base, &lk_stand.base, "http://127.0.0.1:9");
     p.write(
         "lakekeeper-setup.toml",
-        &profile_text(&stand.base, &lk_stand.base, "http://127.0.0.1:9"),
+        &if vault {
+            first_profile
+        } else {
+            without_vault(&first_profile)
+        },
     );
     let mut c = p.cmd();
     c.args(["azure", "bootstrap", "--yes"])
@@ -214,6 +250,7 @@ async fn world() -> Option<World> {
         idp,
         p,
         api_id,
+        vault,
     };
     let profile = w.profile(&w.idp.authority());
     w.p.write("lakekeeper-setup.toml", &profile);
@@ -223,7 +260,7 @@ async fn world() -> Option<World> {
     assert_eq!(out.status.code(), Some(0), "apply: {}", text(&out));
     let out = w.run(&w.p, &["warehouse"], &[]).await;
     assert_eq!(out.status.code(), Some(0), "warehouse: {}", text(&out));
-    let first = w.graph.vault(VAULT_NAME).expect("bootstrap's secret");
+    let first = held(&w);
     assert_eq!(
         w.lk.credential("lakekeeper").expect("stored")["client-secret"],
         first.as_str()
@@ -683,4 +720,31 @@ async fn keep_old_leaves_the_old_secret_until_a_later_run_removes_it() {
             .await,
         new
     );
+}
+
+/// Without a team vault the new secret goes to `backend/.env`, the rotation completes the same
+/// way, and the end says how to pass the secret on and why a vault is better.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_vault_the_new_secret_goes_to_env_and_the_end_says_how_to_pass_it_on() {
+    let Some(w) = world_with(false).await else {
+        return;
+    };
+    assert!(w.graph.vault(VAULT_NAME).is_none());
+    let old = held(&w);
+    let old_key = key_of(&w.credentials()[0]);
+    let out = w.rotate(&[]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    w.assert_rotated(&old, &old_key, "no vault").await;
+    assert!(w.graph.vault(VAULT_NAME).is_none(), "no vault was written");
+    for want in [
+        "its value goes straight to",
+        "without a team vault, whoever uses the old secret loses access when it is removed",
+        "teammates: the new secret is only in your",
+        "Pass it on through a channel meant for secrets (a password manager's shared vault), never chat or email",
+        "a team Key Vault is better: name it under [secrets] in lakekeeper-setup.toml, run `lakekeeper-setup azure store-secrets` once",
+    ] {
+        assert!(all.contains(want), "{want}:\n{all}");
+    }
+    assert_clean("the output", &all, &w.graph.secrets());
 }
