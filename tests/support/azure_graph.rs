@@ -430,7 +430,19 @@ impl Tenant {
                     Reply::Json(200, answer.to_string())
                 }
                 ("POST", "removePassword") => {
-                    // Microsoft's example: `{"keyId": …}` → 204 No Content.
+                    // Microsoft's example: `{"keyId": …}` → 204 No Content; a body of another
+                    // shape is refused.
+                    let example = fixture(
+                        "graph/application-removepassword--application_removepassword.json",
+                    );
+                    let keys = |v: &Value| {
+                        v.as_object()
+                            .map(|o| o.keys().cloned().collect::<Vec<_>>())
+                            .unwrap_or_default()
+                    };
+                    if keys(&body) != keys(&example["request"]["body"]) {
+                        return error(400, "Request_BadRequest", "Invalid request body.");
+                    }
                     let key = body["keyId"].as_str().unwrap_or_default().to_owned();
                     let list = self.apps[i]["passwordCredentials"]
                         .as_array_mut()
@@ -445,7 +457,10 @@ impl Tenant {
                             &format!("No password credential found with keyId {key}."),
                         );
                     }
-                    Reply::Json(204, String::new())
+                    let status =
+                        u16::try_from(example["response"]["status"].as_u64().unwrap_or(204))
+                            .unwrap_or(204);
+                    Reply::Json(status, String::new())
                 }
                 _ => error(405, "Request_BadRequest", "not in the stand-in"),
             };
