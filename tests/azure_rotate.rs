@@ -532,7 +532,7 @@ async fn verify_judges_the_secret_s_expiry_against_graph_with_a_pinned_clock() {
     assert_eq!(c.output().expect("apply").status.code(), Some(0));
     let end = s(&graph.app(BACKEND).expect("app")["passwordCredentials"][0]["endDateTime"]);
     let end_t = lakekeeper_setup::clock::parse_iso8601(&end).expect("graph's end date");
-    let verify = |now: Option<std::time::SystemTime>, path: String| {
+    let verify = |now: Option<std::time::SystemTime>, path: String, name: &'static str| {
         let mut c = p.cmd();
         c.args(["verify", "--json", "--timeout", "2"])
             .env("PATH", path)
@@ -553,9 +553,9 @@ async fn verify_judges_the_secret_s_expiry_against_graph_with_a_pinned_clock() {
                 .as_array()
                 .expect("checks")
                 .iter()
-                .find(|c| c["name"] == "client-secret")
+                .find(|c| c["name"] == name)
                 .cloned()
-                .expect("a client-secret result")
+                .unwrap_or_else(|| panic!("a {name} result: {v}"))
         }
     };
     let day = std::time::Duration::from_hours(24);
@@ -581,7 +581,12 @@ async fn verify_judges_the_secret_s_expiry_against_graph_with_a_pinned_clock() {
             Some("lakekeeper-setup azure rotate-secret"),
         ),
     ] {
-        let r = verify(Some(end_t - day * days - hour), az.path_var()).await;
+        let r = verify(
+            Some(end_t - day * days - hour),
+            az.path_var(),
+            "client-secret",
+        )
+        .await;
         assert_eq!(r["status"], status, "{days}: {r}");
         assert_eq!(
             s(&r["summary"]),
@@ -595,6 +600,35 @@ async fn verify_judges_the_secret_s_expiry_against_graph_with_a_pinned_clock() {
             None => assert!(r["fix"].is_null(), "{days}: {r}"),
         }
     }
+    // A separate warehouse app, its secret 20 days from its end: its own result, the portal's fix.
+    let storage = graph.with(|t| {
+        t.new_app(
+            None,
+            &serde_json::json!({"displayName": "lakekeeper-storage", "passwordCredentials": [
+                {"keyId": "0f0f0f0f-0000-4000-8000-0000000000aa", "displayName": "portal",
+                 "hint": "W01", "endDateTime": "2030-05-20T12:00:00Z"}]}),
+        )
+    });
+    let env = p.read("backend/.env");
+    p.write(
+        "backend/.env",
+        &format!(
+            "{env}AZURE_STORAGE_CLIENT_ID={}\nAZURE_STORAGE_CLIENT_SECRET=W01~fake-storage-app-secret-0123456789ab\n",
+            s(&storage["appId"])
+        ),
+    );
+    let pinned = lakekeeper_setup::clock::parse_iso8601("2030-04-30T11:00:00Z").expect("date");
+    let r = verify(Some(pinned), az.path_var(), "storage-client-secret").await;
+    assert_eq!(r["status"], "warning", "{r}");
+    assert_eq!(
+        s(&r["summary"]),
+        "the warehouse app's client secret (lakekeeper-storage, `portal`) expires in 20 days (2030-05-20)"
+    );
+    assert!(
+        s(&r["fix"]).contains("lakekeeper-storage › Certificates & secrets"),
+        "{r}"
+    );
+    p.write("backend/.env", &env);
     // A secret from elsewhere.
     let env = p.read("backend/.env");
     let held =
@@ -604,7 +638,7 @@ async fn verify_judges_the_secret_s_expiry_against_graph_with_a_pinned_clock() {
         "backend/.env",
         &env.replace(&held, "XYZ~SENTINEL-a-secret-of-another-app-0123"),
     );
-    let r = verify(None, az.path_var()).await;
+    let r = verify(None, az.path_var(), "client-secret").await;
     assert_eq!(r["status"], "failed", "{r}");
     assert_eq!(
         s(&r["summary"]),
@@ -615,7 +649,7 @@ async fn verify_judges_the_secret_s_expiry_against_graph_with_a_pinned_clock() {
         "{r}"
     );
     // Without az: skipped, with the reason.
-    let r = verify(None, "/nonexistent".into()).await;
+    let r = verify(None, "/nonexistent".into(), "client-secret").await;
     assert_eq!(r["status"], "skipped", "{r}");
     assert!(
         s(&r["summary"]).starts_with("expiry not checked: it needs your Azure CLI sign-in"),
