@@ -251,6 +251,16 @@ pub fn expiry_checks(
 ) -> Vec<verify::CheckResult> {
     use crate::verify::expiry;
     let wanted = expiry::wanted(env);
+    if env
+        .get(expiry::BACKEND.secret_key)
+        .is_none_or(|v| v.trim().is_empty())
+    {
+        // Nothing to judge: `az` is not asked.
+        return vec![expiry::skipped(
+            expiry::BACKEND,
+            format!("{} is not set", expiry::BACKEND.secret_key),
+        )];
+    }
     let started = std::time::Instant::now();
     let now = crate::clock::now();
     let outcome = with_graph(tenant, async |session| {
