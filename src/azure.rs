@@ -21,6 +21,7 @@ pub mod pick;
 pub mod publish;
 pub mod rest;
 pub mod roles;
+pub mod rotate;
 pub mod secrets;
 
 use std::time::Duration;

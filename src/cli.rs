@@ -74,7 +74,8 @@ pub enum Command {
     /// Prove the setup live: OIDC discovery, token, claims, PostgreSQL, storage, Lakekeeper.
     #[command(after_help = AFTER_HELP)]
     Verify(VerifyArgs),
-    /// Bootstrap Lakekeeper and create the ADLS warehouse from the configuration (idempotent).
+    /// Bootstrap Lakekeeper and create the ADLS warehouse from the configuration (idempotent);
+    /// a warehouse that exists gets the configured storage credential.
     #[command(after_help = AFTER_HELP)]
     Warehouse(WarehouseArgs),
     /// Write the production configuration from the same answers: values for Lakekeeper's
@@ -159,6 +160,13 @@ pub enum AzureCommand {
     /// Take the production API's app role away from a user, group or app (named as for grant).
     #[command(after_help = AFTER_HELP)]
     Revoke(RevokeArgs),
+    /// Replace the backend's client secret: add a new one (into the team's Key Vault as a new
+    /// version, else backend/.env; never shown), run apply, prove it with a token request,
+    /// give the warehouse the new secret in Lakekeeper, and only then remove the old one (asked
+    /// again first). A run that stopped resumes where it stopped. Needs owner of the backend's
+    /// app registration (or Application Administrator), and Key Vault Secrets Officer on a vault.
+    #[command(after_help = AFTER_HELP)]
+    RotateSecret(RotateSecretArgs),
 }
 
 #[derive(Debug, Args)]
@@ -181,6 +189,19 @@ pub struct RevokeArgs {
     /// Who loses the app role (named as for grant).
     #[arg(value_name = "WHO", required = true)]
     pub who: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RotateSecretArgs {
+    #[command(flatten)]
+    pub write: AzureWriteArgs,
+    /// Lifetime of the new client secret, 1–24 months [default: 12].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=24))]
+    pub months: Option<u32>,
+    /// Leave the old client secret in place until it expires (whoever still uses it keeps
+    /// working); a later run offers to remove it.
+    #[arg(long)]
+    pub keep_old: bool,
 }
 
 #[derive(Debug, Args)]
@@ -362,7 +383,8 @@ pub struct VerifyArgs {
 
 #[derive(Debug, Args)]
 pub struct WarehouseArgs {
-    /// Print the request body (secrets masked) and send nothing.
+    /// Print what would be sent (secrets masked) and change nothing: the create request, or,
+    /// for a warehouse that exists, the update of its storage credential.
     #[arg(long)]
     pub dry_run: bool,
     /// Machine-readable output.

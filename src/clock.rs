@@ -1,9 +1,56 @@
 //! UTC calendar time from a `SystemTime` (the `time` crate, already in the tree under ratatui):
-//! backup names, the storage API's ISO-8601 dates and a client secret's end date need it.
+//! backup names, the storage API's ISO-8601 dates and a client secret's end date need it; and
+//! "now" for judging a secret's expiry, which `LAKEKEEPER_SETUP_NOW` can pin (tests set a date
+//! instead of waiting for one).
 
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use time::{Month, OffsetDateTime};
+
+/// Pins [`now`] to an ISO 8601 UTC time (`2027-01-31T08:09:10Z`), for tests.
+pub const NOW_VAR: &str = "LAKEKEEPER_SETUP_NOW";
+
+/// The current time, or the one `LAKEKEEPER_SETUP_NOW` names (ignored when unreadable).
+pub fn now() -> SystemTime {
+    std::env::var(NOW_VAR)
+        .ok()
+        .and_then(|t| parse_iso8601(&t))
+        .unwrap_or_else(SystemTime::now)
+}
+
+/// `YYYY-MM-DDThh:mm:ss…` (UTC; fractional seconds and a trailing `Z` ignored), as Graph writes
+/// a secret's `endDateTime`. `None` when it is not that form.
+pub fn parse_iso8601(text: &str) -> Option<SystemTime> {
+    let t = text.trim();
+    let num = |a: usize, b: usize| t.get(a..b)?.parse::<u32>().ok();
+    if t.len() < 19 || t.as_bytes().get(10) != Some(&b'T') {
+        return None;
+    }
+    let month = Month::try_from(u8::try_from(num(5, 7)?).ok()?).ok()?;
+    let date = time::Date::from_calendar_date(
+        i32::try_from(num(0, 4)?).ok()?,
+        month,
+        u8::try_from(num(8, 10)?).ok()?,
+    )
+    .ok()?;
+    let clock = time::Time::from_hms(
+        u8::try_from(num(11, 13)?).ok()?,
+        u8::try_from(num(14, 16)?).ok()?,
+        u8::try_from(num(17, 19)?).ok()?,
+    )
+    .ok()?;
+    let secs = date.with_time(clock).assume_utc().unix_timestamp();
+    Some(UNIX_EPOCH + Duration::from_secs(u64::try_from(secs).ok()?))
+}
+
+/// Whole days from `now` until `end` (negative once `end` has passed; 0 within its last day).
+pub fn days_until(end: SystemTime, now: SystemTime) -> i64 {
+    let secs = |t: SystemTime| match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+        Err(e) => -i64::try_from(e.duration().as_secs()).unwrap_or(i64::MAX),
+    };
+    (secs(end) - secs(now)).div_euclid(86_400)
+}
 
 /// A UTC calendar time, to the second.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,6 +153,19 @@ mod tests {
                 second: 56
             }
         );
+    }
+
+    #[test]
+    fn graph_end_dates_parse_and_days_count_down_to_zero_then_below() {
+        let end = parse_iso8601("2027-01-31T08:09:10.3086381Z").expect("graph's form");
+        assert_eq!(iso8601(end), "2027-01-31T08:09:10Z");
+        assert_eq!(parse_iso8601("2027-02-30T00:00:00Z"), None);
+        assert_eq!(parse_iso8601("yesterday"), None);
+        let day = Duration::from_hours(24);
+        assert_eq!(days_until(end, end - day * 45), 45);
+        assert_eq!(days_until(end, end - day * 30 - Duration::from_secs(1)), 30);
+        assert_eq!(days_until(end, end - Duration::from_mins(1)), 0);
+        assert_eq!(days_until(end, end + Duration::from_mins(1)), -1);
     }
 
     #[test]

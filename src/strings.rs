@@ -253,3 +253,14 @@ pub const PICK_LINE_HINT: &str = "? and Enter picks from Azure";
 
 /// A list could not be had (the error's own text follows).
 pub const PICK_FAILED: &str = "Could not list from Azure";
+
+/// What Lakekeeper shows of a warehouse's stored credential (`storage-credential-type`): its
+/// kind only, never a client ID or a secret.
+pub fn stored_credential(kind: Option<&str>) -> String {
+    match kind {
+        Some(k) => format!(
+            "Lakekeeper holds a {k} storage credential (it shows only the kind, never the client ID or the secret)"
+        ),
+        None => "Lakekeeper shows no storage credential for it (none stored, or its secret store could not read it)".to_owned(),
+    }
+}

@@ -14,6 +14,7 @@ use crate::secret::Secret;
 pub mod access;
 pub mod claims;
 pub mod entra;
+pub mod expiry;
 pub mod finding;
 pub mod http;
 pub mod lakekeeper;

@@ -21,10 +21,10 @@ const TENANT: &str = "11111111-2222-3333-4444-555555555555";
 const API_ID: &str = "aaaaaaaa-0000-4000-8000-000000000001";
 const BACKEND_ID: &str = "bbbbbbbb-0000-4000-8000-000000000002";
 
-const FILE_CLIENT: &str = "SENTINEL-client-secret-FILE-Q~7f3a9c2e1b4d";
+const FILE_CLIENT: &str = "SENTINEL-oauth2-value-FILE-Q~7f3a9c2e1b4d";
 const FILE_PG: &str = "SENTINEL-pg-password-FILE-5e8d2a7c9b1f";
 const FILE_STORAGE: &str = "SENTINEL-storage-key-FILE-3c6f9a2d8e1b";
-const ENV_CLIENT: &str = "SENTINEL-client-secret-ENV-Q~0a1b2c3d4e5f";
+const ENV_CLIENT: &str = "SENTINEL-oauth2-value-ENV-Q~0a1b2c3d4e5f";
 const ENV_PG: &str = "SENTINEL-pg-password-ENV-6a7b8c9d0e1f";
 const ENV_STORAGE: &str = "SENTINEL-storage-key-ENV-2b3c4d5e6f70";
 const ENC_KEY: &str = "SENTINEL-encryption-key-00112233445566778899";
@@ -469,10 +469,125 @@ async fn azure_tokens_and_vault_values_never_leak() {
         clean(&f.display().to_string(), &String::from_utf8_lossy(&bytes));
     }
     clean("az's command lines", &fake.argv().join("\n"));
+    // Each token went only to its own service: the vault's to the vault, Graph's (verify's
+    // client-secret result reads the backend app) to Graph.
+    let graph_token = token_for(&format!("{}/graph", stand.base));
+    let seen = stand.seen();
     assert!(
-        stand
-            .seen()
-            .iter()
-            .all(|r| r.bearer.as_deref() == Some(tokens[0].as_str()))
+        seen.iter()
+            .any(|r| r.path_and_query.starts_with("/team-dev-kv/"))
     );
+    for r in &seen {
+        let want = if r.path_and_query.starts_with("/graph/") {
+            &graph_token
+        } else {
+            &tokens[0]
+        };
+        assert_eq!(
+            r.bearer.as_deref(),
+            Some(want.as_str()),
+            "{}",
+            r.path_and_query
+        );
+    }
+}
+
+/// `azure rotate-secret` (no vault: the new secret goes to `.env`), stopped at the token check
+/// and then planned again with `--dry-run`, and `verify` reading the secrets' expiry: no secret
+/// Graph handed out, and no token, in any output, any file but `.env` and its backups, or any
+/// `az` command line.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_secret_rotation_leaks_nothing() {
+    use support::azure::{AzMode, FakeAz, StandIn, token_for};
+    use support::azure_graph::GraphModel;
+    let stand = StandIn::start().await;
+    let graph = GraphModel::serve(&stand);
+    let fake = FakeAz::new(&stand.base, AzMode::SignedIn);
+    let p = Project::empty();
+    p.write(
+        "lakekeeper-setup.toml",
+        &format!(
+            "[entra]\ntenant = \"{TENANT}\"\nauthority_host = \"http://127.0.0.1:9\"\n\n[postgres]\nhost = \"127.0.0.1\"\ndatabase = \"lake\"\nuser = \"lake\"\nsslmode = \"disable\"\n\n[storage]\naccount = \"fakeacct01\"\ncontainer = \"lakehouse\"\n\n[lakekeeper]\nbase_uri = \"http://127.0.0.1:9\"\n"
+        ),
+    );
+    let path = fake.path_var();
+    let run = |args: &[&str]| {
+        let mut c = p.cmd();
+        c.args(args)
+            .env("PATH", &path)
+            .env("POSTGRES_PASSWORD", "fake-pg-password-audit")
+            .env("LAKEKEEPER_SETUP_AZURE_RETRY_MS", "5")
+            .stdin(Stdio::null());
+        c
+    };
+    let mut outputs = Vec::new();
+    for (args, code) in [
+        (&["azure", "bootstrap", "--yes"][..], 0),
+        (&["apply", "--yes", "--generate-key"], 0),
+        (&["azure", "rotate-secret", "--yes"], 2),
+        (&["azure", "rotate-secret", "--dry-run"], 0),
+        (&["verify", "--json", "--timeout", "2"], 1),
+    ] {
+        let mut c = run(args);
+        let out = tokio::task::spawn_blocking(move || c.output().expect("run"))
+            .await
+            .expect("join");
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {all}");
+        outputs.push((args.join(" "), all));
+    }
+    // Not vacuous: the rotation added a second secret, now in .env, and stopped at the token.
+    let secrets = graph.secrets();
+    assert_eq!(secrets.len(), 2, "{outputs:?}");
+    let env = p.read("backend/.env");
+    assert!(env.contains(&secrets[1]), "{env}");
+    assert!(
+        outputs[2]
+            .1
+            .contains("the new secret does not get a token yet"),
+        "{}",
+        outputs[2].1
+    );
+    let sentinels: Vec<String> = secrets
+        .iter()
+        .cloned()
+        .chain([
+            token_for("https://vault.azure.net"),
+            token_for("https://management.core.windows.net/"),
+            token_for(&format!("{}/graph", stand.base)),
+        ])
+        .collect();
+    let clean = |what: &str, text: &str| {
+        for s in &sentinels {
+            let chars: Vec<char> = s.chars().collect();
+            for w in chars.windows(12) {
+                let piece: String = w.iter().collect();
+                assert!(!text.contains(&piece), "{what} leaks {piece:?}:\n{text}");
+            }
+        }
+    };
+    for (what, text) in &outputs {
+        clean(what, text);
+    }
+    for f in files_under(p.root()) {
+        let rel = f
+            .strip_prefix(p.root())
+            .expect("inside")
+            .to_string_lossy()
+            .into_owned();
+        if rel == "backend/.env" || rel.starts_with("backend/.lakekeeper-setup-backups/.env") {
+            let mode = std::fs::metadata(&f).expect("meta").permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{rel}");
+            continue;
+        }
+        clean(
+            &rel,
+            &String::from_utf8_lossy(&std::fs::read(&f).expect("read")),
+        );
+    }
+    clean("az's command lines", &fake.argv().join("\n"));
 }

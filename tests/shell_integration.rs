@@ -213,6 +213,7 @@ fn man_out_writes_one_page_per_command() {
             "azure-bootstrap",
             "azure-extensions",
             "azure-roles",
+            "azure-rotate-secret",
             "azure-store-secrets",
         ])
         .map(|c| format!("lakekeeper-setup-{c}.1"))

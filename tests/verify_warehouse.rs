@@ -10,6 +10,8 @@ use support::oidc::{BACKEND_SECRET, OidcProvider, STORAGE_ID, STORAGE_SECRET, TE
 use support::verify_env::{KEY_PREFIX, LOCATION, WAREHOUSE, config, warehouse_list};
 
 const EMPTY: &str = r#"{"warehouses":[]}"#;
+/// The listed warehouse's `warehouse-id` (support::verify_env::warehouse_list).
+const WH_ID: &str = "0194b3c2-0000-7000-8000-000000000001";
 const ALREADY: &str = r#"{"error":{"message":"Catalog already bootstrapped","type":"CatalogAlreadyBootstrapped","code":400}}"#;
 
 #[tokio::test]
@@ -66,33 +68,76 @@ async fn bootstraps_then_creates_the_warehouse_with_the_configured_profile() {
 }
 
 #[tokio::test]
-async fn already_bootstrapped_and_existing_at_the_same_location_is_success() {
+async fn already_bootstrapped_and_existing_at_the_same_location_gets_the_configured_credential() {
     let Some(idp) = OidcProvider::start(2) else {
         return;
     };
     let lk = MockServer::start().await;
-    lk.on("POST", "/management/v1/bootstrap", 400, ALREADY).on(
-        "GET",
-        "/management/v1/warehouse",
-        200,
-        &warehouse_list(KEY_PREFIX),
-    );
+    lk.on("POST", "/management/v1/bootstrap", 400, ALREADY)
+        .on(
+            "GET",
+            "/management/v1/warehouse",
+            200,
+            &warehouse_list(KEY_PREFIX),
+        )
+        .on(
+            "POST",
+            &format!("/management/v1/warehouse/{WH_ID}/storage-credential"),
+            200,
+            "{}",
+        );
     let outcome = create_warehouse(&config(&idp.authority(), &lk.base), false)
         .await
         .expect("idempotent");
     assert_eq!(
         outcome,
-        WarehouseOutcome::AlreadyExists {
+        WarehouseOutcome::CredentialUpdated {
             name: WAREHOUSE.into(),
             location: LOCATION.into(),
+            was: Some("client-credentials".into()),
+            now: "client-credentials".into(),
             bootstrapped_now: false
         }
     );
+    let requests = lk.requests();
     assert!(
-        !lk.requests()
+        !requests
             .iter()
             .any(|r| r.method == "POST" && r.path == "/management/v1/warehouse"),
         "nothing created twice"
+    );
+    let update = requests
+        .iter()
+        .find(|r| r.path.ends_with("/storage-credential"))
+        .expect("the credential was sent");
+    let body: serde_json::Value = serde_json::from_str(&update.body).expect("json");
+    assert_eq!(
+        body,
+        serde_json::json!({"new-storage-credential": {"type": "az", "credential-type": "client-credentials",
+            "client-id": STORAGE_ID, "client-secret": STORAGE_SECRET, "tenant-id": TENANT}})
+    );
+}
+
+#[tokio::test]
+async fn a_credential_lakekeeper_refuses_is_an_error_and_the_old_one_stays() {
+    let Some(idp) = OidcProvider::start(2) else {
+        return;
+    };
+    let lk = MockServer::start().await;
+    lk.on("POST", "/management/v1/bootstrap", 400, ALREADY)
+        .on("GET", "/management/v1/warehouse", 200, &warehouse_list(KEY_PREFIX))
+        .on(
+            "POST",
+            &format!("/management/v1/warehouse/{WH_ID}/storage-credential"),
+            400,
+            r#"{"error":{"code":400,"message":"IO Operation Failed during validation.","type":"IoOperationFailed"}}"#,
+        );
+    let err = create_warehouse(&config(&idp.authority(), &lk.base), false)
+        .await
+        .expect_err("refused");
+    assert_eq!(
+        err.to_string(),
+        "Lakekeeper refused the storage credential for warehouse `analytics` (it tests a new one against the storage account before keeping it): 400 IoOperationFailed: IO Operation Failed during validation.; the warehouse keeps the one it had"
     );
 }
 
@@ -106,13 +151,19 @@ async fn a_409_for_the_same_location_is_success() {
         .on("GET", "/management/v1/warehouse", 200, EMPTY)
         .on("GET", "/management/v1/warehouse", 200, &warehouse_list(KEY_PREFIX))
         .on("POST", "/management/v1/warehouse", 409, r#"{"error":{"message":"Warehouse already exists","type":"WarehouseAlreadyExists","code":409}}"#);
+    lk.on(
+        "POST",
+        &format!("/management/v1/warehouse/{WH_ID}/storage-credential"),
+        200,
+        "{}",
+    );
     let outcome = create_warehouse(&config(&idp.authority(), &lk.base), false)
         .await
         .expect("idempotent");
     assert!(
         matches!(
             outcome,
-            WarehouseOutcome::AlreadyExists {
+            WarehouseOutcome::CredentialUpdated {
                 bootstrapped_now: false,
                 ..
             }
@@ -201,5 +252,99 @@ async fn missing_storage_settings_are_named() {
     assert_eq!(
         err.to_string(),
         "missing in backend/.env: AZURE_STORAGE_CONTAINER_NAME"
+    );
+}
+
+/// Against the stand-in that follows Lakekeeper's OpenAPI document (v0.13.3) and keeps what it
+/// is sent: a warehouse created with one secret, then the configuration's new secret (a rotation,
+/// a teammate's fix) — `warehouse` puts the new one in place of the old, `--dry-run` shows the
+/// update masked first, and `verify` says what Lakekeeper lets it tell.
+#[tokio::test]
+async fn the_warehouse_follows_its_credential_and_verify_says_what_lakekeeper_shows() {
+    use lakekeeper_setup::verify::{self, CheckName, Status};
+    use support::azure::StandIn;
+    use support::lakekeeper_api::LakekeeperModel;
+    let Some(idp) = OidcProvider::start(2) else {
+        return;
+    };
+    let stand = StandIn::start().await;
+    let lk = LakekeeperModel::serve(&stand);
+    let mut cfg = config(&idp.authority(), &stand.base);
+    let created = create_warehouse(&cfg, false).await.expect("created");
+    assert!(
+        matches!(
+            created,
+            WarehouseOutcome::Created {
+                bootstrapped_now: true,
+                ..
+            }
+        ),
+        "{created:?}"
+    );
+    assert_eq!(
+        lk.credential(WAREHOUSE).expect("stored")["client-secret"],
+        STORAGE_SECRET
+    );
+
+    // The storage app's secret changes in the configuration.
+    let rotated = "fake-secret-storage-ROTATED-Q~abcdefghij";
+    cfg.warehouse_credential = lakekeeper_setup::verify::WarehouseCredential::ClientCredentials {
+        client_id: STORAGE_ID.into(),
+        client_secret: lakekeeper_setup::secret::Secret::new(rotated),
+        tenant_id: TENANT.into(),
+    };
+    let WarehouseOutcome::DryRunUpdate {
+        name, stored, body, ..
+    } = create_warehouse(&cfg, true).await.expect("dry run")
+    else {
+        panic!("an update is shown")
+    };
+    assert_eq!(
+        (name.as_str(), stored.as_deref()),
+        (WAREHOUSE, Some("client-credentials"))
+    );
+    assert!(
+        !body.contains(rotated)
+            && body.contains("\"client-id\": \"cccccccc-0000-4000-8000-000000000002\""),
+        "{body}"
+    );
+    assert!(body.contains("new-storage-credential"), "{body}");
+    assert_eq!(lk.with(|c| c.updates), 0, "a dry run sends nothing");
+
+    let outcome = create_warehouse(&cfg, false).await.expect("updated");
+    assert!(
+        matches!(outcome, WarehouseOutcome::CredentialUpdated { .. }),
+        "{outcome:?}"
+    );
+    let stored = lk.credential(WAREHOUSE).expect("stored");
+    assert_eq!(stored["client-secret"], rotated);
+    assert_eq!(stored["client-id"], STORAGE_ID);
+
+    // verify: the same kind is all Lakekeeper shows; a shared key configured is a mismatch.
+    let only = support::verify_env::only(cfg.clone(), &["lakekeeper"]);
+    let report = verify::run(&only, None).await;
+    let l = report.get(CheckName::Lakekeeper).expect("lakekeeper");
+    assert!(
+        l.details.iter().any(|d| d.contains("Lakekeeper holds a client-credentials storage credential (it shows only the kind, never the client ID or the secret)")),
+        "{l:#?}"
+    );
+    assert!(
+        l.details.iter().any(|d| d.contains("cannot be read back")),
+        "{l:#?}"
+    );
+    let mut shared = support::verify_env::only(cfg, &["lakekeeper"]);
+    shared.warehouse_credential = lakekeeper_setup::verify::WarehouseCredential::SharedKey;
+    let report = verify::run(&shared, None).await;
+    let l = report.get(CheckName::Lakekeeper).expect("lakekeeper");
+    assert_eq!(l.status, Status::Warning, "{l:#?}");
+    assert_eq!(
+        l.summary,
+        "warehouse `analytics`'s storage credential is not the configured one (client-credentials, the configuration says shared-access-key)"
+    );
+    assert_eq!(
+        l.fix.as_deref(),
+        Some(
+            "run `lakekeeper-setup warehouse`: it sends the configured shared-access-key credential"
+        )
     );
 }

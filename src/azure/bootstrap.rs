@@ -15,13 +15,16 @@
 pub mod production;
 mod run;
 
-pub use run::{BACKOFF, Done, Failed, Progress, RETRIES, backoff_from_env, discover, run};
+pub use run::{
+    AddFailed, BACKOFF, Done, Failed, Progress, RETRIES, add_secret, backoff_from_env, discover,
+    run,
+};
 
 use serde_json::{Value, json};
 use toml_edit::DocumentMut;
 
 use super::change::{Change, Request};
-use super::graph::{self, AppRecord};
+use super::graph::{self, AppRecord, Password};
 use super::keyvault::{self, SecretName, VaultUrl};
 use crate::model::{Answers, ClientId, FieldId, Source};
 use crate::profile::{self, ProfileError};
@@ -225,13 +228,23 @@ fn unexpired(end: &str, now: &str) -> bool {
     end.is_empty() || end > now
 }
 
-/// Whether `value` can be a current secret of `app`: an unexpired credential whose hint (the
-/// first three characters Graph shows) it starts with. A value kept from an older or another
-/// app does not count, so it is never copied to the vault for the whole team.
-pub fn secret_matches(app: &AppRecord, value: &str, now: &str) -> bool {
+/// The credentials of `app` that `value` can be, expired or not: those whose hint (the first
+/// three characters Graph shows) it starts with. `verify` judges a secret's expiry by these;
+/// `azure rotate-secret` finds the one it replaces by them.
+pub fn credentials_of<'a>(app: &'a AppRecord, value: &str) -> Vec<&'a Password> {
     app.passwords
         .iter()
-        .any(|p| unexpired(&p.end, now) && (p.hint.is_empty() || value.starts_with(&p.hint)))
+        .filter(|p| p.hint.is_empty() || value.starts_with(&p.hint))
+        .collect()
+}
+
+/// Whether `value` can be a current secret of `app`: an unexpired credential whose hint it
+/// starts with ([`credentials_of`]). A value kept from an older or another app does not count,
+/// so it is never copied to the vault for the whole team.
+pub fn secret_matches(app: &AppRecord, value: &str, now: &str) -> bool {
+    credentials_of(app, value)
+        .into_iter()
+        .any(|p| unexpired(&p.end, now))
 }
 
 /// The steps still missing, in the order they must run: the API app complete (its URI and
@@ -497,7 +510,12 @@ pub fn redirect_body(ui: Option<&AppRecord>, opts: &Options) -> Value {
 }
 
 pub fn password_body(end: &str) -> Value {
-    json!({"passwordCredential": {"displayName": PASSWORD_NAME, "endDateTime": end}})
+    password_body_named(PASSWORD_NAME, end)
+}
+
+/// `addPassword`'s body for a secret named `name`.
+pub fn password_body_named(name: &str, end: &str) -> Value {
+    json!({"passwordCredential": {"displayName": name, "endDateTime": end}})
 }
 
 const REGISTER: &str = "permission to register applications: the tenant setting \"Users can register applications\", or the Application Developer role";

@@ -1,7 +1,7 @@
 //! Microsoft Graph: app registrations (`GET /applications`, paged through `@odata.nextLink`)
 //! and one app by its client ID for the pickers; and, for `azure bootstrap`, the writes —
 //! upsert by `uniqueName` (`PATCH /applications(uniqueName='…')` with
-//! `Prefer: create-if-missing`), update, `addPassword`, service principals. Graph's JSON becomes
+//! `Prefer: create-if-missing`), update, `addPassword`, `removePassword`, service principals. Graph's JSON becomes
 //! [`App`] / [`AppRecord`] at this edge, with client and object IDs checked to be GUIDs (they go
 //! into URLs).
 
@@ -386,6 +386,24 @@ pub async fn add_password(
         )
         .into()),
     }
+}
+
+/// `removePassword` on the app: the client secret with this key ID stops working (204).
+pub async fn remove_password(
+    session: &Session,
+    object_id: &str,
+    key_id: &str,
+) -> Result<(), CallError> {
+    if !crate::validate::is_guid(key_id) {
+        return Err(RestError::Unexpected(format!("`{key_id}` is not a key ID")).into());
+    }
+    let path = format!(
+        "{}/removePassword",
+        object_path(checked_object_id(object_id)?)
+    );
+    let body = json!({"keyId": key_id});
+    graph_call(session, Method::POST, &path, Some(&body), &[]).await?;
+    Ok(())
 }
 
 /// The object ID of the app's service principal, if it has one.

@@ -9,6 +9,7 @@ mod common;
 pub(crate) mod extensions;
 mod grant;
 pub(crate) mod roles;
+mod rotate_secret;
 mod store_secrets;
 
 use std::collections::BTreeMap;
@@ -31,5 +32,6 @@ pub fn run(
         AzureCommand::StoreSecrets(args) => store_secrets::run(paths, args, process_env),
         AzureCommand::Grant(args) => grant::grant(paths, args, process_env),
         AzureCommand::Revoke(args) => grant::revoke(paths, args, process_env),
+        AzureCommand::RotateSecret(args) => rotate_secret::run(paths, args, process_env),
     }
 }

@@ -231,6 +231,97 @@ fn no_vault_named() -> verify::CheckResult {
     }
 }
 
+/// Runs `work` with the user's own Azure CLI session (the team's tenant), off any other runtime,
+/// with a spinner while `az` answers; `Err` says why there is none.
+fn with_graph<T>(
+    tenant: Option<&str>,
+    work: impl AsyncFnOnce(&crate::azure::Session) -> T,
+) -> Result<T, String> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    rt.block_on(async {
+        let session = super::vault::spinning(
+            "reading the apps' client secrets from Microsoft Graph through the Azure CLI",
+            crate::azure::Session::from_az(tenant),
+        )
+        .await
+        .map_err(|e| {
+            e.to_string()
+                .trim_start_matches("Azure assist off: ")
+                .to_owned()
+        })?;
+        Ok(work(&session).await)
+    })
+}
+
+/// `client-secret` (and `storage-client-secret` for a separate warehouse app): each client
+/// secret in `.env` judged against its app's credentials in Microsoft Graph, with the user's own
+/// `az login`. Skipped, with the reason, when `az` cannot be used.
+pub fn expiry_checks(
+    tenant: Option<&str>,
+    env: &BTreeMap<String, String>,
+) -> Vec<verify::CheckResult> {
+    use crate::verify::expiry;
+    let wanted = expiry::wanted(env);
+    if env
+        .get(expiry::BACKEND.secret_key)
+        .is_none_or(|v| v.trim().is_empty())
+    {
+        // Nothing to judge: `az` is not asked.
+        return vec![expiry::skipped(
+            expiry::BACKEND,
+            format!("{} is not set", expiry::BACKEND.secret_key),
+        )];
+    }
+    let started = std::time::Instant::now();
+    let now = crate::clock::now();
+    let outcome = with_graph(tenant, async |session| {
+        let mut out = Vec::new();
+        for w in &wanted {
+            out.push(expiry::check(session, *w, env, now).await);
+        }
+        out
+    });
+    let mut out = outcome.unwrap_or_else(|why| {
+        wanted
+            .iter()
+            .map(|w| {
+                expiry::skipped(
+                    *w,
+                    format!(
+                        "expiry not checked: it needs your Azure CLI sign-in to read the app from Microsoft Graph ({why})"
+                    ),
+                )
+            })
+            .collect()
+    });
+    let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    for r in &mut out {
+        r.duration_ms = ms;
+    }
+    out
+}
+
+/// The wizard's welcome lines: each client secret with 30 days or fewer left (or none of its
+/// app's). Nothing when `az` cannot be used (the wizard never waits on a failure).
+pub fn expiry_welcome(tenant: Option<&str>, env: &BTreeMap<String, String>) -> Vec<String> {
+    use crate::verify::expiry;
+    let wanted = expiry::wanted(env);
+    let now = crate::clock::now();
+    with_graph(tenant, async |session| {
+        let mut out = Vec::new();
+        for w in &wanted {
+            if let Ok((app, e)) = expiry::lookup(session, *w, env, now).await {
+                out.extend(expiry::welcome_line(*w, &app, &e));
+            }
+        }
+        out
+    })
+    .unwrap_or_default()
+}
+
 fn runtime() -> Result<tokio::runtime::Runtime, RunError> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -272,6 +363,12 @@ pub fn run(
     } else {
         Vec::new()
     };
+    let expiry = if cfg.only.is_none() {
+        let answers = project.answers(process_env);
+        expiry_checks(answers.get(FieldId::Tenant), &cfg.env)
+    } else {
+        Vec::new()
+    };
     let rt = runtime()?;
     if args.fix {
         fix_schema(&rt, &cfg, args.yes);
@@ -302,7 +399,7 @@ pub fn run(
         );
     }
     if let Some(columns) = columns {
-        for c in &access_checks {
+        for c in access_checks.iter().chain(&expiry) {
             print!(
                 "{}",
                 verify::render::render_check(c, verify::render::name_width(), color, Some(columns))
@@ -311,6 +408,7 @@ pub fn run(
     }
     report.checks.extend(vault_check);
     report.checks.extend(access_checks);
+    report.checks.extend(expiry);
     let failed = report.has_failures();
     if args.json {
         println!("{}", json!({"ok": !failed, "checks": report.checks}));
@@ -486,14 +584,40 @@ fn warehouse(
                     "created",
                     format!("created warehouse `{name}` at {location}"),
                 ),
-                WarehouseOutcome::AlreadyExists { name, location, .. } => (
+                WarehouseOutcome::DryRunUpdate {
+                    name,
+                    location,
+                    stored,
+                    body,
+                } => (
+                    "dry-run",
+                    format!(
+                        "warehouse `{name}` exists at {location}; {}\nwould POST /management/v1/warehouse/<its id>/storage-credential:\n{body}",
+                        crate::strings::stored_credential(stored.as_deref())
+                    ),
+                ),
+                WarehouseOutcome::CredentialUpdated {
+                    name,
+                    location,
+                    was,
+                    now,
+                    ..
+                } => (
                     "exists",
-                    format!("warehouse `{name}` already exists at {location}: nothing to do"),
+                    format!(
+                        "warehouse `{name}` already exists at {location}; its storage credential is now the configured one ({now}{}): Lakekeeper shows only a credential's kind, so the current one is sent each time",
+                        match was.as_deref() {
+                            Some(w) if w != now => format!(", was {w}"),
+                            None => ", none was shown before".to_owned(),
+                            _ => String::new(),
+                        }
+                    ),
                 ),
             };
             if json_out {
                 let body = match &outcome {
-                    WarehouseOutcome::DryRun { body } => {
+                    WarehouseOutcome::DryRun { body }
+                    | WarehouseOutcome::DryRunUpdate { body, .. } => {
                         serde_json::from_str(body).unwrap_or(serde_json::Value::Null)
                     }
                     _ => serde_json::Value::Null,

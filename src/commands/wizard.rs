@@ -116,7 +116,9 @@ pub fn run(
         .chain(strays.iter().map(|s| crate::backups::advice(s, &env_label)))
         .map(|(msg, fix)| format!("{msg}. Fix: {fix}"))
         .reduce(|a, b| format!("{a}\n{b}"));
+    let secret_expiry = secret_expiry(&answers);
     let ctx = Context {
+        secret_expiry,
         env_path: paths.env.display().to_string(),
         override_path: paths.override_file.display().to_string(),
         profile_path: paths.profile.display().to_string(),
@@ -240,6 +242,26 @@ fn bootstrap_then_again(
     println!();
     println!("Starting the wizard again with the new app registrations …");
     run(paths, plain, dry_run, &env)
+}
+
+/// The welcome screen's line for each client secret with 30 days or fewer left, read from
+/// Microsoft Graph with the user's `az login` (only when there is a secret to judge).
+fn secret_expiry(answers: &crate::model::Answers) -> Vec<String> {
+    use crate::keys as k;
+    let env: std::collections::BTreeMap<String, String> = [
+        (k::OAUTH2_CLIENT_ID, FieldId::BackendClientId),
+        (k::OAUTH2_CLIENT_SECRET, FieldId::BackendSecret),
+        (k::STORAGE_CLIENT_ID, FieldId::StorageClientId),
+        (k::STORAGE_CLIENT_SECRET, FieldId::StorageClientSecret),
+    ]
+    .into_iter()
+    .filter_map(|(key, f)| answers.get(f).map(|v| (key.to_owned(), v.to_owned())))
+    .collect();
+    if !env.contains_key(k::OAUTH2_CLIENT_SECRET) {
+        return Vec::new();
+    }
+    let tenant = answers.get(FieldId::Tenant);
+    super::verify::expiry_welcome(tenant, &env)
 }
 
 /// What the Production step starts from: the profile's `[production]` table (read leniently:

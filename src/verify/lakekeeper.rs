@@ -110,9 +110,15 @@ pub async fn list_warehouses(
     Ok(list
         .iter()
         .filter_map(|w| {
+            let text = |k: &str| w.get(k).and_then(Value::as_str).map(str::to_owned);
             Some(Warehouse {
                 name: w.get("name")?.as_str()?.to_owned(),
+                id: text("warehouse-id").or_else(|| text("id")),
                 location: w.get("storage-profile").and_then(location_of),
+                credential_kind: w
+                    .pointer("/storage-credential-type/credential-type")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
             })
         })
         .collect())
@@ -326,10 +332,48 @@ async fn management(
                         expected.unwrap_or_default()
                     ));
                 }
+                r = credential_verdict(r, cfg, wanted, w.credential_kind.as_deref());
                 let outcome = catalog::get_config(client, base, token, wanted, deadline).await;
                 return catalog_result(r, wanted, outcome, claims, true);
             }
         },
+    }
+    r
+}
+
+/// What the warehouse's stored credential tells against the configuration: Lakekeeper shows its
+/// kind only, so a different kind (or none) is a warning; the same kind is said to be all it
+/// can tell (the client ID and secret it holds are never shown).
+fn credential_verdict(
+    mut r: CheckResult,
+    cfg: &VerifyConfig,
+    wanted: &str,
+    stored: Option<&str>,
+) -> CheckResult {
+    let configured = super::warehouse::configured_kind(cfg);
+    r.details.push(format!(
+        "warehouse `{wanted}`: {}",
+        crate::strings::stored_credential(stored)
+    ));
+    if stored == Some(configured) {
+        r.details.push(format!(
+            "whether it is the configured client ID and secret cannot be read back; after a new secret, `lakekeeper-setup warehouse` sends the configured {configured} credential"
+        ));
+        return r;
+    }
+    if r.status == Status::Ok {
+        r.status = Status::Warning;
+        r.summary = format!(
+            "warehouse `{wanted}`'s storage credential is not the configured one ({}, the configuration says {configured})",
+            stored.unwrap_or("none shown")
+        );
+        r.fix = Some(format!(
+            "run `lakekeeper-setup warehouse`: it sends the configured {configured} credential"
+        ));
+    } else {
+        r.details.push(format!(
+            "its storage credential is not the configured {configured} one: `lakekeeper-setup warehouse` sends it"
+        ));
     }
     r
 }

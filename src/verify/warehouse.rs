@@ -3,8 +3,14 @@
 //!
 //! Idempotent means: an existing warehouse of the same name at the same location is success;
 //! at another location it is an error (a warehouse's filesystem, key prefix and host cannot
-//! change). The storage secret goes only in the body sent to `LAKEKEEPER__BASE_URI`; a dry run
-//! performs no I/O and shows the body with every secret masked.
+//! change). An existing warehouse's storage credential follows the configuration: Lakekeeper
+//! (v0.13.3) shows only its kind (`storage-credential-type`), never its client ID or secret, so
+//! the configured one is sent again with `POST /management/v1/warehouse/{id}/storage-credential`
+//! (Lakekeeper tests it against the storage account before it keeps it, and keeps the old one
+//! when the test fails). After a rotation or a teammate's fix, the warehouse thus signs with the
+//! current secret. The storage secret goes only in the bodies sent to `LAKEKEEPER__BASE_URI`; a
+//! dry run sends nothing but reads (the token, the warehouse list) and shows the body it would
+//! send with every secret masked.
 
 use serde_json::{Value, json};
 
@@ -19,24 +25,57 @@ use crate::secret::Secret;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Warehouse {
     pub name: String,
+    /// `warehouse-id` (the deprecated `id` when absent).
+    pub id: Option<String>,
     /// `abfss://…` for ADLS profiles; `None` for other storage.
     pub location: Option<String>,
+    /// `storage-credential-type.credential-type` (`client-credentials`, `shared-access-key`…):
+    /// all Lakekeeper shows of the stored credential, best effort (absent when none is stored or
+    /// its secret store could not be read).
+    pub credential_kind: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WarehouseOutcome {
-    /// `--dry-run`: the request body, pretty JSON, secrets masked. Nothing was sent.
+    /// `--dry-run`: the create request's body, pretty JSON, secrets masked. Nothing was sent.
     DryRun { body: String },
+    /// `--dry-run` for a warehouse that exists: the storage-credential update it would send.
+    DryRunUpdate {
+        name: String,
+        location: String,
+        /// The kind Lakekeeper shows for the stored credential.
+        stored: Option<String>,
+        /// `POST /management/v1/warehouse/{id}/storage-credential`'s body, secrets masked.
+        body: String,
+    },
     Created {
         name: String,
         location: String,
         bootstrapped_now: bool,
     },
-    /// Same name, same location: nothing to do.
-    AlreadyExists {
+    /// Same name, same location; the configured storage credential was sent (Lakekeeper tested
+    /// it and keeps it).
+    CredentialUpdated {
         name: String,
         location: String,
+        /// The kind stored before.
+        was: Option<String>,
+        /// The kind sent.
+        now: String,
         bootstrapped_now: bool,
+    },
+}
+
+/// What an update of the stored credential found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CredentialUpdate {
+    Updated {
+        name: String,
+        was: Option<String>,
+    },
+    /// No warehouse of that name yet (`warehouse` creates it with the configured credential).
+    NoWarehouse {
+        name: String,
     },
 }
 
@@ -68,6 +107,10 @@ pub enum WarehouseError {
     },
     #[error("Lakekeeper refused to create the warehouse: {0}")]
     Rejected(String),
+    #[error(
+        "Lakekeeper refused the storage credential for warehouse `{name}` (it tests a new one against the storage account before keeping it): {text}; the warehouse keeps the one it had"
+    )]
+    CredentialRejected { name: String, text: String },
 }
 
 /// `abfss://<filesystem>@<account>.<host>/<key-prefix>` of an ADLS storage profile.
@@ -109,16 +152,19 @@ pub fn expected_location(cfg: &VerifyConfig) -> Option<String> {
     Some(location(container, account, &cfg.dfs_host, &cfg.key_prefix))
 }
 
-/// The create-warehouse body (reference §5). `reveal` false masks every secret.
-pub fn request_body(cfg: &VerifyConfig, reveal: bool) -> Result<Value, WarehouseError> {
+/// The configured credential's kind, as Lakekeeper names it.
+pub fn configured_kind(cfg: &VerifyConfig) -> &'static str {
+    match cfg.warehouse_credential {
+        WarehouseCredential::ClientCredentials { .. } => "client-credentials",
+        WarehouseCredential::SharedKey => "shared-access-key",
+    }
+}
+
+/// The configured storage credential (`StorageCredential`, type `az`), and the keys it lacks.
+/// `reveal` false masks every secret.
+fn credential(cfg: &VerifyConfig, reveal: bool) -> (Value, Vec<&'static str>) {
     let get = |k: &'static str| cfg.env.get(k).filter(|v| !v.is_empty());
-    let required = [
-        keys::WAREHOUSE_NAME,
-        keys::STORAGE_ACCOUNT,
-        keys::STORAGE_CONTAINER,
-    ];
-    let mut missing: Vec<&'static str> =
-        required.into_iter().filter(|k| get(k).is_none()).collect();
+    let mut missing = Vec::new();
     let show = |s: &Secret| {
         if reveal {
             s.expose().to_owned()
@@ -143,6 +189,30 @@ pub fn request_body(cfg: &VerifyConfig, reveal: bool) -> Result<Value, Warehouse
             json!({"type": "az", "credential-type": "shared-access-key", "key": show(&key)})
         }
     };
+    (credential, missing)
+}
+
+/// The storage-credential update's body (`UpdateWarehouseCredentialRequest`).
+pub fn credential_body(cfg: &VerifyConfig, reveal: bool) -> Result<Value, WarehouseError> {
+    let (credential, missing) = credential(cfg, reveal);
+    if !missing.is_empty() {
+        return Err(WarehouseError::Missing(missing));
+    }
+    Ok(json!({"new-storage-credential": credential}))
+}
+
+/// The create-warehouse body (reference §5). `reveal` false masks every secret.
+pub fn request_body(cfg: &VerifyConfig, reveal: bool) -> Result<Value, WarehouseError> {
+    let get = |k: &'static str| cfg.env.get(k).filter(|v| !v.is_empty());
+    let required = [
+        keys::WAREHOUSE_NAME,
+        keys::STORAGE_ACCOUNT,
+        keys::STORAGE_CONTAINER,
+    ];
+    let mut missing: Vec<&'static str> =
+        required.into_iter().filter(|k| get(k).is_none()).collect();
+    let (credential, lacking) = credential(cfg, reveal);
+    missing.extend(lacking);
     if !missing.is_empty() {
         return Err(WarehouseError::Missing(missing));
     }
@@ -163,16 +233,16 @@ pub fn request_body(cfg: &VerifyConfig, reveal: bool) -> Result<Value, Warehouse
     )
 }
 
-/// Bootstraps (if needed) and creates the warehouse. See the module doc for idempotency.
+/// Bootstraps (if needed) and creates the warehouse, or sends the configured storage credential
+/// to the one that exists. See the module doc for idempotency.
 pub async fn create_warehouse(
     cfg: &VerifyConfig,
     dry_run: bool,
 ) -> Result<WarehouseOutcome, WarehouseError> {
     if dry_run {
-        let body = request_body(cfg, false)?;
-        return Ok(WarehouseOutcome::DryRun {
-            body: serde_json::to_string_pretty(&body).unwrap_or_default(),
-        });
+        // Missing settings are named before anything is read.
+        request_body(cfg, false)?;
+        return Ok(dry(cfg).await);
     }
     let body = request_body(cfg, true)?;
     let name = body["warehouse-name"]
@@ -186,12 +256,13 @@ pub async fn create_warehouse(
     let bootstrapped_now = bootstrap(&client, &base, &token, cfg).await?;
 
     let existing = |list: Vec<Warehouse>| list.into_iter().find(|w| w.name == name);
-    if let Some(w) = existing(
+    let listed = existing(
         list_warehouses(&client, &base, &token, deadline(cfg))
             .await
             .map_err(WarehouseError::Rejected)?,
-    ) {
-        return same_location(w, wanted, bootstrapped_now);
+    );
+    if let Some(w) = listed {
+        return follow(cfg, &client, &base, &token, w, wanted, bootstrapped_now).await;
     }
     let url = endpoint(&base, "management/v1/warehouse")?;
     let request = client
@@ -212,7 +283,7 @@ pub async fn create_warehouse(
                 .await
                 .map_err(WarehouseError::Rejected)?;
             match existing(list) {
-                Some(w) => same_location(w, wanted, bootstrapped_now),
+                Some(w) => follow(cfg, &client, &base, &token, w, wanted, bootstrapped_now).await,
                 None => Err(WarehouseError::Rejected(error_text(&answer))),
             }
         }
@@ -220,21 +291,135 @@ pub async fn create_warehouse(
     }
 }
 
-fn same_location(
+/// An existing warehouse: at the configured location, its storage credential is set to the
+/// configured one; elsewhere, an error.
+async fn follow(
+    cfg: &VerifyConfig,
+    client: &reqwest::Client,
+    base: &url::Url,
+    token: &Token,
     w: Warehouse,
     wanted: String,
     bootstrapped_now: bool,
 ) -> Result<WarehouseOutcome, WarehouseError> {
-    let existing = w.location.unwrap_or_else(|| "(not ADLS)".into());
-    if existing == wanted {
-        Ok(WarehouseOutcome::AlreadyExists {
-            name: w.name,
-            location: existing,
-            bootstrapped_now,
+    let location = same_location(&w, wanted)?;
+    send_credential(cfg, client, base, token, &w).await?;
+    Ok(WarehouseOutcome::CredentialUpdated {
+        name: w.name,
+        location,
+        was: w.credential_kind,
+        now: configured_kind(cfg).to_owned(),
+        bootstrapped_now,
+    })
+}
+
+/// `POST /management/v1/warehouse/{id}/storage-credential` with the configured credential.
+async fn send_credential(
+    cfg: &VerifyConfig,
+    client: &reqwest::Client,
+    base: &url::Url,
+    token: &Token,
+    w: &Warehouse,
+) -> Result<(), WarehouseError> {
+    let body = credential_body(cfg, true)?;
+    let Some(id) = w.id.as_deref().filter(|id| is_uuid(id)) else {
+        return Err(WarehouseError::Rejected(format!(
+            "the warehouse list gave `{}` no warehouse-id",
+            w.name
+        )));
+    };
+    let url = endpoint(
+        base,
+        &format!("management/v1/warehouse/{id}/storage-credential"),
+    )?;
+    let request = client
+        .post(url.clone())
+        .bearer_auth(token.access_token.expose())
+        .json(&body);
+    let answer = http::send(request, &url, deadline(cfg)).await?;
+    match answer.status {
+        200 | 204 => Ok(()),
+        401 => Err(WarehouseError::Unauthorized),
+        _ => Err(WarehouseError::CredentialRejected {
+            name: w.name.clone(),
+            text: error_text(&answer),
+        }),
+    }
+}
+
+fn is_uuid(id: &str) -> bool {
+    crate::validate::is_guid(&id.to_ascii_lowercase())
+}
+
+/// Sends the configured storage credential to the configured warehouse, if it exists (no
+/// bootstrap, no create): what `azure rotate-secret` does once the new secret works.
+pub async fn update_credential(cfg: &VerifyConfig) -> Result<CredentialUpdate, WarehouseError> {
+    let name = cfg
+        .env
+        .get(keys::WAREHOUSE_NAME)
+        .filter(|v| !v.is_empty())
+        .cloned()
+        .ok_or(WarehouseError::Missing(vec![keys::WAREHOUSE_NAME]))?;
+    let client = http::client(cfg.timeout)?;
+    let base = base_uri(cfg)?;
+    let token = service_token(cfg, &client).await?;
+    let list = list_warehouses(&client, &base, &token, deadline(cfg))
+        .await
+        .map_err(WarehouseError::Rejected)?;
+    let Some(w) = list.into_iter().find(|w| w.name == name) else {
+        return Ok(CredentialUpdate::NoWarehouse { name });
+    };
+    send_credential(cfg, &client, &base, &token, &w).await?;
+    Ok(CredentialUpdate::Updated {
+        name,
+        was: w.credential_kind,
+    })
+}
+
+/// `--dry-run`: with a token and a reachable Lakekeeper, the warehouse is looked up and the
+/// update it would get is shown; otherwise (or when it does not exist) the create body.
+async fn dry(cfg: &VerifyConfig) -> WarehouseOutcome {
+    let create = || {
+        request_body(cfg, false).map(|body| WarehouseOutcome::DryRun {
+            body: serde_json::to_string_pretty(&body).unwrap_or_default(),
         })
+    };
+    let name = cfg
+        .env
+        .get(keys::WAREHOUSE_NAME)
+        .cloned()
+        .unwrap_or_default();
+    let found = async {
+        let client = http::client(cfg.timeout).ok()?;
+        let base = base_uri(cfg).ok()?;
+        let token = service_token(cfg, &client).await.ok()?;
+        let list = list_warehouses(&client, &base, &token, deadline(cfg))
+            .await
+            .ok()?;
+        list.into_iter().find(|w| w.name == name)
+    }
+    .await;
+    let body = credential_body(cfg, false);
+    match (found, body) {
+        (Some(w), Ok(body)) => WarehouseOutcome::DryRunUpdate {
+            location: w.location.clone().unwrap_or_else(|| "(not ADLS)".into()),
+            name: w.name,
+            stored: w.credential_kind,
+            body: serde_json::to_string_pretty(&body).unwrap_or_default(),
+        },
+        _ => create().unwrap_or_else(|e| WarehouseOutcome::DryRun {
+            body: e.to_string(),
+        }),
+    }
+}
+
+fn same_location(w: &Warehouse, wanted: String) -> Result<String, WarehouseError> {
+    let existing = w.location.clone().unwrap_or_else(|| "(not ADLS)".into());
+    if existing == wanted {
+        Ok(existing)
     } else {
         Err(WarehouseError::LocationMismatch {
-            name: w.name,
+            name: w.name.clone(),
             existing,
             wanted,
         })

@@ -87,6 +87,11 @@ pub fn welcome_lines(w: &Wizard) -> Vec<Line> {
         }
         None => {}
     }
+    out.extend(
+        c.secret_expiry
+            .iter()
+            .map(|l| line(LineKind::Warning, format!("  warning: {l}"))),
+    );
     let prefilled = w
         .answers()
         .iter()

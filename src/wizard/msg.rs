@@ -124,6 +124,9 @@ pub struct Context {
     pub git_status: String,
     /// "backend/.env is not ignored by git …", with the fix.
     pub git_warning: Option<String>,
+    /// One line per client secret with 30 days or fewer left (read from Microsoft Graph with the
+    /// user's `az login` before the wizard starts); empty when none is, or without `az`.
+    pub secret_expiry: Vec<String>,
     /// The encryption key in the existing `.env`. "Keep" keeps this one, even when the
     /// environment holds another (replacing it would make stored warehouse secrets unreadable).
     pub env_file_key: Option<Secret>,

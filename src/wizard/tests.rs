@@ -578,3 +578,31 @@ mod location;
 pub(crate) mod picker;
 mod production;
 mod verify;
+
+#[test]
+fn the_welcome_screen_warns_of_a_secret_that_runs_out_and_only_then() {
+    let quiet = fresh(complete());
+    assert!(
+        !welcome_lines(&quiet)
+            .iter()
+            .any(|l| l.text.contains("client secret")),
+        "no line when nothing runs out"
+    );
+    let soon = "the backend's client secret (lakekeeper-backend, `lakekeeper-setup`) expires in 12 days (2027-03-01); `lakekeeper-setup azure rotate-secret` replaces it";
+    let w = Wizard::new(
+        complete(),
+        Context {
+            secret_expiry: vec![soon.into()],
+            ..ctx()
+        },
+        Secret::new(GENERATED_KEY),
+    );
+    let lines = welcome_lines(&w);
+    let warned: Vec<_> = lines
+        .iter()
+        .filter(|l| l.text.contains("client secret"))
+        .collect();
+    assert_eq!(warned.len(), 1, "{lines:?}");
+    assert_eq!(warned[0].kind, LineKind::Warning);
+    assert_eq!(warned[0].text, format!("  warning: {soon}"));
+}

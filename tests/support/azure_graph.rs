@@ -5,7 +5,9 @@
 //! `$select`), update (collections replaced wholesale, the documented refusals: an enabled scope
 //! changed, a pre-authorisation naming a scope that does not exist yet, an identifier URI other
 //! than `api://<appId>`), `addPassword` (a fresh fake `secretText` each time), service
-//! principals (400 for an unknown app, 409 for a second one), and vault secrets get / put.
+//! principals (400 for an unknown app, 409 for a second one), `removePassword` (204), and vault
+//! secrets get / put. The OIDC stand-in asks it (`OIDC_CLIENTS_URL`) which client secrets are
+//! live, so a removed secret stops signing in as it does in Entra.
 //!
 //! Knobs for the tests: replication lag (the next N requests naming a just-created object
 //! answer as Entra does before it caught up), the n-th write failing (before it is applied, or
@@ -23,6 +25,8 @@ use super::azure::{Handler, Reply, Seen, StandIn, fixture, graph_body};
 pub const GRAPH: &str = "/graph/v1.0";
 /// The vault's path on the stand-in (`{base}/team-dev-kv` is its URL).
 pub const VAULT: &str = "team-dev-kv";
+/// Where the OIDC stand-in (`OIDC_CLIENTS_URL`) asks whether a client secret is live.
+pub const OIDC_ACCEPTS: &str = "/_test/oidc-accepts";
 
 /// How the n-th write fails.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -508,6 +512,23 @@ impl Tenant {
         if let Some(name) = path.strip_prefix(&vault_prefix) {
             return Some(self.vault_answer(r, name));
         }
+        if path == OIDC_ACCEPTS {
+            // The OIDC stand-in asks whether a client secret is live (Entra checks the app's
+            // credentials the same way): issued to the app and still listed on it.
+            let b = r.json();
+            let (id, secret) = (s(&b["client_id"]), s(&b["client_secret"]));
+            let live = self.issued.iter().any(|(key, (app, value))| {
+                app.eq_ignore_ascii_case(&id)
+                    && *value == secret
+                    && self.apps.iter().any(|a| {
+                        s(&a["appId"]).eq_ignore_ascii_case(&id)
+                            && a["passwordCredentials"]
+                                .as_array()
+                                .is_some_and(|l| l.iter().any(|c| c["keyId"] == json!(key)))
+                    })
+            });
+            return Some(Reply::Json(if live { 200 } else { 401 }, "{}".into()));
+        }
         let rest = path.strip_prefix(GRAPH)?.to_owned();
         let write = r.method != "GET";
         if write {
@@ -678,6 +699,39 @@ impl Tenant {
                         .to_owned();
                     self.issued.insert(key_id, (app_id, secret));
                     Reply::Json(200, answer.to_string())
+                }
+                ("POST", "removePassword") => {
+                    // Microsoft's example: `{"keyId": …}` → 204 No Content; a body of another
+                    // shape is refused.
+                    let example = fixture(
+                        "graph/application-removepassword--application_removepassword.json",
+                    );
+                    let keys = |v: &Value| {
+                        v.as_object()
+                            .map(|o| o.keys().cloned().collect::<Vec<_>>())
+                            .unwrap_or_default()
+                    };
+                    if keys(&body) != keys(&example["request"]["body"]) {
+                        return error(400, "Request_BadRequest", "Invalid request body.");
+                    }
+                    let key = body["keyId"].as_str().unwrap_or_default().to_owned();
+                    let list = self.apps[i]["passwordCredentials"]
+                        .as_array_mut()
+                        .expect("list");
+                    let before = list.len();
+                    list.retain(|c| c["keyId"] != json!(key));
+                    if list.len() == before {
+                        // Graph's wording for an unknown keyId is not documented: a 400 of its shape.
+                        return error(
+                            400,
+                            "Request_BadRequest",
+                            &format!("No password credential found with keyId {key}."),
+                        );
+                    }
+                    let status =
+                        u16::try_from(example["response"]["status"].as_u64().unwrap_or(204))
+                            .unwrap_or(204);
+                    Reply::Json(status, String::new())
                 }
                 _ => error(405, "Request_BadRequest", "not in the stand-in"),
             };

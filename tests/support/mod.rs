@@ -8,6 +8,7 @@ pub mod azurite;
 pub mod cases;
 pub mod helm;
 pub mod http_mock;
+pub mod lakekeeper_api;
 pub mod oidc;
 pub mod pg;
 pub mod pgbouncer;

@@ -51,6 +51,23 @@ impl OidcProvider {
         api_id: &str,
         clients: &[(&str, &str)],
     ) -> Option<OidcProvider> {
+        OidcProvider::launch(token_version, tenant, api_id, clients, None)
+    }
+
+    /// As [`OidcProvider::start_for`], asking `clients_url` (the Graph stand-in's
+    /// `OIDC_ACCEPTS`) about every other client: a secret is accepted while Graph lists it, and
+    /// no longer once it was removed.
+    pub fn start_with_graph(tenant: &str, api_id: &str, clients_url: &str) -> Option<OidcProvider> {
+        OidcProvider::launch(2, tenant, api_id, &[], Some(clients_url))
+    }
+
+    fn launch(
+        token_version: u8,
+        tenant: &str,
+        api_id: &str,
+        clients: &[(&str, &str)],
+        clients_url: Option<&str>,
+    ) -> Option<OidcProvider> {
         let node = require_tool("node")?;
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/oidc");
         if !dir.join("node_modules/oauth2-mock-server").is_dir() {
@@ -76,6 +93,7 @@ impl OidcProvider {
                     .join(","),
             )
             .env("OIDC_TOKEN_VERSION", token_version.to_string())
+            .env("OIDC_CLIENTS_URL", clients_url.unwrap_or_default())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

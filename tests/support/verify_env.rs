@@ -85,10 +85,14 @@ pub fn set(cfg: &mut VerifyConfig, key: &str, value: &str) {
 pub fn warehouse_list(key_prefix: &str) -> String {
     serde_json::json!({"warehouses": [{
         "id": "0194b3c2-0000-7000-8000-000000000001",
+        "warehouse-id": "0194b3c2-0000-7000-8000-000000000001",
         "project-id": "00000000-0000-0000-0000-000000000000",
         "name": WAREHOUSE,
         "protected": false,
         "status": "active",
+        "delete-profile": {"type": "hard"},
+        "allowed-format-versions": [1, 2],
+        "storage-credential-type": {"type": "az", "credential-type": "client-credentials"},
         "storage-profile": {
             "type": "adls", "account-name": ACCOUNT, "filesystem": CONTAINER,
             "key-prefix": key_prefix, "host": "dfs.core.windows.net",

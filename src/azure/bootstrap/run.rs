@@ -44,6 +44,10 @@ pub struct Progress<'a> {
     /// The client secret `.env` holds (for [`Step::CopySecretToVault`]).
     pub env_secret: Option<Secret>,
     pub backoff: Duration,
+    /// The command a fix names when a new secret waits in `.env` for the vault.
+    pub resume: &'a str,
+    /// The command a fix names when a new secret was lost.
+    pub redo: &'a str,
 }
 
 /// The apps as they are now, and where the client secret went.
@@ -418,28 +422,30 @@ async fn one(
             }
         }
         Step::AddSecret => {
-            let backend = need(done, Role::Backend, opts)?.clone();
+            let mut backend = need(done, Role::Backend, opts)?.clone();
             let what = format!("add a client secret to {}", backend.name);
-            // Not sent again after a 5xx: Graph may have made the secret, and a second one
-            // would be left behind unheld.
-            let new = retrying_when(&what, backoff, p.line, not_carried_out, || {
-                graph::add_password(session, &backend.object_id, PASSWORD_NAME, end)
-            })
-            .await
-            .map_err(|e| failed(&what, &e))?;
-            let mut backend = backend;
-            backend.passwords.push(Password {
-                key_id: new.key_id.clone(),
-                display_name: PASSWORD_NAME.into(),
-                hint: new.secret.expose().chars().take(3).collect(),
-                end: end.to_owned(),
-            });
             let name = backend.name.clone();
+            let added = add_secret(session, &backend, PASSWORD_NAME, end, &found.home, p).await;
+            let (password, to) = match added {
+                Ok(x) => x,
+                Err(AddFailed::Graph(e)) => return Err(failed(&what, &e)),
+                Err(AddFailed::Store {
+                    password,
+                    message,
+                    fix,
+                }) => {
+                    backend.passwords.push(password);
+                    done.backend = Some(backend);
+                    done.changed = true;
+                    return Err((
+                        format!("added a client secret to {name}, but {message}"),
+                        fix,
+                    ));
+                }
+            };
+            backend.passwords.push(password);
             done.backend = Some(backend);
             done.changed = true;
-            let to = store(session, &found.home, &new.secret, backoff, p)
-                .await
-                .map_err(|(m, f)| (format!("added a client secret to {name}, but {m}"), f))?;
             done.secret_to = Some(to.clone());
             Ok(format!(
                 "added a client secret to {name} (valid until {}); it is in {to}",
@@ -501,6 +507,56 @@ async fn one(
     }
 }
 
+/// Why [`add_secret`] stopped.
+#[derive(Debug)]
+pub enum AddFailed {
+    /// `addPassword` was refused: nothing was added.
+    Graph(CallError),
+    /// The secret was added (`password`) but not put in its home: why, and the fix. When the
+    /// vault refused it, it is in `.env` instead and the message says so.
+    Store {
+        password: Password,
+        message: String,
+        fix: Option<String>,
+    },
+}
+
+/// `addPassword` on `app` (a secret named `display_name`, valid until `end`), its value
+/// straight to `home` — never to the screen. The new credential as Graph lists it, and where
+/// the value went. Shared by `azure bootstrap` and `azure rotate-secret`.
+pub async fn add_secret(
+    session: &Session,
+    app: &AppRecord,
+    display_name: &str,
+    end: &str,
+    home: &SecretHome,
+    p: &mut Progress<'_>,
+) -> Result<(Password, String), AddFailed> {
+    let what = format!("add a client secret to {}", app.name);
+    // Not sent again after a 5xx: Graph may have made the secret, and a second one would be
+    // left behind unheld.
+    let new = retrying_when(&what, p.backoff, p.line, not_carried_out, || {
+        graph::add_password(session, &app.object_id, display_name, end)
+    })
+    .await
+    .map_err(AddFailed::Graph)?;
+    let password = Password {
+        key_id: new.key_id.clone(),
+        display_name: display_name.into(),
+        hint: new.secret.expose().chars().take(3).collect(),
+        end: end.to_owned(),
+    };
+    let backoff = p.backoff;
+    match store(session, home, &new.secret, backoff, p).await {
+        Ok(to) => Ok((password, to)),
+        Err((message, fix)) => Err(AddFailed::Store {
+            password,
+            message,
+            fix,
+        }),
+    }
+}
+
 fn string_list(v: &serde_json::Value) -> Vec<String> {
     v.as_array()
         .into_iter()
@@ -524,7 +580,7 @@ async fn store(
                 format!(
                     "could not write it ({e}); the new secret is lost (Entra never shows it again)"
                 ),
-                Some("fix the file's problem and run `lakekeeper-setup azure bootstrap --new-secret`".into()),
+                Some(format!("fix the file's problem and run `{}`", p.redo)),
             )
         }),
         SecretHome::Vault { vault, name } => {
@@ -532,14 +588,15 @@ async fn store(
                 Ok(()) => Ok(format!("Key Vault {} as {}", vault.name(), name.as_str())),
                 Err(e) => {
                     let (why, fix) = vault_failure(vault, name, &e, session);
+                    let (resume, redo) = (p.resume, p.redo);
                     match (p.save_env)(secret) {
                         Ok(kept) => Err((
                             format!("{why}; the secret is kept in {kept} instead, so nothing is lost"),
-                            fix.map(|f| format!("{f}; then run `lakekeeper-setup azure bootstrap` again: it moves the secret into the vault")),
+                            fix.map(|f| format!("{f}; then run `{resume}` again: it moves the secret into the vault")),
                         )),
                         Err(e2) => Err((
                             format!("{why}, and writing it to .env failed too ({e2}); the new secret is lost"),
-                            fix.map(|f| format!("{f}; then run `lakekeeper-setup azure bootstrap --new-secret`")),
+                            fix.map(|f| format!("{f}; then run `{redo}`")),
                         )),
                     }
                 }

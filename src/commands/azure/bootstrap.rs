@@ -26,7 +26,7 @@ use crate::output::Style;
 use crate::secret::Secret;
 
 /// The lifetime of a new client secret when none is given.
-const DEFAULT_MONTHS: u32 = 12;
+pub(crate) const DEFAULT_MONTHS: u32 = 12;
 
 fn stored_id(text: Option<&str>) -> Option<ClientId> {
     let t = text?.trim().to_ascii_lowercase();
@@ -69,21 +69,7 @@ pub fn run(
             .to_owned(),
         production: false,
     };
-    let env_label = paths.env.display().to_string();
-    let home = match &spec {
-        Some(s) => SecretHome::Vault {
-            vault: s.vault.clone(),
-            name: s
-                .name_of(FieldId::BackendSecret)
-                .cloned()
-                .unwrap_or_else(|| {
-                    SecretName::parse(DEFAULT_SECRET_NAME).expect("the default name is valid")
-                }),
-        },
-        None => SecretHome::EnvFile {
-            label: env_label.clone(),
-        },
-    };
+    let home = secret_home(spec.as_ref(), paths);
     let env_secret = project
         .env
         .get(keys::OAUTH2_CLIENT_SECRET)
@@ -266,6 +252,8 @@ pub fn run(
         save_env: &mut save_env,
         env_secret,
         backoff: bootstrap::backoff_from_env(),
+        resume: "lakekeeper-setup azure bootstrap",
+        redo: "lakekeeper-setup azure bootstrap --new-secret",
     };
     let result = rt.block_on(bootstrap::run(
         &session,
@@ -318,6 +306,28 @@ pub fn run(
     Ok(Exit::Ok)
 }
 
+/// Where the backend's client secret lives: the profile's vault (under its
+/// `backend_client_secret` name, or the default), else `backend/.env`.
+pub(crate) fn secret_home(
+    spec: Option<&crate::azure::secrets::SecretsSpec>,
+    paths: &Paths,
+) -> SecretHome {
+    match spec {
+        Some(s) => SecretHome::Vault {
+            vault: s.vault.clone(),
+            name: s
+                .name_of(FieldId::BackendSecret)
+                .cloned()
+                .unwrap_or_else(|| {
+                    SecretName::parse(DEFAULT_SECRET_NAME).expect("the default name is valid")
+                }),
+        },
+        None => SecretHome::EnvFile {
+            label: paths.env.display().to_string(),
+        },
+    }
+}
+
 /// Writes the bootstrap's results into the profile as it is now (read again), unless that
 /// changes nothing or a failed run changed nothing in Azure. Whether it wrote.
 fn save_profile(
@@ -368,7 +378,7 @@ fn ask_months() -> u32 {
 
 /// Writes the client secret into `.env` (edited in place, everything else kept; mode 0600), under
 /// the lock beside it.
-fn write_env_secret(path: &Path, secret: &Secret) -> Result<(), RunError> {
+pub(crate) fn write_env_secret(path: &Path, secret: &Secret) -> Result<(), RunError> {
     let target = crate::apply::resolve_target(path)?;
     if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| RunError::Read {

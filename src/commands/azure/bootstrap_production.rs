@@ -243,6 +243,8 @@ async fn apply(
         save_env: &mut no_env,
         env_secret: None,
         backoff,
+        resume: "lakekeeper-setup azure bootstrap --production",
+        redo: "lakekeeper-setup azure bootstrap --production",
     };
     let done = match bootstrap::run(session, opts, found, steps, "", &mut progress).await {
         Ok(d) => d,

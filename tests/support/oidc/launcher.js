@@ -7,6 +7,8 @@
 //   OIDC_API_ID          the API app's client ID (required)
 //   OIDC_APP_ID_URI      the API app's App ID URI (default api://<OIDC_API_ID>)
 //   OIDC_CLIENTS         client_id=secret pairs, comma-separated (fake secrets only)
+//   OIDC_CLIENTS_URL     optional: for a client not in OIDC_CLIENTS, POST {client_id, client_secret}
+//                        there; 200 means the secret is live (the Graph stand-in's app credentials)
 //   OIDC_TOKEN_VERSION   1 or 2 (default 2): v1 tokens carry the v1 issuer and aud = resource
 //
 // Paths (as Entra): /<tenant>/v2.0/.well-known/openid-configuration,
@@ -34,6 +36,10 @@ const clients = new Map(
   }),
 );
 const oids = new Map([...clients.keys()].map((id) => [id, randomUUID()]));
+const oidOf = (id) => {
+  if (!oids.has(id)) oids.set(id, randomUUID());
+  return oids.get(id);
+};
 const tenants = new Set([tid, env.OIDC_TENANT_DOMAIN].filter(Boolean).map((t) => t.toLowerCase()));
 
 const issuer = new OAuth2Issuer();
@@ -85,10 +91,19 @@ async function token(req, res, tenant) {
   if (form.get('grant_type') !== 'client_credentials') {
     return aadsts(res, 400, 'unsupported_grant_type', 70003, 'The app requested an unsupported grant type.');
   }
-  if (!clients.has(clientId)) {
+  const live = async () => {
+    if (clients.has(clientId)) return clients.get(clientId) === form.get('client_secret');
+    const answer = await fetch(env.OIDC_CLIENTS_URL, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ client_id: clientId, client_secret: form.get('client_secret') || '' }),
+    });
+    return answer.status === 200;
+  };
+  if (!clients.has(clientId) && !env.OIDC_CLIENTS_URL) {
     return aadsts(res, 400, 'unauthorized_client', 700016, `Application with identifier '${clientId}' was not found in the directory '${tenant}'.`);
   }
-  if (clients.get(clientId) !== form.get('client_secret')) {
+  if (!(await live())) {
     // Entra answers the same for a wrong value and for a pasted Secret ID (a GUID).
     return aadsts(res, 401, 'invalid_client', 7000215, `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`);
   }
@@ -107,8 +122,8 @@ async function token(req, res, tenant) {
       aud,
       ver: version === '2' ? '2.0' : '1.0',
       tid,
-      oid: oids.get(clientId),
-      sub: oids.get(clientId),
+      oid: oidOf(clientId),
+      sub: oidOf(clientId),
       roles: [],
       ...(version === '2' ? { azp: clientId } : { appid: clientId }),
     });
