@@ -20,7 +20,7 @@ pub use rules::validate;
 pub const TABLE: &str = "production";
 
 /// Keys `[production]` accepts, with what each holds (also the "unknown key" hint).
-pub const KEYS: [(&str, &str); 12] = [
+pub const KEYS: [(&str, &str); 14] = [
     ("base_uri", "the public URL (required)"),
     ("namespace", "Kubernetes namespace (default lakekeeper)"),
     ("release", "Helm release name (default lakekeeper)"),
@@ -47,6 +47,14 @@ pub const KEYS: [(&str, &str); 12] = [
     (
         "vault_identity",
         "client ID of the managed identity that may read the vault",
+    ),
+    (
+        "postgres_user",
+        "the PostgreSQL role Lakekeeper logs in as in production (default lakekeeper)",
+    ),
+    (
+        "postgres_password_secret",
+        "the Key Vault secret holding that role's password (default lakekeeper-production-postgres-password)",
     ),
 ];
 
@@ -108,7 +116,19 @@ pub struct Production {
     /// The Key Vault URL (no trailing slash), from `[production]` or `[secrets]`.
     pub vault: Option<String>,
     pub vault_identity: Option<ClientId>,
+    /// The role Lakekeeper logs in as in production: its own, never the backend's.
+    pub postgres_user: String,
+    /// The vault secret holding `postgres_user`'s password (external-secrets mode).
+    pub postgres_password_secret: String,
 }
+
+/// `[production] postgres_user` when not given.
+pub const DEFAULT_POSTGRES_USER: &str = "lakekeeper";
+/// `[production] postgres_password_secret` when not given.
+pub const DEFAULT_POSTGRES_PASSWORD_SECRET: &str = "lakekeeper-production-postgres-password";
+/// Where `export helm --secrets kubernetes` and `verify --production --fix --yes` read the
+/// production role's password from (never from a file).
+pub const PASSWORD_VAR: &str = "LAKEKEEPER_PRODUCTION_PG_PASSWORD";
 
 impl Production {
     /// The database host production uses.
