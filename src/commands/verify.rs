@@ -15,6 +15,7 @@ use crate::output::Style;
 use crate::profile;
 use crate::secret::Secret;
 use crate::validate;
+use crate::verify::postgres::role::RoleSpec;
 use crate::verify::{self, VerifyConfig, WarehouseCredential, warehouse::WarehouseOutcome};
 
 mod live;
@@ -106,7 +107,10 @@ pub fn config(
 
 /// `--production`: the `[production]` answers replace the laptop's base URI and database host.
 /// `Err` carries the exit code after the problems were printed.
-fn use_production(project: &Project, cfg: &mut VerifyConfig) -> Result<(), Exit> {
+fn use_production(
+    project: &Project,
+    cfg: &mut VerifyConfig,
+) -> Result<crate::production::Production, Exit> {
     let text = project.profile_text.clone().unwrap_or_default();
     let validated = crate::production::read(&text)
         .and_then(|raw| crate::production::vault_names(&text).map(|names| (raw, names)));
@@ -117,7 +121,7 @@ fn use_production(project: &Project, cfg: &mut VerifyConfig) -> Result<(), Exit>
     match result {
         Ok(prod) => {
             cfg.env = crate::production::production_env(&cfg.env, &prod);
-            Ok(())
+            Ok(prod)
         }
         Err(errors) => {
             eprintln!("{} production answers:", Style::stderr().red("error:"));
@@ -234,15 +238,25 @@ pub fn run(
 ) -> Result<Exit, RunError> {
     let project = Project::load(paths)?;
     let mut cfg = config(&project, process_env, args.timeout)?;
-    if args.production
-        && let Err(exit) = use_production(&project, &mut cfg)
-    {
-        return Ok(exit);
-    }
+    // With --production: Lakekeeper's own role in production's database.
+    let role = if args.production {
+        match use_production(&project, &mut cfg) {
+            Ok(prod) => Some(RoleSpec::for_env(&cfg.env, &prod.postgres_user)),
+            Err(exit) => return Ok(exit),
+        }
+    } else {
+        None
+    };
     if !args.only.is_empty() {
         let joined = args.only.join(",");
         cfg.only = Some(verify::parse_only(&joined).map_err(|e| RunError::Usage(e.to_string()))?);
     }
+    // The catalog about the production role is read, and its SQL run, as the backend's role
+    // (the production role may not exist yet).
+    let backend_cfg = cfg.clone();
+    let not_as_the_pod = role
+        .as_ref()
+        .and_then(|spec| as_the_pod(&mut cfg, spec, process_env));
     // The vault is read first (its own runtime), so a slow `az` never eats into a check's
     // timeout.
     let vault_check = if cfg.only.is_none() {
@@ -251,8 +265,11 @@ pub fn run(
         None
     };
     let rt = runtime()?;
-    if args.fix {
-        fix_schema(&rt, &cfg, args.yes);
+    let role = role.filter(|_| cfg.only.as_ref().is_none_or(|o| o.contains("postgres")));
+    match (&role, args.fix) {
+        (Some(spec), true) => fix_production_role(&rt, &backend_cfg, spec, args.yes, process_env),
+        (None, true) => fix_schema(&rt, &cfg, args.yes),
+        _ => {}
     }
     // The libraries' error chains are for --verbose only.
     let verbose = args.verbose;
@@ -278,6 +295,22 @@ pub fn run(
             "{}",
             verify::render::render_check(vault, verify::render::name_width(), color, Some(columns))
         );
+    }
+    report.checks.extend(not_as_the_pod);
+    if let Some(spec) = &role {
+        let checked = rt.block_on(verify::postgres::role::check_role(&backend_cfg, spec));
+        if columns.is_some() {
+            print!(
+                "{}",
+                verify::render::render_check(
+                    &checked,
+                    verify::render::name_width(),
+                    color,
+                    columns
+                )
+            );
+        }
+        report.checks.push(checked);
     }
     report.checks.extend(vault_check);
     let failed = report.has_failures();
@@ -341,6 +374,127 @@ fn fix_schema(rt: &tokio::runtime::Runtime, cfg: &VerifyConfig, yes: bool) {
         }
         Err(e) => eprintln!("fix: could not look at PostgreSQL: {e}"),
     }
+}
+
+/// `--production`: the `postgres` check connects as Lakekeeper's pods do (their own role,
+/// the password from the environment, no URL search path). Without the password it is
+/// skipped, said as such: the backend's role would be judged instead, and `postgres-role`
+/// still reads the production role's rights from the catalog.
+fn as_the_pod(
+    cfg: &mut VerifyConfig,
+    spec: &RoleSpec,
+    process_env: &BTreeMap<String, String>,
+) -> Option<verify::CheckResult> {
+    use crate::production::PASSWORD_VAR;
+    let wanted = cfg.only.as_ref().is_none_or(|o| o.contains("postgres"));
+    if !wanted {
+        return None;
+    }
+    if let Some(password) = process_env.get(PASSWORD_VAR).filter(|p| !p.is_empty()) {
+        cfg.env = verify::postgres::role::as_the_pod(&cfg.env, &spec.user, password);
+        return None;
+    }
+    let all = verify::CheckName::ALL.map(verify::CheckName::as_str);
+    let kept = cfg.only.clone().unwrap_or_else(|| all.iter().map(|s| (*s).to_owned()).collect());
+    cfg.only = Some(kept.into_iter().filter(|c| c != "postgres").collect());
+    Some(
+        verify::CheckResult::new(
+            verify::CheckName::Postgres,
+            verify::Status::Skipped,
+            format!(
+                "not checked as role {}: {PASSWORD_VAR} is not set (postgres-role below reads the role's rights from the catalog)",
+                spec.user
+            ),
+        )
+        .with_fix(format!(
+            "set {PASSWORD_VAR} to role {}'s password to connect as Lakekeeper's pods do",
+            spec.user
+        )),
+    )
+}
+
+/// `--production --fix`, database side: the SQL an administrator runs once so Lakekeeper logs
+/// in as its own role, in its own schema, reading none of the backend's tables. Printed
+/// always; run (asking first on a terminal unless `yes`) when the signed-in role may create
+/// roles and the role's password is in the environment. The checks that follow report the
+/// result.
+fn fix_production_role(
+    rt: &tokio::runtime::Runtime,
+    cfg: &VerifyConfig,
+    spec: &RoleSpec,
+    yes: bool,
+    process_env: &BTreeMap<String, String>,
+) {
+    use crate::production::PASSWORD_VAR;
+    use verify::postgres::role::{self, AdminFix};
+    let s = Style::stderr();
+    let (database, sql, may) = match rt.block_on(role::plan_fix(cfg, spec)) {
+        Ok(AdminFix::Nothing) => return,
+        Ok(AdminFix::Run { database, sql }) => (database, sql, true),
+        Ok(AdminFix::AskAdmin { database, sql }) => (database, sql, false),
+        Err(e) => {
+            eprintln!("fix: could not look at production's database: {e}");
+            return;
+        }
+    };
+    let password = process_env.get(PASSWORD_VAR).filter(|p| !p.is_empty());
+    let runnable = may && password.is_some();
+    let who = if may {
+        "this role may run it"
+    } else {
+        "run it as an administrator (on Azure, the server's admin, a member of azure_pg_admin)"
+    };
+    eprintln!(
+        "fix: production's database {database} needs Lakekeeper's own role {user}, in schema {schema}; {who}, once, in database {database}:",
+        user = spec.user,
+        schema = spec.schema
+    );
+    for line in &sql {
+        eprintln!("  {line}");
+    }
+    eprintln!(
+        "fix: use the same password for {} in the Secret export helm writes (`{PASSWORD_VAR}` when exporting with --secrets kubernetes; the vault secret [production] postgres_password_secret otherwise)",
+        spec.user
+    );
+    if !runnable {
+        if may {
+            eprintln!(
+                "fix: set {PASSWORD_VAR} to the role's password and run again with --yes to run it from here"
+            );
+        }
+        return;
+    }
+    if !confirmed(yes, "run this SQL now") {
+        return;
+    }
+    let password = password.map(String::as_str).unwrap_or_default();
+    match rt.block_on(role::run_admin_sql(cfg, spec, password)) {
+        Ok(()) => eprintln!(
+            "{}",
+            s.green(&format!(
+                "fix: role {} set up in schema {}",
+                spec.user, spec.schema
+            ))
+        ),
+        Err(e) => eprintln!("{} {e}", s.red("fix:")),
+    }
+}
+
+/// `yes`, or the person answered yes on a terminal (never without one).
+fn confirmed(yes: bool, what: &str) -> bool {
+    use std::io::{BufRead, IsTerminal, Write};
+    if yes {
+        return true;
+    }
+    if !std::io::stdin().is_terminal() {
+        eprintln!("fix: run again with --yes to {what}");
+        return false;
+    }
+    eprint!("fix: {what}? [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut line);
+    matches!(line.trim(), "y" | "Y" | "yes")
 }
 
 /// The Azure commands whose fix a failed check names, in the order they should run.

@@ -53,6 +53,35 @@ impl RoleSpec {
     }
 }
 
+/// The laptop's `.env` (already aimed at production's host) as Lakekeeper's pods connect: as
+/// `user` with `password`, and without the URL's `options` (the chart passes split variables,
+/// so the role's own default search path is all the pods get).
+pub fn as_the_pod(
+    env: &std::collections::BTreeMap<String, String>,
+    user: &str,
+    password: &str,
+) -> std::collections::BTreeMap<String, String> {
+    let mut out = env.clone();
+    for key in [crate::keys::PG_URL_READ, crate::keys::PG_URL_WRITE] {
+        let Some(mut u) = env.get(key).and_then(|v| url::Url::parse(v).ok()) else {
+            continue;
+        };
+        let kept: Vec<(String, String)> = u
+            .query_pairs()
+            .filter(|(k, _)| k != "options")
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        u.query_pairs_mut().clear().extend_pairs(kept);
+        if u.query() == Some("") {
+            u.set_query(None);
+        }
+        if u.set_username(user).is_ok() && u.set_password(Some(password)).is_ok() {
+            out.insert(key.to_owned(), u.to_string());
+        }
+    }
+    out
+}
+
 /// What the server says about the production role (read as another role).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RoleState {
@@ -574,6 +603,25 @@ mod tests {
             admin_sql(&spec(), "appdb", Some("it's"))[0],
             "CREATE ROLE \"lakekeeper\" LOGIN PASSWORD 'it''s';"
         );
+    }
+
+    #[test]
+    fn the_pod_logs_in_as_its_role_without_the_urls_search_path() {
+        let env = [(
+            crate::keys::PG_URL_WRITE.to_owned(),
+            format!(
+                "postgresql://app:app-pass@prod:5432/appdb?sslmode=require&{}",
+                searchpath::url_option("lakekeeper")
+            ),
+        )]
+        .into_iter()
+        .collect();
+        let pod = as_the_pod(&env, "lakekeeper", "p@ss word");
+        assert_eq!(
+            pod[crate::keys::PG_URL_WRITE],
+            "postgresql://lakekeeper:p%40ss%20word@prod:5432/appdb?sslmode=require"
+        );
+        assert!(!pod.contains_key(crate::keys::PG_URL_READ));
     }
 
     #[test]
