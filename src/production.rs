@@ -5,6 +5,7 @@
 //! These values are read only by `export helm`: `profile::read` skips the table, so nothing
 //! production-specific can reach `backend/.env`. No I/O: callers pass the profile text.
 
+mod access;
 mod rules;
 
 use std::collections::BTreeMap;
@@ -14,13 +15,14 @@ use toml_edit::DocumentMut;
 
 use crate::model::{ClientId, SetupConfig};
 
+pub use access::{DEFAULT_APP_ROLE, SCOPE_NAME, chart_service_account};
 pub use rules::validate;
 
 /// The profile table this module owns.
 pub const TABLE: &str = "production";
 
 /// Keys `[production]` accepts, with what each holds (also the "unknown key" hint).
-pub const KEYS: [(&str, &str); 14] = [
+pub const KEYS: [(&str, &str); 25] = [
     ("base_uri", "the public URL (required)"),
     ("namespace", "Kubernetes namespace (default lakekeeper)"),
     ("release", "Helm release name (default lakekeeper)"),
@@ -47,6 +49,44 @@ pub const KEYS: [(&str, &str); 14] = [
     (
         "vault_identity",
         "client ID of the managed identity that may read the vault",
+    ),
+    (
+        "api_client_id",
+        "the production API app's client ID (azure bootstrap --production)",
+    ),
+    (
+        "api_app_id_uri",
+        "the production API's Application ID URI: the audience; the scope is <uri>/lakekeeper",
+    ),
+    (
+        "app_role",
+        "the app role callers must hold (default Lakekeeper.Access)",
+    ),
+    ("ui_client_id", "the production UI app's client ID"),
+    (
+        "aks_cluster",
+        "resource ID of the AKS cluster (its OIDC issuer signs the pods' tokens)",
+    ),
+    (
+        "identity_resource_group",
+        "resource group of the managed identities (default: the cluster's)",
+    ),
+    (
+        "lakekeeper_identity_client_id",
+        "client ID of Lakekeeper's managed identity (storage)",
+    ),
+    (
+        "service_account",
+        "Lakekeeper's service account (default: the chart's, <release>-lakekeeper or the release)",
+    ),
+    ("backend_namespace", "the production backend's namespace"),
+    (
+        "backend_service_account",
+        "the production backend's service account",
+    ),
+    (
+        "backend_identity_client_id",
+        "client ID of the production backend's managed identity",
     ),
     (
         "postgres_user",
@@ -116,6 +156,26 @@ pub struct Production {
     /// The Key Vault URL (no trailing slash), from `[production]` or `[secrets]`.
     pub vault: Option<String>,
     pub vault_identity: Option<ClientId>,
+    /// The production API app's client ID (`appId`).
+    pub api_client_id: Option<ClientId>,
+    /// The production API's Application ID URI: the audience production accepts.
+    pub api_app_id_uri: Option<String>,
+    /// The app role a caller of the production API must hold (default `Lakekeeper.Access`).
+    pub app_role: String,
+    /// The production UI app's client ID.
+    pub ui_client_id: Option<ClientId>,
+    /// The AKS cluster's ARM resource ID.
+    pub aks_cluster: Option<String>,
+    /// Where the managed identities live: the key's value, else the cluster's resource group.
+    pub identity_resource_group: Option<String>,
+    /// Lakekeeper's user-assigned managed identity (storage, workload identity).
+    pub lakekeeper_identity_client_id: Option<ClientId>,
+    /// Lakekeeper's service account (default: the name the official chart gives it).
+    pub service_account: String,
+    pub backend_namespace: Option<String>,
+    pub backend_service_account: Option<String>,
+    /// The production backend's user-assigned managed identity.
+    pub backend_identity_client_id: Option<ClientId>,
     /// The role Lakekeeper logs in as in production: its own, never the backend's.
     pub postgres_user: String,
     /// The vault secret holding `postgres_user`'s password (external-secrets mode).
@@ -131,6 +191,13 @@ pub const DEFAULT_POSTGRES_PASSWORD_SECRET: &str = "lakekeeper-production-postgr
 pub const PASSWORD_VAR: &str = "LAKEKEEPER_PRODUCTION_PG_PASSWORD";
 
 impl Production {
+    /// The production scope callers ask a token for: `<api_app_id_uri>/lakekeeper`.
+    pub fn api_scope(&self) -> Option<String> {
+        self.api_app_id_uri
+            .as_deref()
+            .map(|u| format!("{u}/{SCOPE_NAME}"))
+    }
+
     /// The database host production uses.
     pub fn postgres_host<'a>(&'a self, cfg: &'a SetupConfig) -> &'a str {
         self.postgres_host.as_deref().unwrap_or(&cfg.postgres.host)

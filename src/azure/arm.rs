@@ -105,6 +105,11 @@ pub fn is_postgres_server_id(id: &str) -> bool {
     is_resource_id(id, "Microsoft.DBforPostgreSQL", "flexibleServers")
 }
 
+/// An AKS managed cluster's ARM resource ID, plain characters only.
+pub fn is_managed_cluster_id(id: &str) -> bool {
+    is_resource_id(id, "Microsoft.ContainerService", "managedClusters")
+}
+
 /// The subscription named in an ARM resource ID.
 pub fn subscription_of(id: &str) -> String {
     let parts: Vec<&str> = id.split('/').collect();

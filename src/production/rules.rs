@@ -8,7 +8,7 @@ use crate::validate;
 
 /// A DNS-1123 label (namespaces, release names): lowercase letters, digits and `-`, starting
 /// and ending with a letter or digit, at most `max` characters.
-fn dns_label(s: &str, max: usize) -> bool {
+pub(super) fn dns_label(s: &str, max: usize) -> bool {
     !s.is_empty()
         && s.len() <= max
         && s.bytes()
@@ -273,6 +273,7 @@ pub fn validate(
         id.map(|c| c.value)
     });
 
+    let access = super::access::validate(raw, &release, &mut errors);
     let postgres_user = get("postgres_user")
         .unwrap_or(super::DEFAULT_POSTGRES_USER)
         .to_owned();
@@ -309,6 +310,17 @@ pub fn validate(
                 secret_name,
                 vault,
                 vault_identity,
+                api_client_id: access.api_client_id,
+                api_app_id_uri: access.api_app_id_uri,
+                app_role: access.app_role,
+                ui_client_id: access.ui_client_id,
+                aks_cluster: access.aks_cluster,
+                identity_resource_group: access.identity_resource_group,
+                lakekeeper_identity_client_id: access.lakekeeper_identity_client_id,
+                service_account: access.service_account,
+                backend_namespace: access.backend_namespace,
+                backend_service_account: access.backend_service_account,
+                backend_identity_client_id: access.backend_identity_client_id,
                 postgres_user,
                 postgres_password_secret,
             },
