@@ -253,3 +253,6 @@ pub const PICK_LINE_HINT: &str = "? and Enter picks from Azure";
 
 /// A list could not be had (the error's own text follows).
 pub const PICK_FAILED: &str = "Could not list from Azure";
+
+/// The Done screen when production answers exist but production's own identities do not.
+pub const PRODUCTION_NEEDS_BOOTSTRAP: &str = "Production needs identities of its own before `export helm` writes anything (its own API app, UI app and Lakekeeper's managed identity, so no laptop's secret gets a production token): run `lakekeeper-setup azure bootstrap --production`, then `lakekeeper-setup export helm`.";

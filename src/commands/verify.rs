@@ -395,7 +395,10 @@ fn as_the_pod(
         return None;
     }
     let all = verify::CheckName::ALL.map(verify::CheckName::as_str);
-    let kept = cfg.only.clone().unwrap_or_else(|| all.iter().map(|s| (*s).to_owned()).collect());
+    let kept = cfg
+        .only
+        .clone()
+        .unwrap_or_else(|| all.iter().map(|s| (*s).to_owned()).collect());
     cfg.only = Some(kept.into_iter().filter(|c| c != "postgres").collect());
     Some(
         verify::CheckResult::new(

@@ -120,7 +120,10 @@ pub fn admin_sql(spec: &RoleSpec, database: &str, password: Option<&str>) -> Vec
         // it a schema's owner.
         format!("GRANT {role} TO CURRENT_USER;"),
         format!("CREATE SCHEMA IF NOT EXISTS {schema} AUTHORIZATION {role};"),
-        format!("ALTER ROLE {role} SET search_path = {};", spec.search_path()),
+        format!(
+            "ALTER ROLE {role} SET search_path = {};",
+            spec.search_path()
+        ),
     ];
     sql.extend(
         EXTENSIONS
@@ -339,7 +342,7 @@ pub async fn check_role(cfg: &VerifyConfig, spec: &RoleSpec) -> CheckResult {
                 &format!("read the catalog of {target} about role {}", spec.user),
                 &judge(spec, &state),
             );
-            r.name = NAME.to_owned();
+            NAME.clone_into(&mut r.name);
             r
         }
         Err(e) => CheckResult {
@@ -443,7 +446,10 @@ pub async fn run_admin_sql(
         .await
         .map_err(|e| db_message(&e))?
         .get(0);
-    for (i, statement) in admin_sql(spec, &database, Some(password)).iter().enumerate() {
+    for (i, statement) in admin_sql(spec, &database, Some(password))
+        .iter()
+        .enumerate()
+    {
         let statement = if i == 0 && exists {
             format!(
                 "ALTER ROLE {} LOGIN PASSWORD '{}';",
