@@ -254,6 +254,7 @@ pub fn run(
     // The catalog about the production role is read, and its SQL run, as the backend's role
     // (the production role may not exist yet).
     let backend_cfg = cfg.clone();
+    let role = role.filter(|_| cfg.only.as_ref().is_none_or(|o| o.contains("postgres")));
     let not_as_the_pod = role
         .as_ref()
         .and_then(|spec| as_the_pod(&mut cfg, spec, process_env));
@@ -265,7 +266,6 @@ pub fn run(
         None
     };
     let rt = runtime()?;
-    let role = role.filter(|_| cfg.only.as_ref().is_none_or(|o| o.contains("postgres")));
     match (&role, args.fix) {
         (Some(spec), true) => fix_production_role(&rt, &backend_cfg, spec, args.yes, process_env),
         (None, true) => fix_schema(&rt, &cfg, args.yes),
