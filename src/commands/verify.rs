@@ -582,13 +582,84 @@ pub fn run_warehouse(
 ) -> Result<Exit, RunError> {
     let project = Project::load(paths)?;
     let mut cfg = config(&project, process_env, args.timeout)?;
-    if args.production
-        && let Err(exit) = use_production(&project, &mut cfg)
-    {
-        return Ok(exit);
+    if !args.production {
+        let rt = runtime()?;
+        return Ok(warehouse(&rt, &cfg, args.dry_run, args.json));
     }
+    let prod = match use_production(&project, &mut cfg) {
+        Ok(p) => p,
+        Err(exit) => return Ok(exit),
+    };
     let rt = runtime()?;
-    Ok(warehouse(&rt, &cfg, args.dry_run, args.json))
+    Ok(production_warehouse(
+        &rt,
+        &cfg,
+        &prod,
+        args.dry_run,
+        args.json,
+    ))
+}
+
+/// `warehouse --production`: as the person signed in to the Azure CLI (a user token for the
+/// production API's scope, never a laptop's service account), with Lakekeeper's managed
+/// identity as the storage credential.
+fn production_warehouse(
+    rt: &tokio::runtime::Runtime,
+    cfg: &VerifyConfig,
+    prod: &crate::production::Production,
+    dry_run: bool,
+    json_out: bool,
+) -> Exit {
+    use crate::verify::warehouse::{create_production_warehouse, system_identity_body};
+    let fail = |e: String| {
+        if json_out {
+            println!("{}", json!({"ok": false, "error": e}));
+        } else {
+            eprintln!("{} {e}", Style::stderr().red("error:"));
+        }
+        Exit::Problems
+    };
+    if dry_run {
+        return match system_identity_body(cfg) {
+            Ok(body) => report_warehouse(
+                &WarehouseOutcome::DryRun {
+                    body: serde_json::to_string_pretty(&body).unwrap_or_default(),
+                },
+                json_out,
+            ),
+            Err(e) => fail(e.to_string()),
+        };
+    }
+    let Some(scope) = prod.api_scope() else {
+        return fail(
+            crate::production::identity_requirements(prod)
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; "),
+        );
+    };
+    let tenant = cfg.env.get(k::OAUTH2_TENANT_ID).map(String::as_str);
+    let token = rt.block_on(async {
+        let az = crate::azure::az::Az::from_env(tenant)?;
+        az.token_for_scope(&scope).await
+    });
+    let token = match token {
+        Ok(t) => verify::entra::Token {
+            access_token: t.value,
+            expires_in: None,
+        },
+        Err(e) => {
+            return fail(format!(
+                "no token for {scope} from the Azure CLI: {e}. {}",
+                crate::strings::PRODUCTION_USER_TOKEN_FIX
+            ));
+        }
+    };
+    match rt.block_on(create_production_warehouse(cfg, &token)) {
+        Ok(outcome) => report_warehouse(&outcome, json_out),
+        Err(e) => fail(e.to_string()),
+    }
 }
 
 fn warehouse(
@@ -597,39 +668,8 @@ fn warehouse(
     dry_run: bool,
     json_out: bool,
 ) -> Exit {
-    let s = Style::stdout();
     match rt.block_on(verify::warehouse::create_warehouse(cfg, dry_run)) {
-        Ok(outcome) => {
-            let (status, text) = match &outcome {
-                WarehouseOutcome::DryRun { body } => (
-                    "dry-run",
-                    format!("would POST /management/v1/warehouse:\n{body}"),
-                ),
-                WarehouseOutcome::Created { name, location, .. } => (
-                    "created",
-                    format!("created warehouse `{name}` at {location}"),
-                ),
-                WarehouseOutcome::AlreadyExists { name, location, .. } => (
-                    "exists",
-                    format!("warehouse `{name}` already exists at {location}: nothing to do"),
-                ),
-            };
-            if json_out {
-                let body = match &outcome {
-                    WarehouseOutcome::DryRun { body } => {
-                        serde_json::from_str(body).unwrap_or(serde_json::Value::Null)
-                    }
-                    _ => serde_json::Value::Null,
-                };
-                println!(
-                    "{}",
-                    json!({"ok": true, "warehouse": status, "request": body})
-                );
-            } else {
-                println!("{}", s.green(&text));
-            }
-            Exit::Ok
-        }
+        Ok(outcome) => report_warehouse(&outcome, json_out),
         Err(e) => {
             if json_out {
                 println!("{}", json!({"ok": false, "error": e.to_string()}));
@@ -639,6 +679,45 @@ fn warehouse(
             Exit::Problems
         }
     }
+}
+
+fn report_warehouse(outcome: &WarehouseOutcome, json_out: bool) -> Exit {
+    let s = Style::stdout();
+    let (status, text) = match outcome {
+        WarehouseOutcome::DryRun { body } => (
+            "dry-run",
+            format!("would POST /management/v1/warehouse:\n{body}"),
+        ),
+        WarehouseOutcome::Created { name, location, .. } => (
+            "created",
+            format!("created warehouse `{name}` at {location}"),
+        ),
+        WarehouseOutcome::AlreadyExists { name, location, .. } => (
+            "exists",
+            format!("warehouse `{name}` already exists at {location}: nothing to do"),
+        ),
+        WarehouseOutcome::CredentialUpdated { name, location, .. } => (
+            "exists",
+            format!(
+                "warehouse `{name}` already exists at {location}; its storage credential is Lakekeeper's managed identity (azure-system-identity)"
+            ),
+        ),
+    };
+    if json_out {
+        let body = match outcome {
+            WarehouseOutcome::DryRun { body } => {
+                serde_json::from_str(body).unwrap_or(serde_json::Value::Null)
+            }
+            _ => serde_json::Value::Null,
+        };
+        println!(
+            "{}",
+            json!({"ok": true, "warehouse": status, "request": body})
+        );
+    } else {
+        println!("{}", s.green(&text));
+    }
+    Exit::Ok
 }
 
 #[cfg(test)]

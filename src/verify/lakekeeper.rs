@@ -111,6 +111,7 @@ pub async fn list_warehouses(
         .iter()
         .filter_map(|w| {
             Some(Warehouse {
+                id: w.get("id").and_then(Value::as_str).map(str::to_owned),
                 name: w.get("name")?.as_str()?.to_owned(),
                 location: w.get("storage-profile").and_then(location_of),
             })

@@ -18,6 +18,8 @@ use crate::secret::Secret;
 /// A warehouse as listed by the management API.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Warehouse {
+    /// Its `id` (a UUID), for the per-warehouse endpoints.
+    pub id: Option<String>,
     pub name: String,
     /// `abfss://…` for ADLS profiles; `None` for other storage.
     pub location: Option<String>,
@@ -38,6 +40,20 @@ pub enum WarehouseOutcome {
         location: String,
         bootstrapped_now: bool,
     },
+    /// Same name, same location, its storage credential set to the one wanted
+    /// (`warehouse --production`: Lakekeeper's managed identity).
+    CredentialUpdated {
+        name: String,
+        location: String,
+        bootstrapped_now: bool,
+    },
+}
+
+/// The storage credential that uses Lakekeeper's own managed identity (workload identity on
+/// AKS): no secret. Lakekeeper v0.13.3 accepts it only with
+/// `LAKEKEEPER__ENABLE_AZURE_SYSTEM_CREDENTIALS=true` (`AzCredential::AzureSystemIdentity`).
+pub fn system_identity_credential() -> Value {
+    json!({"type": "az", "credential-type": "azure-system-identity"})
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -68,6 +84,10 @@ pub enum WarehouseError {
     },
     #[error("Lakekeeper refused to create the warehouse: {0}")]
     Rejected(String),
+    #[error(
+        "Lakekeeper rejected your token (401): sign in to the Azure CLI as someone who holds production's app role; run `lakekeeper-setup verify --production --only token-claims` to see the rules"
+    )]
+    UserUnauthorized,
 }
 
 /// `abfss://<filesystem>@<account>.<host>/<key-prefix>` of an ADLS storage profile.
@@ -146,6 +166,28 @@ pub fn request_body(cfg: &VerifyConfig, reveal: bool) -> Result<Value, Warehouse
     if !missing.is_empty() {
         return Err(WarehouseError::Missing(missing));
     }
+    with_credential(cfg, credential)
+}
+
+/// The create-warehouse body with Lakekeeper's managed identity as the storage credential
+/// (`warehouse --production`): nothing secret in it.
+pub fn system_identity_body(cfg: &VerifyConfig) -> Result<Value, WarehouseError> {
+    with_credential(cfg, system_identity_credential())
+}
+
+fn with_credential(cfg: &VerifyConfig, credential: Value) -> Result<Value, WarehouseError> {
+    let get = |k: &'static str| cfg.env.get(k).filter(|v| !v.is_empty());
+    let missing: Vec<&'static str> = [
+        keys::WAREHOUSE_NAME,
+        keys::STORAGE_ACCOUNT,
+        keys::STORAGE_CONTAINER,
+    ]
+    .into_iter()
+    .filter(|k| get(k).is_none())
+    .collect();
+    if !missing.is_empty() {
+        return Err(WarehouseError::Missing(missing));
+    }
     let text = |k: &'static str| get(k).cloned().unwrap_or_default();
     let mut profile = json!({
         "type": "adls",
@@ -158,9 +200,10 @@ pub fn request_body(cfg: &VerifyConfig, reveal: bool) -> Result<Value, Warehouse
     if !prefix.is_empty() {
         profile["key-prefix"] = json!(prefix);
     }
-    Ok(
-        json!({"warehouse-name": text(keys::WAREHOUSE_NAME), "storage-profile": profile, "storage-credential": credential}),
-    )
+    let mut body =
+        json!({"warehouse-name": text(keys::WAREHOUSE_NAME), "storage-profile": profile});
+    body["storage-credential"] = credential;
+    Ok(body)
 }
 
 /// Bootstraps (if needed) and creates the warehouse. See the module doc for idempotency.
@@ -175,29 +218,81 @@ pub async fn create_warehouse(
         });
     }
     let body = request_body(cfg, true)?;
+    let client = http::client(cfg.timeout)?;
+    let token = service_token(cfg, &client).await?;
+    create_as(cfg, &client, &body, &token, Existing::Keep).await
+}
+
+/// `warehouse --production`: the same steps as the person signed in to the Azure CLI
+/// (`token`, for the production API's scope), with Lakekeeper's managed identity as the
+/// storage credential; an existing warehouse at the same location gets that credential.
+pub async fn create_production_warehouse(
+    cfg: &VerifyConfig,
+    token: &Token,
+) -> Result<WarehouseOutcome, WarehouseError> {
+    let body = system_identity_body(cfg)?;
+    let client = http::client(cfg.timeout)?;
+    match create_as(cfg, &client, &body, token, Existing::SetCredential).await {
+        Err(WarehouseError::Unauthorized) => Err(WarehouseError::UserUnauthorized),
+        other => other,
+    }
+}
+
+/// What to do with a warehouse that already exists at the wanted location.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Existing {
+    Keep,
+    SetCredential,
+}
+
+/// Bootstraps (if needed) as `token`'s holder, then creates the warehouse `body` describes.
+async fn create_as(
+    cfg: &VerifyConfig,
+    client: &reqwest::Client,
+    body: &Value,
+    token: &Token,
+    existing_is: Existing,
+) -> Result<WarehouseOutcome, WarehouseError> {
     let name = body["warehouse-name"]
         .as_str()
         .unwrap_or_default()
         .to_owned();
     let wanted = location_of(&body["storage-profile"]).unwrap_or_default();
-    let client = http::client(cfg.timeout)?;
     let base = base_uri(cfg)?;
-    let token = service_token(cfg, &client).await?;
-    let bootstrapped_now = bootstrap(&client, &base, &token, cfg).await?;
+    let bootstrapped_now = bootstrap(client, &base, token, cfg).await?;
 
     let existing = |list: Vec<Warehouse>| list.into_iter().find(|w| w.name == name);
     if let Some(w) = existing(
-        list_warehouses(&client, &base, &token, deadline(cfg))
+        list_warehouses(client, &base, token, deadline(cfg))
             .await
             .map_err(WarehouseError::Rejected)?,
     ) {
-        return same_location(w, wanted, bootstrapped_now);
+        let id = w.id.clone();
+        let found = same_location(w, wanted, bootstrapped_now)?;
+        return match (existing_is, id) {
+            (Existing::SetCredential, Some(id)) => {
+                set_credential(cfg, client, &base, token, &id, &body["storage-credential"]).await?;
+                Ok(match found {
+                    WarehouseOutcome::AlreadyExists {
+                        name,
+                        location,
+                        bootstrapped_now,
+                    } => WarehouseOutcome::CredentialUpdated {
+                        name,
+                        location,
+                        bootstrapped_now,
+                    },
+                    other => other,
+                })
+            }
+            _ => Ok(found),
+        };
     }
     let url = endpoint(&base, "management/v1/warehouse")?;
     let request = client
         .post(url.clone())
         .bearer_auth(token.access_token.expose())
-        .json(&body);
+        .json(body);
     let answer = http::send(request, &url, deadline(cfg)).await?;
     match answer.status {
         200 | 201 => Ok(WarehouseOutcome::Created {
@@ -208,7 +303,7 @@ pub async fn create_warehouse(
         401 => Err(WarehouseError::Unauthorized),
         409 => {
             // Created concurrently since we listed: judge it like one we found.
-            let list = list_warehouses(&client, &base, &token, deadline(cfg))
+            let list = list_warehouses(client, &base, token, deadline(cfg))
                 .await
                 .map_err(WarehouseError::Rejected)?;
             match existing(list) {
@@ -216,6 +311,36 @@ pub async fn create_warehouse(
                 None => Err(WarehouseError::Rejected(error_text(&answer))),
             }
         }
+        _ => Err(WarehouseError::Rejected(error_text(&answer))),
+    }
+}
+
+/// `POST /management/v1/warehouse/{id}/storage-credential`: only the credential changes.
+async fn set_credential(
+    cfg: &VerifyConfig,
+    client: &reqwest::Client,
+    base: &url::Url,
+    token: &Token,
+    id: &str,
+    credential: &Value,
+) -> Result<(), WarehouseError> {
+    let url = endpoint(
+        base,
+        &format!("management/v1/warehouse/{id}/storage-credential"),
+    )?;
+    let body = json!({"new-storage-credential": credential});
+    let answer = http::send(
+        client
+            .post(url.clone())
+            .bearer_auth(token.access_token.expose())
+            .json(&body),
+        &url,
+        deadline(cfg),
+    )
+    .await?;
+    match answer.status {
+        200 | 204 => Ok(()),
+        401 => Err(WarehouseError::Unauthorized),
         _ => Err(WarehouseError::Rejected(error_text(&answer))),
     }
 }
