@@ -51,6 +51,18 @@ impl OidcProvider {
         api_id: &str,
         clients: &[(&str, &str)],
     ) -> Option<OidcProvider> {
+        OidcProvider::start_with_apis(token_version, tenant, api_id, &[], clients)
+    }
+
+    /// As [`OidcProvider::start_for`], with more API apps in the tenant (`client_id`, App ID
+    /// URI): a client may get a token for each.
+    pub fn start_with_apis(
+        token_version: u8,
+        tenant: &str,
+        api_id: &str,
+        extra_apis: &[(&str, &str)],
+        clients: &[(&str, &str)],
+    ) -> Option<OidcProvider> {
         let node = require_tool("node")?;
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/oidc");
         if !dir.join("node_modules/oauth2-mock-server").is_dir() {
@@ -76,6 +88,14 @@ impl OidcProvider {
                     .join(","),
             )
             .env("OIDC_TOKEN_VERSION", token_version.to_string())
+            .env(
+                "OIDC_EXTRA_APIS",
+                extra_apis
+                    .iter()
+                    .map(|(id, uri)| format!("{id}={uri}"))
+                    .collect::<Vec<_>>()
+                    .join(","),
+            )
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
