@@ -133,6 +133,37 @@ pub enum AzureCommand {
     /// Needs Key Vault Secrets Officer on the vault.
     #[command(after_help = AFTER_HELP)]
     StoreSecrets(AzureWriteArgs),
+    /// Let people and apps call the production API: assign them its app role ([production]
+    /// app_role, default Lakekeeper.Access). Name a user (UPN or object ID), a group, or an app
+    /// (client ID, object ID or display name). `--list` shows who holds it. Needs ownership of
+    /// the production API's enterprise app (or Cloud Application Administrator).
+    #[command(after_help = AFTER_HELP)]
+    Grant(GrantArgs),
+    /// Take the production API's app role away from a user, group or app (named as for grant).
+    #[command(after_help = AFTER_HELP)]
+    Revoke(RevokeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GrantArgs {
+    #[command(flatten)]
+    pub write: AzureWriteArgs,
+    /// Show who holds the app role and change nothing.
+    #[arg(long, conflicts_with = "who")]
+    pub list: bool,
+    /// Users (UPN or object ID), groups (object ID or display name) or apps (client ID, object
+    /// ID or display name).
+    #[arg(value_name = "WHO", required_unless_present = "list")]
+    pub who: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RevokeArgs {
+    #[command(flatten)]
+    pub write: AzureWriteArgs,
+    /// Who loses the app role (named as for grant).
+    #[arg(value_name = "WHO", required = true)]
+    pub who: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -165,6 +196,14 @@ pub struct RolesArgs {
     /// subscription you can see].
     #[arg(long, value_name = "ID")]
     pub subscription: Option<String>,
+    /// Grant Storage Blob Data Contributor on the warehouse's container only (the Delegator
+    /// stays on the account): the principal then cannot reach the account's other containers.
+    #[arg(long)]
+    pub container_scope: bool,
+    /// Grant Lakekeeper's production identity ([production] lakekeeper_identity_client_id)
+    /// Data Contributor on the warehouse's container and Delegator on the account.
+    #[arg(long)]
+    pub production: bool,
 }
 
 /// What every Azure write command takes.
@@ -196,6 +235,16 @@ pub struct BootstrapArgs {
     /// expires or is removed in the portal).
     #[arg(long)]
     pub new_secret: bool,
+    /// Set up production's own identities from [production]: an API app (<PREFIX>-prod-api)
+    /// whose service principal requires the app role, a UI app with the production redirect,
+    /// the Azure CLI pre-authorised, managed identities for Lakekeeper and the backend
+    /// federated with their service accounts on the AKS cluster, and the role assigned to the
+    /// backend's identity and to you. No client secret.
+    #[arg(long, conflicts_with_all = ["with_ui", "secret_months", "new_secret"])]
+    pub production: bool,
+    /// With --production: the AKS cluster's resource ID [default: [production] aks_cluster].
+    #[arg(long, value_name = "ID", requires = "production")]
+    pub aks_cluster: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

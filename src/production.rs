@@ -621,6 +621,14 @@ pub fn production_env(
     out
 }
 
+/// The profile's `[production]` table read and validated as `export helm` does (with the
+/// `[secrets]` vault it may fall back on): every problem, or the typed answers.
+pub fn load(profile_text: &str) -> Result<Production, Vec<ProductionError>> {
+    let raw = read(profile_text).map_err(|e| vec![e])?;
+    let names = vault_names(profile_text).map_err(|e| vec![e])?;
+    validate(raw.as_ref(), &names).map(|(p, _)| p)
+}
+
 /// The message `export` gives when the profile has no production base URI.
 pub fn missing_base_uri() -> ProductionError {
     ProductionError::new(

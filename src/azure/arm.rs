@@ -5,6 +5,7 @@
 //! (retries while busy, follows a 202). Every list follows `nextLink`. ARM's JSON becomes the
 //! typed values below at this edge; api-versions are pinned (reference §0).
 
+pub mod identity;
 pub mod write;
 
 use reqwest::Method;
@@ -98,6 +99,29 @@ pub fn resource_group(id: &str) -> String {
 /// providers/Microsoft.Storage/storageAccounts/<name>`, plain characters only.
 pub fn is_storage_account_id(id: &str) -> bool {
     is_resource_id(id, "Microsoft.Storage", "storageAccounts")
+}
+
+/// A blob container's ARM scope: `<account ID>/blobServices/default/containers/<name>`.
+pub fn container_scope(account_id: &str, container: &str) -> String {
+    format!("{account_id}/blobServices/default/containers/{container}")
+}
+
+/// A storage account's or one of its blob containers' ARM ID: where a storage role can apply.
+pub fn is_role_scope(id: &str) -> bool {
+    if is_storage_account_id(id) {
+        return true;
+    }
+    let parts: Vec<&str> = id.rsplitn(5, '/').collect();
+    // [name, "containers", "default", "blobServices", account]
+    parts.len() == 5
+        && parts[1].eq_ignore_ascii_case("containers")
+        && parts[2] == "default"
+        && parts[3].eq_ignore_ascii_case("blobServices")
+        && is_storage_account_id(parts[4])
+        && (3..=63).contains(&parts[0].len())
+        && parts[0]
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// A PostgreSQL flexible server's ARM resource ID, plain characters only.
@@ -452,7 +476,7 @@ pub fn role_assignment_put(
     role_guid: &str,
     principal_id: &str,
 ) -> Result<(url::Url, Value), CallError> {
-    checked(scope, is_storage_account_id, "a storage account")?;
+    checked(scope, is_role_scope, "a storage account or blob container")?;
     for (what, id) in [
         ("assignment name", name),
         ("role", role_guid),

@@ -12,6 +12,7 @@
 //! idempotent, so a re-run (or a second team member) finds everything and changes nothing, and
 //! a run that stopped half way resumes where it stopped.
 
+pub mod production;
 mod run;
 
 pub use run::{BACKOFF, Done, Failed, Progress, RETRIES, backoff_from_env, discover, run};
@@ -90,9 +91,22 @@ pub struct Options {
     pub new_secret: bool,
     /// Lakekeeper's base URI (the UI's redirect is `<base>/ui/callback`).
     pub base_uri: String,
+    /// The production target (`azure bootstrap --production`): the same API and UI steps over
+    /// production's names and base URI, and no backend app (production's backend signs in as
+    /// a managed identity, see [`production`]).
+    pub production: bool,
 }
 
 impl Options {
+    /// The app registrations this target has: production has no backend app.
+    pub fn roles(&self) -> &'static [Role] {
+        if self.production {
+            &[Role::Api, Role::Ui]
+        } else {
+            &Role::ALL
+        }
+    }
+
     pub fn unique_name(&self, role: Role) -> String {
         format!("{}-{}", self.prefix, role.suffix())
     }
@@ -246,6 +260,7 @@ pub fn plan(found: &Found, opts: &Options, now: &str) -> Vec<Step> {
         }
     }
     match &found.backend {
+        _ if opts.production => {}
         None => steps.extend([
             Step::CreateApp(Role::Backend),
             Step::CreateServicePrincipal(Role::Backend),
@@ -423,6 +438,16 @@ pub fn pre_authorize_body(
     ui: Option<&AppRecord>,
     opts: &Options,
 ) -> Value {
+    pre_authorize_client_body(api, &app_id_text(ui, Role::Ui, opts), opts)
+}
+
+/// The whole `api` object with the client `client_id` (the UI app, or the Azure CLI for
+/// production) pre-authorised on the `lakekeeper` scope; every other entry kept.
+pub fn pre_authorize_client_body(
+    api: Option<&AppRecord>,
+    client_id: &str,
+    opts: &Options,
+) -> Value {
     // Before the API exists (a dry run), the `api` object is the one the scope step will leave.
     let mut obj = match api {
         Some(_) => api_object(api),
@@ -434,7 +459,7 @@ pub fn pre_authorize_body(
     let scope = api
         .and_then(scope_id)
         .unwrap_or_else(|| placeholder("a scope id derived from the appId", Role::Api, opts));
-    let ui_id = app_id_text(ui, Role::Ui, opts);
+    let ui_id = client_id;
     let mut pre: Vec<Value> = obj
         .get("preAuthorizedApplications")
         .and_then(Value::as_array)
@@ -443,7 +468,7 @@ pub fn pre_authorize_body(
     match pre.iter_mut().find(|p| {
         p["appId"]
             .as_str()
-            .is_some_and(|a| a.eq_ignore_ascii_case(&ui_id))
+            .is_some_and(|a| a.eq_ignore_ascii_case(ui_id))
     }) {
         Some(p) => {
             let mut ids: Vec<Value> = p["delegatedPermissionIds"]

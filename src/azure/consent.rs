@@ -31,6 +31,16 @@ pub enum Target {
     ArmRead { what: String },
     /// A read through Microsoft Graph.
     GraphRead { what: String },
+    /// A user-assigned managed identity or its federated credential, in a resource group
+    /// (`group_id` is the group's resource ID). `what`: "creating managed identity x".
+    ManagedIdentity {
+        what: String,
+        group: String,
+        group_id: String,
+    },
+    /// The production API's enterprise app (its service principal): its settings or its app
+    /// role assignments. `what`: "assigning Lakekeeper.Access to dev@contoso.com".
+    EnterpriseApp { what: String, app: String },
 }
 
 impl Target {
@@ -50,6 +60,12 @@ impl Target {
             Target::GraphRead { .. } => {
                 "read access to the directory (members have it by default)".to_owned()
             }
+            Target::ManagedIdentity { group, .. } => format!(
+                "Managed Identity Contributor (or Contributor) on resource group {group}: Microsoft.ManagedIdentity/userAssignedIdentities/write and …/federatedIdentityCredentials/write"
+            ),
+            Target::EnterpriseApp { app, .. } => format!(
+                "owner of the enterprise app {app} (you are when you created its service principal), or the Cloud Application Administrator role"
+            ),
         }
     }
 }
@@ -196,6 +212,20 @@ fn explain_api(target: &Target, who: &Who, a: &ApiError) -> Refusal {
             ),
         },
         (Target::VaultSecret { vault, .. }, 403, _) => vault_refusal(&why, vault, user, a),
+        (Target::ManagedIdentity { group, group_id, .. }, 403, "AuthorizationFailed" | "LinkedAuthorizationFailed") => Refusal {
+            what: format!(
+                "{why}: {user} may not create managed identities or their federated credentials in resource group {group}"
+            ),
+            fix: Some(format!(
+                "ask an Owner of the resource group: az role assignment create --role \"Managed Identity Contributor\" --assignee {user} --scope {group_id}"
+            )),
+        },
+        (Target::EnterpriseApp { app, .. }, 403, _) => Refusal {
+            what: format!("{why}: {user} is not an owner of the enterprise app {app} ({})", a.code),
+            fix: Some(format!(
+                "ask a Cloud Application Administrator to add you as an owner (Entra admin center › Enterprise applications › {app} › Owners), or to run this command"
+            )),
+        },
         (Target::VaultSecret { vault, secret }, 409, _) => Refusal {
             what: format!(
                 "{why}: a deleted secret named {secret} is still kept in {vault} (soft delete)"
@@ -305,6 +335,9 @@ fn refused(target: &Target) -> String {
         }
         Target::ArmRead { what } | Target::GraphRead { what } => {
             format!("reading {what} failed")
+        }
+        Target::ManagedIdentity { what, .. } | Target::EnterpriseApp { what, .. } => {
+            format!("{what} was refused")
         }
     }
 }

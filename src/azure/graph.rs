@@ -5,6 +5,8 @@
 //! [`App`] / [`AppRecord`] at this edge, with client and object IDs checked to be GUIDs (they go
 //! into URLs).
 
+pub mod access;
+
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -110,7 +112,7 @@ pub async fn application(
 
 /// What the bootstrap reads of an app registration: everything it may change.
 const RECORD_SELECT: &str =
-    "$select=id,appId,displayName,uniqueName,identifierUris,api,spa,passwordCredentials";
+    "$select=id,appId,displayName,uniqueName,identifierUris,api,appRoles,spa,passwordCredentials";
 
 /// A client secret of an app as Graph lists it (never its value: Graph cannot give it back).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,9 +140,34 @@ pub struct AppRecord {
     pub api: Value,
     pub spa_redirects: Vec<String>,
     pub passwords: Vec<Password>,
+    /// `appRoles` as read (`Null` if absent): sent back whole, changed (Graph replaces it).
+    pub app_roles: Value,
 }
 
 impl AppRecord {
+    /// The enabled app role with this `value`: its ID.
+    pub fn app_role_id(&self, value: &str) -> Option<String> {
+        self.app_roles
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|r| r["value"] == value && r["isEnabled"] != false)
+            .and_then(|r| r["id"].as_str().map(str::to_ascii_lowercase))
+    }
+
+    /// Whether the app role `value` may be given to users and to applications.
+    pub fn app_role_for_users_and_apps(&self, value: &str) -> bool {
+        self.app_roles.as_array().into_iter().flatten().any(|r| {
+            r["value"] == value
+                && r["isEnabled"] != false
+                && ["User", "Application"].iter().all(|t| {
+                    r["allowedMemberTypes"]
+                        .as_array()
+                        .is_some_and(|m| m.iter().any(|x| x == t))
+                })
+        })
+    }
+
     /// `api.requestedAccessTokenVersion` (`None` when unset, which Entra treats as 1).
     pub fn token_version(&self) -> Option<i64> {
         self.api["requestedAccessTokenVersion"].as_i64()
@@ -199,6 +226,7 @@ fn record(v: &Value) -> Option<AppRecord> {
         identifier_uris: base.identifier_uris,
         api: v["api"].clone(),
         spa_redirects: base.spa_redirects,
+        app_roles: v["appRoles"].clone(),
         passwords: v["passwordCredentials"]
             .as_array()
             .into_iter()

@@ -129,6 +129,74 @@ pub fn held(
         .collect()
 }
 
+/// One role the warehouse's principal should hold, at the scope it should hold it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Wanted {
+    pub role: Role,
+    /// The account's ID, or its warehouse container's scope.
+    pub scope: String,
+    /// Where it is held already (a scope that counts), if it is.
+    pub held_at: Option<String>,
+}
+
+/// Why Data Contributor belongs on the container: on the account it reaches every container.
+pub const CONTAINER_WHY: &str = "Storage Blob Data Contributor on the whole account lets the principal read and write every container in it (the backend's own documents too); on the warehouse's container it reaches only the warehouse. Storage Blob Delegator stays on the account: the user-delegation key is an account-level action";
+
+/// The roles wanted: Data Contributor on the warehouse's `container` when given (least
+/// privilege, what production asks for), else on the account; Delegator on the account. A
+/// Data Contributor held on the account or above does not count for a container target (it
+/// is wider than wanted; [`too_wide`] names it).
+pub fn wanted(
+    assignments: &[RoleAssignment],
+    account_id: &str,
+    container: Option<&str>,
+) -> Vec<Wanted> {
+    let holdings = held(assignments, account_id, container);
+    NEEDED
+        .iter()
+        .zip(holdings)
+        .map(|(role, h)| match container {
+            Some(c) if role.guid == DATA_CONTRIBUTOR.guid => {
+                let scope = super::arm::container_scope(account_id, c);
+                let at = assignments
+                    .iter()
+                    .find(|a| {
+                        a.role_guid() == role.guid
+                            && reach(&a.scope, account_id, Some(c)) == Reach::WarehouseContainer
+                    })
+                    .map(|a| a.scope.clone());
+                Wanted {
+                    role: *role,
+                    scope,
+                    held_at: at,
+                }
+            }
+            _ => Wanted {
+                role: *role,
+                scope: account_id.to_owned(),
+                held_at: h.at,
+            },
+        })
+        .collect()
+}
+
+/// A Data Contributor assignment on the account or above: wider than a container target.
+pub fn too_wide(assignments: &[RoleAssignment], account_id: &str) -> Option<String> {
+    assignments
+        .iter()
+        .find(|a| {
+            a.role_guid() == DATA_CONTRIBUTOR.guid
+                && reach(&a.scope, account_id, None) == Reach::AccountOrAbove
+        })
+        .map(|a| {
+            if a.scope.is_empty() {
+                "/".to_owned()
+            } else {
+                a.scope.clone()
+            }
+        })
+}
+
 /// A service principal: the identity an app has in a tenant (role assignments name it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServicePrincipal {
@@ -202,6 +270,37 @@ mod tests {
             principal_id: "p".into(),
             scope: scope.into(),
         }
+    }
+
+    #[test]
+    fn a_container_target_wants_data_access_on_the_container_and_the_delegator_on_the_account() {
+        let container = format!("{ACCOUNT}/blobServices/default/containers/warehouse");
+        let w = wanted(&[], ACCOUNT, Some("warehouse"));
+        assert_eq!(w[0].scope, container);
+        assert_eq!(w[1].scope, ACCOUNT);
+        assert!(w.iter().all(|x| x.held_at.is_none()));
+        // Held on the account: wider than wanted, so not held for the container, and named.
+        let wide = [
+            assignment(DATA_CONTRIBUTOR.guid, ACCOUNT),
+            assignment(DELEGATOR.guid, ACCOUNT),
+        ];
+        let w = wanted(&wide, ACCOUNT, Some("warehouse"));
+        assert_eq!(w[0].held_at, None);
+        assert_eq!(w[1].held_at.as_deref(), Some(ACCOUNT));
+        assert_eq!(too_wide(&wide, ACCOUNT).as_deref(), Some(ACCOUNT));
+        let exact = [assignment(DATA_CONTRIBUTOR.guid, &container)];
+        assert_eq!(
+            wanted(&exact, ACCOUNT, Some("warehouse"))[0]
+                .held_at
+                .as_deref(),
+            Some(container.as_str())
+        );
+        assert_eq!(too_wide(&exact, ACCOUNT), None);
+        // Without a container: the account, as before.
+        assert_eq!(
+            wanted(&wide, ACCOUNT, None)[0].held_at.as_deref(),
+            Some(ACCOUNT)
+        );
     }
 
     #[test]

@@ -4,8 +4,10 @@
 //! requests it would send, secrets masked, and changes nothing.
 
 pub(crate) mod bootstrap;
+mod bootstrap_production;
 mod common;
 pub(crate) mod extensions;
+mod grant;
 pub(crate) mod roles;
 mod store_secrets;
 
@@ -20,9 +22,14 @@ pub fn run(
     process_env: &BTreeMap<String, String>,
 ) -> Result<Exit, RunError> {
     match command {
+        AzureCommand::Bootstrap(args) if args.production => {
+            bootstrap_production::run(paths, args, process_env)
+        }
         AzureCommand::Bootstrap(args) => bootstrap::run(paths, args, process_env),
         AzureCommand::Extensions(args) => extensions::run(paths, args, process_env),
         AzureCommand::Roles(args) => roles::run(paths, args, process_env),
         AzureCommand::StoreSecrets(args) => store_secrets::run(paths, args, process_env),
+        AzureCommand::Grant(args) => grant::grant(paths, args, process_env),
+        AzureCommand::Revoke(args) => grant::revoke(paths, args, process_env),
     }
 }

@@ -562,6 +562,8 @@ fn fix_in_azure(
                     write,
                     account: None,
                     subscription: None,
+                    container_scope: false,
+                    production: false,
                 },
                 process_env,
             )

@@ -96,6 +96,43 @@ pub struct State {
     /// The subscription list starts with [`SUB_UNREGISTERED`], whose server and storage lists
     /// answer 409 `MissingSubscriptionRegistration`.
     pub unregistered_subscription: bool,
+    /// AKS clusters by resource ID (lower case): `ManagedClustersGet.json` adapted.
+    pub clusters: BTreeMap<String, Value>,
+    /// User-assigned identities by resource ID (lower case): `IdentityCreate.json` adapted.
+    pub identities: BTreeMap<String, Value>,
+    /// Federated credentials by `<identity ID>/<name>` (lower case).
+    pub federations: BTreeMap<String, Value>,
+    /// Identity and federated-credential writes get this refusal.
+    pub refuse_identities: Option<Refuse>,
+}
+
+/// The resource group the production cluster (and by default its identities) is in.
+pub const AKS_GROUP: &str = "rg-aks";
+pub const AKS_NAME: &str = "prod-aks";
+/// The issuer the stand-in's cluster publishes (the shape of AKS's, placeholder GUIDs).
+pub const ISSUER: &str = "https://eastus.oic.prod-aks.azure.com/11111111-1111-1111-1111-111111111111/22222222-0000-4000-8000-000000000001/";
+
+pub fn cluster_id() -> String {
+    format!(
+        "/subscriptions/{SUB}/resourceGroups/{AKS_GROUP}/providers/Microsoft.ContainerService/managedClusters/{AKS_NAME}"
+    )
+}
+
+/// `ManagedClustersGet.json` as the production cluster: the OIDC issuer and workload
+/// identity on or off (the example has neither profile; these are the API's property names,
+/// `oidcIssuerProfile.issuerURL` and `securityProfile.workloadIdentity.enabled`).
+pub fn cluster(oidc: bool) -> Value {
+    let mut c = arm_body("arm/2024-09-01-ManagedClustersGet.json");
+    c["id"] = json!(cluster_id());
+    c["name"] = json!(AKS_NAME);
+    c["location"] = json!("eastus");
+    c["properties"]["oidcIssuerProfile"] = if oidc {
+        json!({"enabled": true, "issuerURL": ISSUER})
+    } else {
+        json!({"enabled": false})
+    };
+    c["properties"]["securityProfile"] = json!({"workloadIdentity": {"enabled": oidc}});
+    c
 }
 
 /// A subscription where neither resource provider is registered.
@@ -120,6 +157,10 @@ impl Default for State {
             pending: None,
             busy_at_end: 0,
             unregistered_subscription: false,
+            clusters: BTreeMap::new(),
+            identities: BTreeMap::new(),
+            federations: BTreeMap::new(),
+            refuse_identities: None,
         }
     }
 }
@@ -336,7 +377,28 @@ impl Model {
                 };
                 reply(200, &json!({"value": listed}))
             }
-            ("PUT", p) if p.starts_with(&format!("{roles}/")) => {
+            ("GET", p) if s.clusters.contains_key(&p.to_ascii_lowercase()) => {
+                reply(200, &s.clusters[&p.to_ascii_lowercase()])
+            }
+            ("GET", p) if p.contains("/providers/Microsoft.ContainerService/managedClusters/") => {
+                reply(
+                    404,
+                    &json!({"error": {"code": "ResourceNotFound", "message": format!("The Resource 'Microsoft.ContainerService/managedClusters/{}' under resource group was not found.", p.rsplit('/').next().unwrap_or_default())}}),
+                )
+            }
+            (m, p)
+                if p.contains("/providers/Microsoft.ManagedIdentity/userAssignedIdentities/") =>
+            {
+                identity_answer(&mut s, m, p, &seen.json())
+            }
+            ("PUT", p)
+                if p.starts_with(&format!("{roles}/"))
+                    || (p.starts_with(&format!(
+                        "{}/blobServices/default/containers/",
+                        account_id()
+                    )) && p
+                        .contains("/providers/Microsoft.Authorization/roleAssignments/")) =>
+            {
                 match s.refuse_roles {
                     Some(Refuse::Mfa) => return mfa(),
                     Some(_) => {
@@ -356,7 +418,10 @@ impl Model {
                     );
                 }
                 let a = Assignment {
-                    scope: account_id(),
+                    scope: p[..p
+                        .find("/providers/Microsoft.Authorization/")
+                        .unwrap_or(p.len())]
+                        .to_owned(),
                     name: p.rsplit('/').next().unwrap_or_default().to_owned(),
                     role: props["roleDefinitionId"]
                         .as_str()
@@ -450,6 +515,82 @@ impl Model {
             }
             _ => None,
         }
+    }
+}
+
+/// Managed identities and their federated credentials: GET (404 `ResourceNotFound` when
+/// missing), PUT (201 created, 200 updated), shaped like `IdentityCreate.json` and
+/// `FederatedIdentityCredentialCreate.json`, IDs handed out in order.
+fn identity_answer(s: &mut State, method: &str, path: &str, body: &Value) -> Option<Reply> {
+    let key = path.to_ascii_lowercase();
+    let (identity, fic) = match key.split_once("/federatedidentitycredentials/") {
+        Some((i, f)) => (i.to_owned(), Some(f.to_owned())),
+        None => (key.clone(), None),
+    };
+    let not_found = |what: &str| {
+        reply(
+            404,
+            &json!({"error": {"code": "ResourceNotFound", "message": format!("The Resource '{what}' under resource group was not found.")}}),
+        )
+    };
+    if method != "GET" {
+        match s.refuse_identities {
+            Some(Refuse::Mfa) => return mfa(),
+            Some(_) => {
+                let action = if fic.is_some() {
+                    "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/write"
+                } else {
+                    "Microsoft.ManagedIdentity/userAssignedIdentities/write"
+                };
+                let group = &path[..path.find("/providers/").unwrap_or(path.len())];
+                return authorization_failed(action, group);
+            }
+            None => {}
+        }
+    }
+    match (method, fic) {
+        ("GET", None) => match s.identities.get(&identity) {
+            Some(v) => reply(200, v),
+            None => not_found(path),
+        },
+        ("PUT", None) => {
+            let created = !s.identities.contains_key(&identity);
+            let n = s.identities.len() + 1;
+            let mut v =
+                fixture("arm/2023-01-31-IdentityCreate.json")["responses"]["201"]["body"].clone();
+            v["id"] = json!(path);
+            v["name"] = json!(path.rsplit('/').next().unwrap_or_default());
+            v["location"] = body["location"].clone();
+            v["tags"] = body["tags"].clone();
+            let kept = s.identities.get(&identity).cloned();
+            v["properties"] = match kept {
+                Some(old) => old["properties"].clone(),
+                None => json!({
+                    "clientId": format!("c1000000-0000-4000-8000-{n:012x}"),
+                    "principalId": format!("9e000000-0000-4000-8000-{n:012x}"),
+                    "tenantId": "11111111-1111-1111-1111-111111111111",
+                }),
+            };
+            s.identities.insert(identity, v.clone());
+            reply(if created { 201 } else { 200 }, &v)
+        }
+        ("GET", Some(_)) => match s.federations.get(&key) {
+            Some(v) => reply(200, v),
+            None => not_found(path),
+        },
+        ("PUT", Some(_)) => {
+            if !s.identities.contains_key(&identity) {
+                return not_found(&identity);
+            }
+            let created = !s.federations.contains_key(&key);
+            let mut v = fixture("arm/2023-01-31-FederatedIdentityCredentialCreate.json")["responses"]["201"]["body"].clone();
+            v["id"] = json!(path);
+            v["name"] = json!(path.rsplit('/').next().unwrap_or_default());
+            v["properties"] = body["properties"].clone();
+            s.federations.insert(key, v.clone());
+            reply(if created { 201 } else { 200 }, &v)
+        }
+        _ => None,
     }
 }
 

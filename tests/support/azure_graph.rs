@@ -49,6 +49,16 @@ pub struct Tenant {
     pub lag: u32,
     /// Creating an app answers 403 `Authorization_RequestDenied`.
     pub deny_create: bool,
+    /// Users (`/me` is the first), groups (`members`: user IDs) and app role assignments
+    /// (each with its `resourceId`).
+    pub users: Vec<Value>,
+    pub groups: Vec<Value>,
+    pub assignments: Vec<Value>,
+    /// The tenant has Entra ID P1: groups may be assigned.
+    pub p1: bool,
+    /// Writes on service principals (assignment required, app role assignments) answer 403:
+    /// the signed-in user owns no enterprise app.
+    pub deny_sp_writes: bool,
     lagging: BTreeMap<String, u32>,
     counter: u32,
 }
@@ -136,7 +146,264 @@ fn merge(app: &mut Value, body: &Value) {
     }
 }
 
+/// The signed-in user of the stand-in's tenant (`/me`): `user-get.md`'s example, renamed.
+pub fn me() -> Value {
+    let mut u = graph_body("graph/user-get--get_user.json");
+    u["id"] = json!("e5000001-0000-4000-8000-000000000001");
+    u["displayName"] = json!("Dana Lead");
+    u["userPrincipalName"] = json!("dana@contoso.com");
+    u["mail"] = json!("dana@contoso.com");
+    u
+}
+
+/// Another user of the tenant.
+pub fn user(n: u32, name: &str, upn: &str) -> Value {
+    let mut u = graph_body("graph/user-get--get_user.json");
+    u["id"] = json!(format!("e5000000-0000-4000-8000-{n:012x}"));
+    u["displayName"] = json!(name);
+    u["userPrincipalName"] = json!(upn);
+    u["mail"] = json!(upn);
+    u
+}
+
 impl Tenant {
+    /// The service principal a managed identity has in the directory (ARM made it).
+    pub fn add_identity_sp(&mut self, principal_id: &str, client_id: &str, name: &str) {
+        if self.sps.iter().any(|s| s["id"] == json!(principal_id)) {
+            return;
+        }
+        let mut sp = graph_body(
+            "graph/serviceprincipal-post-serviceprincipals--create_serviceprincipal_from_serviceprincipals.json",
+        );
+        sp["id"] = json!(principal_id);
+        sp["appId"] = json!(client_id);
+        sp["displayName"] = json!(name);
+        sp["servicePrincipalType"] = json!("ManagedIdentity");
+        self.sps.push(sp);
+    }
+
+    fn principal(&self, id: &str) -> Option<(Value, &'static str)> {
+        let find = |list: &[Value]| {
+            list.iter()
+                .find(|v| v["id"].as_str().is_some_and(|x| x.eq_ignore_ascii_case(id)))
+                .cloned()
+        };
+        find(&self.users)
+            .map(|u| (u, "User"))
+            .or_else(|| find(&self.groups).map(|g| (g, "Group")))
+            .or_else(|| find(&self.sps).map(|s| (s, "ServicePrincipal")))
+    }
+
+    /// `/me`, `/users…`, `/groups…`, `/servicePrincipals/{id}…` and `appRoleAssignedTo`.
+    #[allow(clippy::many_single_char_names)]
+    fn directory_answer(
+        &mut self,
+        m: &str,
+        rest: &str,
+        query: &str,
+        body: &Value,
+    ) -> Option<Reply> {
+        let q = decode(query);
+        let filter_name = q
+            .split("displayName eq '")
+            .nth(1)
+            .and_then(|r| r.rsplit_once('\'').map(|(n, _)| n.replace("''", "'")));
+        let list = |items: Vec<Value>, what: &str| {
+            Reply::Json(200, json!({"@odata.context": format!("https://graph.microsoft.com/v1.0/$metadata#{what}"), "value": items}).to_string())
+        };
+        if rest == "/me" && m == "GET" {
+            return Some(match self.users.first() {
+                Some(u) => Reply::Json(200, selected(u, query).to_string()),
+                None => not_found("me"),
+            });
+        }
+        for (collection, items) in [
+            ("/users", self.users.clone()),
+            ("/groups", self.groups.clone()),
+        ] {
+            if rest == collection && m == "GET" {
+                let name = filter_name.clone().unwrap_or_default();
+                let hits: Vec<Value> = items
+                    .iter()
+                    .filter(|v| v["displayName"] == json!(name))
+                    .map(|v| selected(v, query))
+                    .collect();
+                return Some(list(hits, &collection[1..]));
+            }
+            if let Some(tail) = rest.strip_prefix(&format!("{collection}/")) {
+                let (key, sub) = tail.split_once('/').unwrap_or((tail, ""));
+                let key = decode(key);
+                let hit = items.iter().find(|v| {
+                    v["id"]
+                        .as_str()
+                        .is_some_and(|x| x.eq_ignore_ascii_case(&key))
+                        || v["userPrincipalName"]
+                            .as_str()
+                            .is_some_and(|x| x.eq_ignore_ascii_case(&key))
+                });
+                return Some(match (hit, sub) {
+                    (Some(v), "") => Reply::Json(200, selected(v, query).to_string()),
+                    (Some(g), "members/microsoft.graph.user") => {
+                        let ids: Vec<Value> = g["members"].as_array().cloned().unwrap_or_default();
+                        let members: Vec<Value> = self
+                            .users
+                            .iter()
+                            .filter(|u| ids.contains(&u["id"]))
+                            .map(|u| selected(u, query))
+                            .collect();
+                        list(members, "users")
+                    }
+                    _ => not_found(&key),
+                });
+            }
+        }
+        if rest == "/servicePrincipals" && m == "GET" {
+            let name = filter_name.unwrap_or_default();
+            let hits: Vec<Value> = self
+                .sps
+                .iter()
+                .filter(|v| v["displayName"] == json!(name))
+                .map(|v| selected(v, query))
+                .collect();
+            return Some(list(hits, "servicePrincipals"));
+        }
+        let tail = rest.strip_prefix("/servicePrincipals/")?;
+        let mut parts = tail.splitn(3, '/');
+        let sp_id = parts.next().unwrap_or_default().to_owned();
+        let sub = parts.next().unwrap_or_default();
+        let assignment_id = parts.next();
+        let Some(i) = self.sps.iter().position(|s| {
+            s["id"]
+                .as_str()
+                .is_some_and(|x| x.eq_ignore_ascii_case(&sp_id))
+        }) else {
+            return Some(not_found(&sp_id));
+        };
+        let denied = || {
+            error(
+                403,
+                "Authorization_RequestDenied",
+                "Insufficient privileges to complete the operation.",
+            )
+        };
+        Some(match (m, sub, assignment_id) {
+            ("GET", "", None) => {
+                let mut sp = self.sps[i].clone();
+                if sp["appRoleAssignmentRequired"].is_null() {
+                    sp["appRoleAssignmentRequired"] = json!(false);
+                }
+                Reply::Json(200, selected(&sp, query).to_string())
+            }
+            ("PATCH", "", None) => {
+                if self.deny_sp_writes {
+                    return Some(denied());
+                }
+                if let Some(f) = body.as_object() {
+                    for (k, v) in f {
+                        self.sps[i][k.as_str()] = v.clone();
+                    }
+                }
+                Reply::Json(204, String::new())
+            }
+            ("GET", "appRoleAssignedTo", None) => {
+                let items: Vec<Value> = self
+                    .assignments
+                    .iter()
+                    .filter(|a| a["resourceId"] == json!(sp_id))
+                    .cloned()
+                    .collect();
+                let mut page = graph_body(
+                    "graph/serviceprincipal-list-approleassignedto--serviceprincipal_get_approleassignedto.json",
+                );
+                page["@odata.context"] = json!(format!(
+                    "https://graph.microsoft.com/v1.0/$metadata#servicePrincipals('{sp_id}')/appRoleAssignedTo"
+                ));
+                page["value"] = json!(items);
+                Reply::Json(200, page.to_string())
+            }
+            ("POST", "appRoleAssignedTo", None) => {
+                if self.deny_sp_writes {
+                    return Some(denied());
+                }
+                let principal = s(&body["principalId"]);
+                let role = s(&body["appRoleId"]);
+                let app_id = s(&self.sps[i]["appId"]);
+                let roles = self
+                    .app_index("appId", &app_id)
+                    .map_or(Value::Null, |a| self.apps[a]["appRoles"].clone());
+                if !roles
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|r| r["id"] == json!(role) && r["isEnabled"] == true)
+                {
+                    return Some(error(
+                        400,
+                        "Request_BadRequest",
+                        "Permission being assigned was not found on application",
+                    ));
+                }
+                let Some((who, kind)) = self.principal(&principal) else {
+                    return Some(not_found(&principal));
+                };
+                if kind == "Group" && !self.p1 {
+                    // Modelled on Graph's refusal of a premium-only directory operation.
+                    return Some(error(
+                        403,
+                        "Authorization_RequestDenied",
+                        "Only companies who have purchased AAD Premium may perform this operation.",
+                    ));
+                }
+                if self.assignments.iter().any(|a| {
+                    a["resourceId"] == json!(sp_id)
+                        && a["principalId"] == json!(principal)
+                        && a["appRoleId"] == json!(role)
+                }) {
+                    return Some(error(
+                        400,
+                        "Request_BadRequest",
+                        "Permission being assigned already exists on the object",
+                    ));
+                }
+                let n = self.next();
+                let mut a = graph_body(
+                    "graph/serviceprincipal-post-approleassignedto--serviceprincipal_create_approleassignedto.json",
+                );
+                a["@odata.context"] = json!(format!(
+                    "https://graph.microsoft.com/v1.0/$metadata#servicePrincipals('{sp_id}')/appRoleAssignedTo/$entity"
+                ));
+                a["id"] = json!(format!("AssIgNmEnT{n:04}-stand-in_key"));
+                a["appRoleId"] = json!(role);
+                a["principalId"] = json!(principal);
+                a["principalType"] = json!(kind);
+                a["principalDisplayName"] = who["displayName"].clone();
+                a["resourceId"] = json!(sp_id);
+                a["resourceDisplayName"] = self.sps[i]["displayName"].clone();
+                let mut listed = a.clone();
+                listed
+                    .as_object_mut()
+                    .expect("object")
+                    .remove("@odata.context");
+                self.assignments.push(listed);
+                Reply::Json(201, a.to_string())
+            }
+            ("DELETE", "appRoleAssignedTo", Some(aid)) => {
+                if self.deny_sp_writes {
+                    return Some(denied());
+                }
+                let before = self.assignments.len();
+                self.assignments
+                    .retain(|a| !(a["resourceId"] == json!(sp_id) && a["id"] == json!(aid)));
+                if self.assignments.len() == before {
+                    not_found(aid)
+                } else {
+                    Reply::Json(204, String::new())
+                }
+            }
+            _ => error(405, "Request_BadRequest", "not in the stand-in"),
+        })
+    }
+
     fn next(&mut self) -> u32 {
         self.counter += 1;
         self.counter
@@ -175,6 +442,7 @@ impl Tenant {
             "knownClientApplications": [], "oauth2PermissionScopes": [], "preAuthorizedApplications": []});
         app["spa"] = json!({"redirectUris": []});
         app["passwordCredentials"] = json!([]);
+        app["appRoles"] = json!([]);
         app["uniqueName"] = unique_name.map_or(Value::Null, |u| json!(u));
         merge(&mut app, body);
         for id in [&app["id"], &app["appId"]] {
@@ -304,6 +572,9 @@ impl Tenant {
     fn graph_answer(&mut self, r: &Seen, rest: &str, query: &str) -> Reply {
         let body = r.json();
         let m = r.method.as_str();
+        if let Some(reply) = self.directory_answer(m, rest, query, &body) {
+            return reply;
+        }
         // /applications(uniqueName='…') and /applications(appId='…')
         if let Some(seg) = rest.strip_prefix("/applications(") {
             let (key, value) = if let Some(u) = key_in(seg, "uniqueName") {
@@ -468,6 +739,51 @@ pub struct GraphModel {
 }
 
 impl GraphModel {
+    /// An empty tenant (but for the signed-in user) answering on `stand` together with the ARM
+    /// model `arm`; a managed identity ARM creates gets its service principal in the directory.
+    pub fn serve_with_arm(stand: &StandIn, arm: &super::azure_arm::Model) -> GraphModel {
+        let model = GraphModel::default();
+        model.with(|t| t.users.push(me()));
+        let t = model.tenant.clone();
+        let arm_handler = arm.handler(&stand.base);
+        let arm = arm.clone();
+        let handler: Handler = Arc::new(move |r: &Seen| {
+            let reply = t.lock().expect("lock").answer(r).or_else(|| arm_handler(r));
+            let ids: Vec<Value> = arm.with(|s| s.identities.values().cloned().collect());
+            let mut tenant = t.lock().expect("lock");
+            for v in ids {
+                tenant.add_identity_sp(
+                    &s(&v["properties"]["principalId"]),
+                    &s(&v["properties"]["clientId"]),
+                    &s(&v["name"]),
+                );
+            }
+            reply
+        });
+        stand.handle(handler);
+        model
+    }
+
+    /// The app role assignments on the service principal of the app `app_id`: (principal
+    /// name, principal type) pairs.
+    pub fn assignees(&self, app_id: &str) -> Vec<(String, String)> {
+        self.with(|t| {
+            let Some(sp) = t.sps.iter().find(|s| s["appId"] == json!(app_id)) else {
+                return Vec::new();
+            };
+            t.assignments
+                .iter()
+                .filter(|a| a["resourceId"] == sp["id"])
+                .map(|a| (s(&a["principalDisplayName"]), s(&a["principalType"])))
+                .collect()
+        })
+    }
+
+    /// The service principal of the app `app_id`.
+    pub fn sp(&self, app_id: &str) -> Option<Value> {
+        self.with(|t| t.sps.iter().find(|s| s["appId"] == json!(app_id)).cloned())
+    }
+
     /// An empty tenant answering on `stand`.
     pub fn serve(stand: &StandIn) -> GraphModel {
         let model = GraphModel::default();

@@ -124,7 +124,7 @@ fn not_carried_out(e: &CallError) -> bool {
 
 /// Runs `call` until it succeeds or fails for good, waiting `backoff`, twice that, … between
 /// tries when Entra is still replicating or Graph is throttling.
-async fn retrying<T, F, Fut>(
+pub(super) async fn retrying<T, F, Fut>(
     what: &str,
     backoff: Duration,
     line: &mut dyn FnMut(&str),
@@ -175,7 +175,7 @@ where
     }
 }
 
-fn lag_error(what: &str) -> CallError {
+pub(super) fn lag_error(what: &str) -> CallError {
     CallError::Rest(RestError::Api(ApiError {
         status: 404,
         code: "Request_ResourceNotFound".into(),
@@ -208,7 +208,7 @@ pub async fn discover(
         home_has_secret: false,
         env_has_secret: false,
     };
-    for role in super::Role::ALL {
+    for &role in opts.roles() {
         let name = opts.unique_name(role);
         // The client ID the team committed wins: `uniqueName` is unique in the whole tenant,
         // and another team may own an app under the same name.
@@ -579,7 +579,7 @@ fn vault_failure(
     (refusal.what, refusal.fix)
 }
 
-fn detail(e: &CallError) -> String {
+pub(super) fn detail(e: &CallError) -> String {
     match e {
         CallError::Az(a) => a.to_string(),
         CallError::Rest(RestError::Api(a)) if a.code.is_empty() => {

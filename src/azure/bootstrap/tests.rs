@@ -20,6 +20,7 @@ fn opts() -> Options {
         secret_months: 12,
         new_secret: false,
         base_uri: "http://localhost:8181/".into(),
+        production: false,
     }
 }
 
@@ -33,6 +34,7 @@ fn record(name: &str, app_id: &str) -> AppRecord {
         api: json!({"requestedAccessTokenVersion": null, "oauth2PermissionScopes": [], "preAuthorizedApplications": []}),
         spa_redirects: vec![],
         passwords: vec![],
+        app_roles: serde_json::Value::Null,
     }
 }
 

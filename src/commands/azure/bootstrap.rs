@@ -67,6 +67,7 @@ pub fn run(
             .get(FieldId::BaseUri)
             .unwrap_or(crate::strings::DEFAULT_BASE_URI)
             .to_owned(),
+        production: false,
     };
     let env_label = paths.env.display().to_string();
     let home = match &spec {

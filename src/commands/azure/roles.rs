@@ -106,23 +106,49 @@ async fn account_id(
     )))
 }
 
+/// Lakekeeper's production identity: `[production] lakekeeper_identity_client_id`.
+fn production_principal(project: &crate::commands::Project) -> Result<Principal, RunError> {
+    let profile = project.profile_text.clone().unwrap_or_default();
+    let prod = crate::production::load(&profile).map_err(|errors| {
+        RunError::Usage(format!(
+            "the [production] answers need fixing first: {}",
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        ))
+    })?;
+    let id = prod.lakekeeper_identity_client_id.ok_or_else(|| {
+        RunError::Usage("production has no identity for Lakekeeper yet ([production] lakekeeper_identity_client_id): run `lakekeeper-setup azure bootstrap --production` first".into())
+    })?;
+    Ok(Principal {
+        app_id: id.to_string(),
+        who: "Lakekeeper's production identity",
+    })
+}
+
 pub fn run(
     paths: &Paths,
     args: &RolesArgs,
     process_env: &BTreeMap<String, String>,
 ) -> Result<Exit, RunError> {
-    let (_project, answers) = common::load(paths, process_env)?;
+    let (project, answers) = common::load(paths, process_env)?;
     let kind = answers
         .get(FieldId::StorageCredential)
         .and_then(|c| crate::validate::storage_credential(c).ok())
         .map_or(StorageCredentialKind::ClientCredentials, |c| c.value);
-    if kind == StorageCredentialKind::SharedKey {
+    if kind == StorageCredentialKind::SharedKey && !args.production {
         println!(
             "The warehouse reaches storage with the account key (storage credential = shared-key): it needs no role. Nothing to do."
         );
         return Ok(Exit::Ok);
     }
-    let principal = principal(&answers)?;
+    let principal = if args.production {
+        production_principal(&project)?
+    } else {
+        principal(&answers)?
+    };
     let account_query = args
         .account
         .as_deref()
@@ -138,6 +164,13 @@ pub fn run(
         })?;
     check_subscription(args.subscription.as_deref())?;
     let container = answers.get(FieldId::StorageContainer).map(str::to_owned);
+    let by_container = args.production || args.container_scope;
+    if by_container && container.is_none() {
+        return Err(RunError::Usage(format!(
+            "no warehouse container ({} / storage.container) in the profile, backend/.env or the environment: the container scope needs it",
+            k::STORAGE_CONTAINER
+        )));
+    }
     let rt = common::runtime()?;
     rt.block_on(async {
         let session = common::session(&answers).await?;
@@ -174,29 +207,32 @@ pub fn run(
                 return Ok(Exit::Problems);
             }
         };
-        let holdings = roles::held(&assignments, &account_id, container.as_deref());
+        let target_container = container.as_deref().filter(|_| by_container);
+        let wanted = roles::wanted(&assignments, &account_id, target_container);
         let mut exists = Vec::new();
         let mut changes = Vec::new();
         let mut missing = Vec::new();
-        for h in &holdings {
-            if let Some(at) = &h.at {
-                exists.push(format!("{} at {at}", h.role.name));
+        for w in &wanted {
+            if let Some(at) = &w.held_at {
+                exists.push(format!("{} at {at}", w.role.name));
                 continue;
             }
-            let name = roles::assignment_name(&account_id, h.role.guid, &sp.id);
-            let (url, body) = arm::role_assignment_put(&session, &account_id, &name, h.role.guid, &sp.id)
+            let name = roles::assignment_name(&w.scope, w.role.guid, &sp.id);
+            let (url, body) = arm::role_assignment_put(&session, &w.scope, &name, w.role.guid, &sp.id)
                 .map_err(|e| RunError::Usage(e.to_string()))?;
             let target = Target::RoleAssignment {
                 account: account.clone(),
-                scope: account_id.clone(),
-                role: h.role.name.into(),
+                scope: w.scope.clone(),
+                role: w.role.name.into(),
                 principal_id: sp.id.clone(),
             };
+            let place = if w.scope == account_id {
+                format!("storage account {account}")
+            } else {
+                format!("container {} of storage account {account}", container.as_deref().unwrap_or_default())
+            };
             changes.push(Change {
-                what: format!(
-                    "grant {} on storage account {account} (to {})",
-                    h.role.name, h.role.why
-                ),
+                what: format!("grant {} on {place} (to {})", w.role.name, w.role.why),
                 needs: target.needs(),
                 requests: vec![Request {
                     method: "PUT",
@@ -204,7 +240,7 @@ pub fn run(
                     body: Some(body),
                 }],
             });
-            missing.push((h.role, name, target));
+            missing.push((w.clone(), name, target, place));
         }
         let title = format!(
             "Storage roles of {} (app {app}, service principal {}{}) on storage account {account}:",
@@ -212,11 +248,7 @@ pub fn run(
             sp.id,
             if sp.name.is_empty() { String::new() } else { format!(", {}", sp.name) }
         );
-        let notes = if changes.is_empty() {
-            vec!["It holds every role the warehouse needs.".to_owned()]
-        } else {
-            Vec::new()
-        };
+        let notes = notes(&changes, &assignments, &account_id, container.as_deref(), by_container, &sp.id);
         if let Go::Stop(exit) = common::plan_and_confirm(
             &title,
             &exists,
@@ -227,13 +259,13 @@ pub fn run(
         ) {
             return Ok(exit);
         }
-        for (role, name, target) in &missing {
-            common::progress(&format!("granting {} on {account}", role.name));
-            match arm::put_role_assignment(&session, &account_id, name, role.guid, &sp.id, &common::progress).await {
-                Ok(Granted::Created) => println!("granted {} on storage account {account}", role.name),
+        for (w, name, target, place) in &missing {
+            common::progress(&format!("granting {} on {place}", w.role.name));
+            match arm::put_role_assignment(&session, &w.scope, name, w.role.guid, &sp.id, &common::progress).await {
+                Ok(Granted::Created) => println!("granted {} on {place}", w.role.name),
                 Ok(Granted::AlreadyThere) => println!(
-                    "{} on storage account {account}: already assigned (Azure: RoleAssignmentExists)",
-                    role.name
+                    "{} on {place}: already assigned (Azure: RoleAssignmentExists)",
+                    w.role.name
                 ),
                 Err(e) => {
                     common::refused(&consent::explain(target, &who, &e));
@@ -246,4 +278,32 @@ pub fn run(
         );
         Ok(Exit::Ok)
     })
+}
+
+/// What the plan adds below the changes: everything held; a Data Contributor wider than a
+/// container target (with the command that removes it); on the laptop, the container scope
+/// offered, and why.
+fn notes(
+    changes: &[Change],
+    assignments: &[arm::RoleAssignment],
+    account_id: &str,
+    container: Option<&str>,
+    by_container: bool,
+    principal_id: &str,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    if changes.is_empty() {
+        out.push("It holds every role the warehouse needs.".to_owned());
+    }
+    match (by_container, container, roles::too_wide(assignments, account_id)) {
+        (true, _, Some(wide)) => out.push(format!(
+            "note: it also holds Storage Blob Data Contributor at {wide}, which reaches every container there; once the container's role is in place remove it: az role assignment delete --assignee {principal_id} --role \"Storage Blob Data Contributor\" --scope {wide}"
+        )),
+        (false, Some(c), _) => out.push(format!(
+            "note: {}. `--container-scope` grants it on container {c} only.",
+            roles::CONTAINER_WHY
+        )),
+        _ => {}
+    }
+    out
 }

@@ -1,0 +1,654 @@
+//! `lakekeeper-setup azure bootstrap --production` through the binary, against the stateful
+//! Graph and ARM stand-ins (tests/support/azure_graph.rs, azure_arm.rs; Microsoft's example
+//! shapes) and the fake `az`: from an empty tenant to a production API that requires
+//! assignment, with the role held by exactly the backend's identity and the first person, two
+//! managed identities federated with the cluster's issuer and the service accounts, the IDs in
+//! `[production]`; a re-run sends nothing; a cluster without the OIDC issuer, and each refused
+//! right, end with their one-line fix.
+
+mod support;
+
+use std::process::Output;
+
+use serde_json::{Value, json};
+use support::azure::{AzMode, FakeAz, StandIn};
+use support::azure_arm::{self, ISSUER, Model, Refuse, State};
+use support::azure_graph::GraphModel;
+use support::project::Project;
+
+const API: &str = "lakekeeper-prod-api";
+const UI: &str = "lakekeeper-prod-ui";
+
+struct World {
+    stand: StandIn,
+    graph: GraphModel,
+    arm: Model,
+    az: FakeAz,
+}
+
+async fn world(oidc: bool) -> World {
+    let stand = StandIn::start().await;
+    let arm = Model::new(State::default());
+    arm.with(|s| {
+        s.clusters.insert(
+            azure_arm::cluster_id().to_ascii_lowercase(),
+            azure_arm::cluster(oidc),
+        );
+    });
+    let graph = GraphModel::serve_with_arm(&stand, &arm);
+    let az = FakeAz::new(&stand.base, AzMode::SignedIn);
+    World {
+        stand,
+        graph,
+        arm,
+        az,
+    }
+}
+
+fn profile() -> String {
+    format!(
+        "# team\n[production]\nbase_uri = \"https://lakekeeper.example.com\"\nbackend_namespace = \"backend\"\nbackend_service_account = \"backend-api\"\naks_cluster = \"{}\"\n",
+        azure_arm::cluster_id()
+    )
+}
+
+impl World {
+    async fn bootstrap(&self, p: &Project, args: &[&str]) -> Output {
+        let mut c = p.cmd();
+        c.args(["azure", "bootstrap", "--production"])
+            .args(args)
+            .env("PATH", self.az.path_var())
+            .env("LAKEKEEPER_SETUP_AZURE_RETRY_MS", "5")
+            .stdin(std::process::Stdio::null());
+        tokio::task::spawn_blocking(move || c.output().expect("run"))
+            .await
+            .expect("join")
+    }
+
+    fn writes(&self) -> Vec<String> {
+        self.stand
+            .seen()
+            .iter()
+            .filter(|r| r.method != "GET")
+            .map(|r| format!("{} {}", r.method, r.path_and_query))
+            .collect()
+    }
+
+    fn identity(&self, name: &str) -> Option<Value> {
+        self.arm.with(|s| {
+            s.identities
+                .values()
+                .find(|v| v["name"] == json!(name))
+                .cloned()
+        })
+    }
+
+    fn federation_of(&self, name: &str) -> Vec<Value> {
+        self.arm.with(|s| {
+            s.federations
+                .iter()
+                .filter(|(k, _)| k.contains(&format!("/userassignedidentities/{name}/")))
+                .map(|(_, v)| v["properties"].clone())
+                .collect()
+        })
+    }
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn s(v: &Value) -> String {
+    v.as_str().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn from_an_empty_tenant_production_gets_its_own_identities_and_a_rerun_changes_nothing() {
+    let w = world(true).await;
+    let p = Project::empty();
+    p.write("lakekeeper-setup.toml", &profile());
+    let out = w.bootstrap(&p, &["--yes"]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+
+    // The API app: its own App ID URI, the scope, tokens v2, the role for users and apps.
+    let api = w.graph.app(API).expect("the production API app");
+    let api_id = s(&api["appId"]);
+    assert_eq!(api["identifierUris"], json!([format!("api://{api_id}")]));
+    assert_eq!(api["api"]["requestedAccessTokenVersion"], 2);
+    let scope = api["api"]["oauth2PermissionScopes"][0].clone();
+    assert_eq!(scope["value"], "lakekeeper");
+    let roles = api["appRoles"].as_array().expect("roles");
+    assert_eq!(roles.len(), 1, "{roles:?}");
+    assert_eq!(roles[0]["value"], "Lakekeeper.Access");
+    assert_eq!(
+        roles[0]["allowedMemberTypes"],
+        json!(["User", "Application"])
+    );
+    assert_eq!(roles[0]["isEnabled"], true);
+    // Only assigned callers get a token.
+    let sp = w.graph.sp(&api_id).expect("its service principal");
+    assert_eq!(sp["appRoleAssignmentRequired"], true);
+    // The UI app with production's redirect, and both the UI and the Azure CLI pre-authorised.
+    let ui = w.graph.app(UI).expect("the production UI app");
+    let ui_id = s(&ui["appId"]);
+    assert_eq!(
+        ui["spa"]["redirectUris"],
+        json!(["https://lakekeeper.example.com/ui/callback"])
+    );
+    assert_eq!(
+        api["api"]["preAuthorizedApplications"],
+        json!([
+            {"appId": ui_id, "delegatedPermissionIds": [scope["id"]]},
+            {"appId": "04b07795-8ddb-461a-bbee-02f9e1bf7b46", "delegatedPermissionIds": [scope["id"]]}
+        ])
+    );
+    assert!(
+        w.graph.app("lakekeeper-prod-backend").is_none(),
+        "no backend app, no secret"
+    );
+    assert!(w.graph.secrets().is_empty());
+
+    // Two managed identities, each federated with the cluster's issuer and its account.
+    let catalog = w
+        .identity("lakekeeper-prod-catalog")
+        .expect("Lakekeeper's identity");
+    let backend = w
+        .identity("lakekeeper-prod-backend")
+        .expect("the backend's identity");
+    assert_eq!(catalog["location"], "eastus");
+    for (name, subject) in [
+        (
+            "lakekeeper-prod-catalog",
+            "system:serviceaccount:lakekeeper:lakekeeper",
+        ),
+        (
+            "lakekeeper-prod-backend",
+            "system:serviceaccount:backend:backend-api",
+        ),
+    ] {
+        assert_eq!(
+            w.federation_of(name),
+            vec![
+                json!({"issuer": ISSUER, "subject": subject, "audiences": ["api://AzureADTokenExchange"]})
+            ],
+            "{name}"
+        );
+    }
+
+    // The role: exactly the backend's identity and the first person.
+    let mut holders = w.graph.assignees(&api_id);
+    holders.sort();
+    assert_eq!(
+        holders,
+        [
+            ("Dana Lead".to_owned(), "User".to_owned()),
+            (
+                "lakekeeper-prod-backend".to_owned(),
+                "ServicePrincipal".to_owned()
+            )
+        ]
+    );
+
+    // [production] holds the IDs, nothing else changed in the file.
+    let catalog_client = s(&catalog["properties"]["clientId"]);
+    let backend_client = s(&backend["properties"]["clientId"]);
+    assert_eq!(
+        p.read("lakekeeper-setup.toml"),
+        format!(
+            "{}api_client_id = \"{api_id}\"\napi_app_id_uri = \"api://{api_id}\"\nui_client_id = \"{ui_id}\"\nlakekeeper_identity_client_id = \"{catalog_client}\"\nbackend_identity_client_id = \"{backend_client}\"\n",
+            profile()
+        )
+    );
+    // The plan named each change and its right before the progress.
+    let plan_at = all
+        .find("require assignment on lakekeeper-prod-api")
+        .expect(&all);
+    let done_at = all
+        .find("✓ lakekeeper-prod-api requires assignment")
+        .expect(&all);
+    assert!(plan_at < done_at, "{all}");
+    assert!(
+        all.contains(
+            "needs: Managed Identity Contributor (or Contributor) on resource group rg-aks"
+        ),
+        "{all}"
+    );
+
+    // Again: found by the recorded IDs, nothing sent, the profile untouched.
+    let writes = w.writes().len();
+    let before = p.read("lakekeeper-setup.toml");
+    let again = w.bootstrap(&p, &["--yes"]).await;
+    let all = text(&again);
+    assert_eq!(again.status.code(), Some(0), "{all}");
+    assert_eq!(w.writes().len(), writes, "{:?}", &w.writes()[writes..]);
+    assert_eq!(p.read("lakekeeper-setup.toml"), before);
+    assert!(all.contains("Everything is in place"), "{all}");
+    assert!(
+        all.contains("managed identity lakekeeper-prod-catalog (client ID"),
+        "{all}"
+    );
+}
+
+#[tokio::test]
+async fn a_dry_run_prints_the_requests_and_sends_nothing() {
+    let w = world(true).await;
+    let p = Project::empty();
+    p.write("lakekeeper-setup.toml", &profile());
+    let out = w.bootstrap(&p, &["--dry-run"]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(w.writes().is_empty(), "{:?}", w.writes());
+    assert!(all.contains("PATCH"), "{all}");
+    assert!(
+        all.contains("federatedIdentityCredentials/aks-backend-backend-api?api-version=2023-01-31"),
+        "{all}"
+    );
+    assert!(
+        all.contains("\"appRoleAssignmentRequired\": true")
+            || all.contains("\"appRoleAssignmentRequired\":true"),
+        "{all}"
+    );
+    assert_eq!(p.read("lakekeeper-setup.toml"), profile());
+}
+
+#[tokio::test]
+async fn a_cluster_without_the_oidc_issuer_gets_the_one_line_fix_and_nothing_changes() {
+    let w = world(false).await;
+    let p = Project::empty();
+    p.write("lakekeeper-setup.toml", &profile());
+    let out = w.bootstrap(&p, &["--yes"]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(
+        all.contains(
+            "AKS cluster prod-aks has neither the OIDC issuer nor workload identity enabled"
+        ),
+        "{all}"
+    );
+    assert!(
+        all.contains("fix: az aks update --resource-group rg-aks --name prod-aks --enable-oidc-issuer --enable-workload-identity"),
+        "{all}"
+    );
+    assert!(w.writes().is_empty());
+}
+
+#[tokio::test]
+async fn missing_production_answers_are_named_before_anything_is_read() {
+    let w = world(true).await;
+    let p = Project::empty();
+    p.write(
+        "lakekeeper-setup.toml",
+        "[production]\nbase_uri = \"https://lakekeeper.example.com\"\nbackend_namespace = \"backend\"\nbackend_service_account = \"backend-api\"\n",
+    );
+    let out = w.bootstrap(&p, &["--yes"]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{all}");
+    assert!(
+        all.contains("add `aks_cluster = \"<its resource ID>\"` under [production]"),
+        "{all}"
+    );
+    assert!(w.stand.seen().is_empty());
+}
+
+#[tokio::test]
+async fn a_refused_identity_write_names_the_role_and_the_command_and_a_rerun_resumes() {
+    let w = world(true).await;
+    w.arm.with(|s| s.refuse_identities = Some(Refuse::Denied));
+    let p = Project::empty();
+    p.write("lakekeeper-setup.toml", &profile());
+    let out = w.bootstrap(&p, &["--yes"]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(
+        all.contains("creating managed identity lakekeeper-prod-catalog was refused"),
+        "{all}"
+    );
+    assert!(
+        all.contains("fix: ask an Owner of the resource group: az role assignment create --role \"Managed Identity Contributor\" --assignee"),
+        "{all}"
+    );
+    // What was made is recorded; the next run (with the right) finishes from there.
+    let api_id = s(&w.graph.app(API).expect("api")["appId"]);
+    assert!(
+        p.read("lakekeeper-setup.toml")
+            .contains(&format!("api_client_id = \"{api_id}\""))
+    );
+    w.arm.with(|s| s.refuse_identities = None);
+    let again = w.bootstrap(&p, &["--yes"]).await;
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again));
+    assert_eq!(w.graph.assignees(&api_id).len(), 2);
+    assert_eq!(w.graph.app_count(), 2, "no duplicate apps");
+}
+
+#[tokio::test]
+async fn a_user_who_owns_no_enterprise_app_is_told_who_can_require_assignment() {
+    let w = world(true).await;
+    w.graph.with(|t| t.deny_sp_writes = true);
+    let p = Project::empty();
+    p.write("lakekeeper-setup.toml", &profile());
+    let out = w.bootstrap(&p, &["--yes"]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(
+        all.contains("error: requiring assignment was refused: user@contoso.com is not an owner of the enterprise app lakekeeper-prod-api (Authorization_RequestDenied)"),
+        "{all}"
+    );
+    assert!(
+        all.contains("fix: ask a Cloud Application Administrator to add you as an owner (Entra admin center › Enterprise applications › lakekeeper-prod-api › Owners)"),
+        "{all}"
+    );
+}
+
+/// A production bootstrapped from an empty tenant, with two more users, a group of both
+/// and an app of its own in the directory.
+async fn bootstrapped() -> (World, Project, String) {
+    let w = world(true).await;
+    let p = Project::empty();
+    p.write("lakekeeper-setup.toml", &profile());
+    let out = w.bootstrap(&p, &["--yes"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    w.graph.with(|t| {
+        t.users.push(support::azure_graph::user(2, "Sam Analyst", "sam@contoso.com"));
+        t.users.push(support::azure_graph::user(3, "Kim Analyst", "kim@contoso.com"));
+        t.groups.push(json!({"id": "6a000000-0000-4000-8000-000000000001", "displayName": "Data team",
+            "members": ["e5000000-0000-4000-8000-000000000002", "e5000000-0000-4000-8000-000000000003"]}));
+        t.add_identity_sp("5c000000-0000-4000-8000-000000000001", "ac000000-0000-4000-8000-000000000001", "reporting-job");
+    });
+    let api_id = s(&w.graph.app(API).expect("api")["appId"]);
+    (w, p, api_id)
+}
+
+impl World {
+    async fn azure(&self, p: &Project, args: &[&str]) -> Output {
+        let mut c = p.cmd();
+        c.arg("azure")
+            .args(args)
+            .env("PATH", self.az.path_var())
+            .stdin(std::process::Stdio::null());
+        tokio::task::spawn_blocking(move || c.output().expect("run"))
+            .await
+            .expect("join")
+    }
+}
+
+#[tokio::test]
+async fn grant_list_and_revoke_let_people_and_apps_in_by_name() {
+    let (w, p, api_id) = bootstrapped().await;
+    // A user by UPN and an app by its display name, in one go.
+    let out = w
+        .azure(&p, &["grant", "sam@contoso.com", "reporting-job", "--yes"])
+        .await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains(
+            "1. assign Lakekeeper.Access on lakekeeper-prod-api to sam@contoso.com (Sam Analyst)"
+        ),
+        "{all}"
+    );
+    assert!(
+        all.contains("needs: owner of the enterprise app lakekeeper-prod-api"),
+        "{all}"
+    );
+    assert!(all.contains("sam@contoso.com (Sam Analyst) may now get a token for the production API (Lakekeeper.Access)"), "{all}");
+    let mut holders = w.graph.assignees(&api_id);
+    holders.sort();
+    assert_eq!(
+        holders,
+        [
+            ("Dana Lead".to_owned(), "User".to_owned()),
+            ("Sam Analyst".to_owned(), "User".to_owned()),
+            (
+                "lakekeeper-prod-backend".to_owned(),
+                "ServicePrincipal".to_owned()
+            ),
+            ("reporting-job".to_owned(), "ServicePrincipal".to_owned()),
+        ]
+    );
+    // Again: already held, nothing sent.
+    let writes = w.writes().len();
+    let again = w
+        .azure(
+            &p,
+            &["grant", "e5000000-0000-4000-8000-000000000002", "--yes"],
+        )
+        .await;
+    let all = text(&again);
+    assert_eq!(again.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains("exists:  sam@contoso.com (Sam Analyst) holds Lakekeeper.Access"),
+        "{all}"
+    );
+    assert_eq!(w.writes().len(), writes);
+
+    let listed = w.azure(&p, &["grant", "--list"]).await;
+    let all = text(&listed);
+    assert_eq!(listed.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains("Lakekeeper.Access on lakekeeper-prod-api is held by 4:"),
+        "{all}"
+    );
+    assert!(
+        all.contains("  reporting-job (app 5c000000-0000-4000-8000-000000000001)"),
+        "{all}"
+    );
+    assert!(!all.contains("does not require assignment"), "{all}");
+
+    let out = w.azure(&p, &["revoke", "sam@contoso.com", "--yes"]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains("sam@contoso.com (Sam Analyst) no longer holds Lakekeeper.Access"),
+        "{all}"
+    );
+    assert_eq!(w.graph.assignees(&api_id).len(), 3);
+    assert!(
+        w.writes()
+            .last()
+            .expect("a write")
+            .starts_with("DELETE /graph/v1.0/servicePrincipals/"),
+        "{:?}",
+        w.writes()
+    );
+}
+
+#[tokio::test]
+async fn a_group_without_entra_id_p1_is_refused_and_its_users_are_offered() {
+    let (w, p, api_id) = bootstrapped().await;
+    let out = w.azure(&p, &["grant", "Data team", "--yes"]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(
+        all.contains("Microsoft Graph refused to assign the group Data team (Authorization_RequestDenied): assigning a group to an app needs Entra ID P1 or P2"),
+        "{all}"
+    );
+    assert!(
+        all.contains("fix: assign its 2 user(s) instead: lakekeeper-setup azure grant sam@contoso.com kim@contoso.com"),
+        "{all}"
+    );
+    assert_eq!(w.graph.assignees(&api_id).len(), 2);
+    // With P1 the group is assigned.
+    w.graph.with(|t| t.p1 = true);
+    let out = w
+        .azure(
+            &p,
+            &["grant", "6a000000-0000-4000-8000-000000000001", "--yes"],
+        )
+        .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        w.graph
+            .assignees(&api_id)
+            .contains(&("Data team".to_owned(), "Group".to_owned()))
+    );
+}
+
+#[tokio::test]
+async fn grant_refusals_and_unknown_names_say_the_fix() {
+    let (w, p, _) = bootstrapped().await;
+    w.graph.with(|t| {
+        t.users.push(support::azure_graph::user(
+            4,
+            "Kim Analyst",
+            "kim2@contoso.com",
+        ));
+        t.deny_sp_writes = true;
+    });
+    let out = w.azure(&p, &["grant", "Kim Analyst", "--yes"]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(all.contains("`Kim Analyst` names 2 objects: kim@contoso.com (Kim Analyst), kim2@contoso.com (Kim Analyst)"), "{all}");
+    assert!(
+        all.contains("fix: name the one you mean by its object ID"),
+        "{all}"
+    );
+    let out = w.azure(&p, &["grant", "nobody@contoso.com", "--yes"]).await;
+    assert!(
+        text(&out).contains("no user, group or app in the tenant is named `nobody@contoso.com`"),
+        "{}",
+        text(&out)
+    );
+    let out = w.azure(&p, &["grant", "sam@contoso.com", "--yes"]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(all.contains("assigning Lakekeeper.Access to sam@contoso.com (Sam Analyst) was refused: user@contoso.com is not an owner of the enterprise app lakekeeper-prod-api"), "{all}");
+    assert!(
+        all.contains("fix: ask a Cloud Application Administrator to add you as an owner"),
+        "{all}"
+    );
+    // Before the production bootstrap there is nothing to grant on.
+    let fresh = Project::empty();
+    fresh.write("lakekeeper-setup.toml", &profile());
+    let out = w.azure(&fresh, &["grant", "--list"]).await;
+    let all = text(&out);
+    assert!(
+        all.contains("production has no API app of its own yet ([production] api_client_id)"),
+        "{all}"
+    );
+    assert!(
+        all.contains("fix: run `lakekeeper-setup azure bootstrap --production` first"),
+        "{all}"
+    );
+}
+
+#[tokio::test]
+async fn roles_production_grants_lakekeepers_identity_the_container_and_the_delegator_on_the_account()
+ {
+    let (w, p, _) = bootstrapped().await;
+    let text_now = p.read("lakekeeper-setup.toml");
+    p.write(
+        "lakekeeper-setup.toml",
+        &format!(
+            "[storage]\naccount = \"{}\"\ncontainer = \"warehouse\"\n\n{text_now}",
+            azure_arm::ACCOUNT
+        ),
+    );
+    let catalog = w.identity("lakekeeper-prod-catalog").expect("identity");
+    let principal = s(&catalog["properties"]["principalId"]);
+    let out = w.azure(&p, &["roles", "--production", "--yes"]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains("Storage roles of Lakekeeper's production identity"),
+        "{all}"
+    );
+    assert!(all.contains("1. grant Storage Blob Data Contributor on container warehouse of storage account sto1125"), "{all}");
+    assert!(
+        all.contains("2. grant Storage Blob Delegator on storage account sto1125"),
+        "{all}"
+    );
+    let account = azure_arm::account_id();
+    let mut got: Vec<(String, String)> = w.arm.with(|st| {
+        st.assignments
+            .iter()
+            .filter(|a| a.principal == principal)
+            .map(|a| (a.scope.clone(), a.role.clone()))
+            .collect()
+    });
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            (
+                account.clone(),
+                "db58b8e5-c6ad-4a2a-8342-4190687cbf4a".to_owned()
+            ),
+            (
+                format!("{account}/blobServices/default/containers/warehouse"),
+                "ba92f5b4-2d11-453d-a403-e96b0029c9fe".to_owned()
+            ),
+        ]
+    );
+    // Again: both held at the right scope, nothing sent.
+    let writes = w.writes().len();
+    let again = w.azure(&p, &["roles", "--production", "--yes"]).await;
+    let all = text(&again);
+    assert_eq!(again.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains("It holds every role the warehouse needs."),
+        "{all}"
+    );
+    assert_eq!(w.writes().len(), writes);
+
+    // Refused: the one-line fix names the container scope.
+    w.arm.with(|st| {
+        st.assignments.clear();
+        st.refuse_roles = Some(Refuse::Denied);
+    });
+    let out = w.azure(&p, &["roles", "--production", "--yes"]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(
+        all.contains(&format!("--assignee-object-id {principal} --assignee-principal-type ServicePrincipal --scope {account}/blobServices/default/containers/warehouse")),
+        "{all}"
+    );
+}
+
+#[tokio::test]
+async fn the_laptops_roles_offer_the_container_scope_and_say_why() {
+    let (w, p, _) = bootstrapped().await;
+    // A laptop backend app with its service principal.
+    let backend = "bbbbbbbb-0000-4000-8000-000000000002";
+    w.graph.with(|t| {
+        t.add_identity_sp(
+            "5b4f0c1e-8a2d-4e6f-9c3b-7d1a2e3f4b5c",
+            backend,
+            "lakekeeper-backend",
+        );
+    });
+    p.write(
+        "lakekeeper-setup.toml",
+        &format!("[backend_service]\nclient_id = \"{backend}\"\n\n[storage]\naccount = \"{}\"\ncontainer = \"warehouse\"\n", azure_arm::ACCOUNT),
+    );
+    let out = w.azure(&p, &["roles", "--dry-run"]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains("1. grant Storage Blob Data Contributor on storage account sto1125"),
+        "{all}"
+    );
+    assert!(
+        all.contains("note: Storage Blob Data Contributor on the whole account lets the principal read and write every container in it (the backend's own documents too)"),
+        "{all}"
+    );
+    assert!(
+        all.contains("`--container-scope` grants it on container warehouse only."),
+        "{all}"
+    );
+    let out = w
+        .azure(&p, &["roles", "--container-scope", "--dry-run"])
+        .await;
+    let all = text(&out);
+    assert!(all.contains("1. grant Storage Blob Data Contributor on container warehouse of storage account sto1125"), "{all}");
+    assert!(all.contains("/blobServices/default/containers/warehouse/providers/Microsoft.Authorization/roleAssignments/"), "{all}");
+    assert!(
+        w.writes().iter().all(|x| !x.contains("roleAssignments")),
+        "{:?}",
+        w.writes()
+    );
+}
