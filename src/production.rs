@@ -15,7 +15,7 @@ use toml_edit::DocumentMut;
 
 use crate::model::{ClientId, SetupConfig};
 
-pub use access::{DEFAULT_APP_ROLE, SCOPE_NAME, chart_service_account};
+pub use access::{DEFAULT_APP_ROLE, SCOPE_NAME, chart_service_account, is_resource_group};
 pub use rules::validate;
 
 /// The profile table this module owns.

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::secret::Secret;
 
+pub mod access;
 pub mod claims;
 pub mod entra;
 pub mod finding;

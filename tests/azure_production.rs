@@ -652,3 +652,206 @@ async fn the_laptops_roles_offer_the_container_scope_and_say_why() {
         w.writes()
     );
 }
+
+/// `verify --production --json`'s production-access results, by name.
+async fn access_results(w: &World, p: &Project) -> std::collections::BTreeMap<String, Value> {
+    let mut c = p.cmd();
+    c.args(["verify", "--production", "--json", "--timeout", "2"])
+        .env("PATH", w.az.path_var())
+        .stdin(std::process::Stdio::null());
+    let out = tokio::task::spawn_blocking(move || c.output().expect("run"))
+        .await
+        .expect("join");
+    let doc: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out)));
+    doc["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .filter(|c| s(&c["name"]).starts_with("production-"))
+        .map(|c| (s(&c["name"]), c.clone()))
+        .collect()
+}
+
+#[tokio::test]
+async fn verify_production_proves_who_can_get_in_and_names_each_fix() {
+    let (w, p, api_id) = bootstrapped().await;
+    let laptop_backend = "bbbbbbbb-0000-4000-8000-000000000002";
+    w.graph.with(|t| {
+        t.add_identity_sp(
+            "5b4f0c1e-8a2d-4e6f-9c3b-7d1a2e3f4b5c",
+            laptop_backend,
+            "lakekeeper-backend",
+        );
+    });
+    let prod = p.read("lakekeeper-setup.toml");
+    p.write(
+        "lakekeeper-setup.toml",
+        &format!("[lakekeeper_api]\nclient_id = \"aaaaaaaa-0000-4000-8000-000000000001\"\n\n[backend_service]\nclient_id = \"{laptop_backend}\"\n\n[storage]\naccount = \"{}\"\ncontainer = \"warehouse\"\n\n{prod}", azure_arm::ACCOUNT),
+    );
+    let out = w.azure(&p, &["roles", "--production", "--yes"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // The laptop's checks have nothing to reach here; only production's access is looked at.
+    p.write("backend/.env", "");
+
+    let r = access_results(&w, &p).await;
+    assert_eq!(
+        r.keys().cloned().collect::<Vec<_>>(),
+        [
+            "production-api",
+            "production-callers",
+            "production-federation",
+            "production-storage"
+        ]
+    );
+    for name in r.keys() {
+        assert_eq!(s(&r[name]["status"]), "ok", "{name}: {}", r[name]);
+    }
+    assert_eq!(
+        s(&r["production-api"]["summary"]),
+        "lakekeeper-prod-api requires assignment; 2 principal(s) hold Lakekeeper.Access"
+    );
+
+    // Break each in turn: assignment off, the laptop backend granted, a federation for
+    // another service account, Lakekeeper's identity without its container role.
+    let sp_id = s(&w.graph.sp(&api_id).expect("sp")["id"]);
+    w.graph.with(|t| {
+        let sp = t
+            .sps
+            .iter_mut()
+            .find(|x| x["id"] == json!(sp_id))
+            .expect("sp");
+        sp["appRoleAssignmentRequired"] = json!(false);
+    });
+    let out = w.azure(&p, &["grant", laptop_backend, "--yes"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    w.arm.with(|st| {
+        for (k, v) in &mut st.federations {
+            if k.contains("lakekeeper-prod-catalog") {
+                v["properties"]["subject"] = json!("system:serviceaccount:lakekeeper:default");
+            }
+        }
+        st.assignments.retain(|a| !a.scope.contains("/containers/"));
+    });
+    let r = access_results(&w, &p).await;
+    for name in r.keys() {
+        assert_eq!(s(&r[name]["status"]), "failed", "{name}: {}", r[name]);
+    }
+    assert!(s(&r["production-api"]["summary"]).contains("lakekeeper-prod-api does not require assignment: any user or app in the tenant gets a token"), "{}", r["production-api"]);
+    assert!(
+        s(&r["production-api"]["fix"]).contains("lakekeeper-setup azure bootstrap --production")
+    );
+    assert!(
+        s(&r["production-callers"]["summary"]).contains(&format!(
+            "the laptop's backend app {laptop_backend} holds a role on the production API"
+        )),
+        "{}",
+        r["production-callers"]
+    );
+    assert_eq!(
+        s(&r["production-callers"]["fix"]),
+        format!("lakekeeper-setup azure revoke {laptop_backend}")
+    );
+    assert!(s(&r["production-federation"]["summary"]).contains("Lakekeeper's identity (lakekeeper-prod-catalog) trusts no token for system:serviceaccount:lakekeeper:lakekeeper from prod-aks"), "{}", r["production-federation"]);
+    assert!(
+        s(&r["production-storage"]["summary"])
+            .contains("lacks Storage Blob Data Contributor at the right scope"),
+        "{}",
+        r["production-storage"]
+    );
+    assert_eq!(
+        s(&r["production-storage"]["fix"]),
+        "run `lakekeeper-setup azure roles --production`"
+    );
+
+    // --fix runs the command the storage result names, for production's identity.
+    let catalog = w.identity("lakekeeper-prod-catalog").expect("identity");
+    let principal = s(&catalog["properties"]["principalId"]);
+    let mut c = p.cmd();
+    c.args(["verify", "--production", "--fix", "--yes", "--timeout", "2"])
+        .env("PATH", w.az.path_var())
+        .stdin(std::process::Stdio::null());
+    let out = tokio::task::spawn_blocking(move || c.output().expect("run"))
+        .await
+        .expect("join");
+    let all = text(&out);
+    assert!(
+        all.contains("fix: running `lakekeeper-setup azure roles --production`"),
+        "{all}"
+    );
+    assert!(
+        w.arm
+            .with(|st| st.assignments.iter().any(|a| a.principal == principal
+                && a.scope
+                    .ends_with("/blobServices/default/containers/warehouse"))),
+        "{all}"
+    );
+
+    // Production values that still name the laptop's API app.
+    let text_now = p.read("lakekeeper-setup.toml");
+    p.write(
+        "lakekeeper-setup.toml",
+        &text_now.replace(
+            &format!("api_client_id = \"{api_id}\""),
+            "api_client_id = \"aaaaaaaa-0000-4000-8000-000000000001\"",
+        ),
+    );
+    let r = access_results(&w, &p).await;
+    assert!(
+        s(&r["production-api"]["summary"])
+            .contains("the production values still use the laptop's API app"),
+        "{}",
+        r["production-api"]
+    );
+}
+
+#[tokio::test]
+async fn a_cluster_the_user_cannot_read_and_a_refused_federation_each_get_their_fix() {
+    let w = world(true).await;
+    w.arm.with(|st| st.refuse_cluster_read = true);
+    let p = Project::empty();
+    p.write("lakekeeper-setup.toml", &profile());
+    let out = w.bootstrap(&p, &["--yes"]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(
+        all.contains(&format!(
+            "reading AKS cluster {} failed: user@contoso.com may not read it (AuthorizationFailed)",
+            azure_arm::cluster_id()
+        )),
+        "{all}"
+    );
+    assert!(
+        all.contains("fix: ask for Reader on the subscription or resource group"),
+        "{all}"
+    );
+    assert!(w.writes().is_empty());
+
+    // Set up, then the backend's service account is renamed: only its credential is put
+    // again, and a refusal of that write names the role that allows it.
+    w.arm.with(|st| st.refuse_cluster_read = false);
+    let out = w.bootstrap(&p, &["--yes"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let renamed = p.read("lakekeeper-setup.toml").replace(
+        "backend_service_account = \"backend-api\"",
+        "backend_service_account = \"backend-v2\"",
+    );
+    p.write("lakekeeper-setup.toml", &renamed);
+    w.arm.with(|st| st.refuse_identities = Some(Refuse::Denied));
+    let writes = w.writes().len();
+    let out = w.bootstrap(&p, &["--yes"]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(all.contains("1. federate lakekeeper-prod-backend with system:serviceaccount:backend:backend-v2 on cluster prod-aks"), "{all}");
+    assert!(all.contains("adding the federated credential to managed identity lakekeeper-prod-backend was refused"), "{all}");
+    assert!(all.contains("fix: ask an Owner of the resource group: az role assignment create --role \"Managed Identity Contributor\""), "{all}");
+    assert_eq!(w.writes()[writes..].len(), 1, "{:?}", &w.writes()[writes..]);
+    w.arm.with(|st| st.refuse_identities = None);
+    let out = w.bootstrap(&p, &["--yes"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        w.federation_of("lakekeeper-prod-backend")
+            .iter()
+            .any(|f| f["subject"] == "system:serviceaccount:backend:backend-v2")
+    );
+}

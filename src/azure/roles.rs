@@ -42,6 +42,9 @@ pub const NEEDED: [Role; 2] = [DATA_CONTRIBUTOR, DELEGATOR];
 /// `verify --fix`).
 pub const COMMAND: &str = "lakekeeper-setup azure roles";
 
+/// The command that grants Lakekeeper's production identity its roles.
+pub const PRODUCTION_COMMAND: &str = "lakekeeper-setup azure roles --production";
+
 /// The role assignment's name: a UUID (version 8, RFC 9562) from the SHA-256 of scope, role and
 /// principal — the same on every run and every machine.
 pub fn assignment_name(scope: &str, role_guid: &str, principal_id: &str) -> String {

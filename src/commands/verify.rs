@@ -18,6 +18,7 @@ use crate::validate;
 use crate::verify::postgres::role::RoleSpec;
 use crate::verify::{self, VerifyConfig, WarehouseCredential, warehouse::WarehouseOutcome};
 
+mod access;
 mod live;
 mod production;
 
@@ -261,10 +262,17 @@ pub fn run(
         .and_then(|spec| production::as_the_pod(&mut cfg, spec, process_env));
     // The vault is read first (its own runtime), so a slow `az` never eats into a check's
     // timeout.
-    let vault_check = if cfg.only.is_none() {
+    // (`args.only`, not `cfg.only`: production may have set the latter to skip `postgres`.)
+    let vault_check = if args.only.is_empty() {
         key_vault_check(&project, process_env)
     } else {
         None
+    };
+    // Who can get into production: Graph and ARM, read before the live checks like the vault.
+    let access_checks = if args.production && args.only.is_empty() {
+        access::checks(&project, process_env)
+    } else {
+        Vec::new()
     };
     let rt = runtime()?;
     match (&role, args.fix) {
@@ -315,7 +323,16 @@ pub fn run(
         }
         report.checks.push(checked);
     }
+    if let Some(columns) = columns {
+        for c in &access_checks {
+            print!(
+                "{}",
+                verify::render::render_check(c, verify::render::name_width(), color, Some(columns))
+            );
+        }
+    }
     report.checks.extend(vault_check);
+    report.checks.extend(access_checks);
     let failed = report.has_failures();
     if args.json {
         println!("{}", json!({"ok": !failed, "checks": report.checks}));
@@ -392,6 +409,7 @@ pub fn azure_fixes(report: &verify::VerifyReport) -> Vec<&'static str> {
     [
         crate::azure::extensions::COMMAND,
         crate::azure::roles::COMMAND,
+        crate::azure::roles::PRODUCTION_COMMAND,
     ]
     .into_iter()
     .filter(|c| named(c))
@@ -442,7 +460,7 @@ fn fix_in_azure(
                     account: None,
                     subscription: None,
                     container_scope: false,
-                    production: false,
+                    production: *command == crate::azure::roles::PRODUCTION_COMMAND,
                 },
                 process_env,
             )

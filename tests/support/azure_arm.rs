@@ -104,6 +104,8 @@ pub struct State {
     pub federations: BTreeMap<String, Value>,
     /// Identity and federated-credential writes get this refusal.
     pub refuse_identities: Option<Refuse>,
+    /// Reading a cluster answers 403 `AuthorizationFailed`.
+    pub refuse_cluster_read: bool,
 }
 
 /// The resource group the production cluster (and by default its identities) is in.
@@ -161,6 +163,7 @@ impl Default for State {
             identities: BTreeMap::new(),
             federations: BTreeMap::new(),
             refuse_identities: None,
+            refuse_cluster_read: false,
         }
     }
 }
@@ -378,6 +381,12 @@ impl Model {
                 reply(200, &json!({"value": listed}))
             }
             ("GET", p) if s.clusters.contains_key(&p.to_ascii_lowercase()) => {
+                if s.refuse_cluster_read {
+                    return authorization_failed(
+                        "Microsoft.ContainerService/managedClusters/read",
+                        p,
+                    );
+                }
                 reply(200, &s.clusters[&p.to_ascii_lowercase()])
             }
             ("GET", p) if p.contains("/providers/Microsoft.ContainerService/managedClusters/") => {
@@ -385,6 +394,41 @@ impl Model {
                     404,
                     &json!({"error": {"code": "ResourceNotFound", "message": format!("The Resource 'Microsoft.ContainerService/managedClusters/{}' under resource group was not found.", p.rsplit('/').next().unwrap_or_default())}}),
                 )
+            }
+            ("GET", p)
+                if p.ends_with("/providers/Microsoft.ManagedIdentity/userAssignedIdentities") =>
+            {
+                let group = p[..p.len()
+                    - "/providers/Microsoft.ManagedIdentity/userAssignedIdentities".len()]
+                    .to_ascii_lowercase();
+                let mut page =
+                    fixture("arm/2023-01-31-IdentityListByResourceGroup.json")["responses"]["200"]
+                        ["body"]
+                        .clone();
+                page["value"] = json!(
+                    s.identities
+                        .iter()
+                        .filter(|(k, _)| k.starts_with(&format!("{group}/")))
+                        .map(|(_, v)| v.clone())
+                        .collect::<Vec<_>>()
+                );
+                page.as_object_mut().expect("object").remove("nextLink");
+                reply(200, &page)
+            }
+            ("GET", p) if p.ends_with("/federatedIdentityCredentials") => {
+                let identity =
+                    p[..p.len() - "/federatedIdentityCredentials".len()].to_ascii_lowercase();
+                let mut page = fixture("arm/2023-01-31-FederatedIdentityCredentialList.json")["responses"]["200"]["body"].clone();
+                page["value"] = json!(
+                    s.federations
+                        .iter()
+                        .filter(|(k, _)| k
+                            .starts_with(&format!("{identity}/federatedidentitycredentials/")))
+                        .map(|(_, v)| v.clone())
+                        .collect::<Vec<_>>()
+                );
+                page.as_object_mut().expect("object").remove("nextLink");
+                reply(200, &page)
             }
             (m, p)
                 if p.contains("/providers/Microsoft.ManagedIdentity/userAssignedIdentities/") =>

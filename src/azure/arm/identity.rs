@@ -271,6 +271,42 @@ pub fn federation_url(
     arm_url(session, &federation_path(identity_id, name)?)
 }
 
+/// Every user-assigned identity in a resource group.
+pub async fn identities_in(
+    session: &Session,
+    subscription: &str,
+    group: &str,
+) -> Result<Vec<Identity>, CallError> {
+    if !crate::validate::is_guid(subscription) || !crate::production::is_resource_group(group) {
+        return Err(RestError::Unexpected(format!(
+            "`{subscription}`/`{group}` is not a subscription and resource group"
+        ))
+        .into());
+    }
+    let items = super::list_all(
+        session,
+        &format!(
+            "/subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.ManagedIdentity/userAssignedIdentities?api-version={MANAGED_IDENTITY_API}"
+        ),
+    )
+    .await?;
+    Ok(items.iter().map(identity).collect())
+}
+
+/// Every federated credential of an identity.
+pub async fn federations_of(
+    session: &Session,
+    identity_id: &str,
+) -> Result<Vec<Federation>, CallError> {
+    checked(identity_id, is_identity_id, "a managed identity")?;
+    let items = super::list_all(
+        session,
+        &format!("{identity_id}/federatedIdentityCredentials?api-version={MANAGED_IDENTITY_API}"),
+    )
+    .await?;
+    Ok(items.iter().map(federation).collect())
+}
+
 /// Creates or replaces the federated credential.
 pub async fn put_federation(
     session: &Session,

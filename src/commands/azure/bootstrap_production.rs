@@ -138,7 +138,7 @@ pub fn run(
         if let Some(r) = failure {
             return Ok(refused(&r));
         }
-        report(paths, &target);
+        report(&target);
         Ok(Exit::Ok)
     })
 }
@@ -309,8 +309,7 @@ fn write_profile(paths: &Paths, values: &production_answers::Raw) -> Result<(), 
     Ok(())
 }
 
-fn report(paths: &Paths, target: &Target) {
-    let _ = paths;
+fn report(target: &Target) {
     println!(
         "Only holders of {} get a token for the production API. Next: `lakekeeper-setup azure roles --production` (Lakekeeper's storage roles), `lakekeeper-setup azure grant <user or app>` for everyone else, then `lakekeeper-setup export helm`.",
         target.app_role

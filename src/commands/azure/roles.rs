@@ -51,7 +51,7 @@ fn principal(answers: &Answers) -> Result<Principal, RunError> {
 }
 
 /// The storage account's resource ID: `--account` as an ID, else found by name.
-async fn account_id(
+pub(crate) async fn account_id(
     session: &Session,
     query: &str,
     subscription: Option<&str>,
