@@ -328,3 +328,67 @@ fn the_administrator_sql_isolates_lakekeepers_role_and_the_rendered_job_migrates
         "{role}"
     );
 }
+
+/// Where the signed-in role may create roles (here the backend's own role, given CREATEROLE),
+/// `verify --production --fix --yes` runs the administrator's SQL itself, with the password
+/// from the environment; a second run finds nothing to do.
+#[test]
+fn fix_runs_the_sql_itself_where_the_signed_in_role_may() {
+    let Some(pg) = Cluster::start(Options::default()) else {
+        return;
+    };
+    if require_tool("psql").is_none() {
+        return;
+    }
+    pg.sql(
+        "postgres",
+        &format!("CREATE ROLE app LOGIN CREATEROLE PASSWORD '{APP_PASSWORD}'"),
+    );
+    pg.sql("postgres", "CREATE DATABASE appdb OWNER app");
+    pg.sql(
+        "appdb",
+        "SET ROLE app; CREATE TABLE customer_payments (id int, amount numeric)",
+    );
+    let p = Project::empty();
+    p.write("lakekeeper-setup.toml", &profile(pg.port));
+    p.apply_ok(&[
+        ("LAKEKEEPER__OAUTH2__CLIENT_SECRET", FAKE_SECRET),
+        ("POSTGRES_PASSWORD", APP_PASSWORD),
+        ("AZURE_STORAGE_ACCOUNT_KEY", "ZmFrZS1rZXk="),
+        ("LAKEKEEPER__PG_ENCRYPTION_KEY", KEY),
+    ]);
+    let pod_env = [("LAKEKEEPER_PRODUCTION_PG_PASSWORD", ROLE_PASSWORD)];
+    // Without --yes and without a terminal it only says how.
+    let (_, _, stderr) = verify(&p, &["--fix"], &pod_env);
+    assert!(stderr.contains("this role may run it"), "{stderr}");
+    assert!(stderr.contains("run again with --yes"), "{stderr}");
+    assert_eq!(
+        pg.sql(
+            "appdb",
+            "SELECT count(*) FROM pg_roles WHERE rolname = 'lakekeeper'"
+        ),
+        "0"
+    );
+    let (code, checks, stderr) = verify(&p, &["--fix", "--yes"], &pod_env);
+    assert!(
+        stderr.contains("fix: role lakekeeper set up in schema lakekeeper"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(ROLE_PASSWORD), "{stderr}");
+    assert_eq!(code, Some(0), "{checks:#?}");
+    assert_eq!(checks["postgres-role"]["status"], "ok", "{checks:#?}");
+    assert_eq!(
+        checks["postgres"]["status"], "ok",
+        "as the pods: {checks:#?}"
+    );
+    assert_eq!(
+        pg.sql(
+            "appdb",
+            "SELECT nspowner::regrole FROM pg_namespace WHERE nspname = 'lakekeeper'"
+        ),
+        "lakekeeper"
+    );
+    let (code, _, stderr) = verify(&p, &["--fix", "--yes"], &pod_env);
+    assert_eq!(code, Some(0));
+    assert!(!stderr.contains("fix: production's database"), "{stderr}");
+}
