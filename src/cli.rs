@@ -288,7 +288,9 @@ pub struct BootstrapArgs {
 #[derive(Debug, Subcommand)]
 pub enum ExportTarget {
     /// values.yaml for the official chart (lakekeeper/lakekeeper) plus ExternalSecret objects or
-    /// a Secret manifest; needs `base_uri` under [production] in the profile.
+    /// a Secret manifest; needs `base_uri` under [production] in the profile and production's own
+    /// identities (`azure bootstrap --production`). With --secrets kubernetes the Secret holds
+    /// Lakekeeper's own database role's password, from LAKEKEEPER_PRODUCTION_PG_PASSWORD.
     #[command(after_help = AFTER_HELP)]
     Helm(HelmArgs),
 }
@@ -363,7 +365,9 @@ pub struct VerifyArgs {
     /// Afterwards, bootstrap Lakekeeper and create the warehouse (as `warehouse`).
     #[arg(long)]
     pub create_warehouse: bool,
-    /// Check production: [production] base_uri and postgres_host replace the laptop's.
+    /// Check production: [production] base_uri and postgres_host replace the laptop's; the
+    /// postgres check connects as Lakekeeper's own role ([production] postgres_user, password in
+    /// LAKEKEEPER_PRODUCTION_PG_PASSWORD) and postgres-role proves that role's isolation.
     #[arg(long)]
     pub production: bool,
     /// Also print the libraries' full error chain behind each network failure.
@@ -373,7 +377,9 @@ pub struct VerifyArgs {
     /// it is missing and the role may; otherwise print the SQL for an administrator. After
     /// checking, fix in Azure what the checks found (with your `az login`): Lakekeeper's
     /// extensions missing from azure.extensions (as `azure extensions`), the warehouse's storage
-    /// roles (as `azure roles`).
+    /// roles (as `azure roles`). With --production: print the SQL an administrator runs once
+    /// for Lakekeeper's own role (role, schema, search path, extensions), and run it where the
+    /// signed-in role may.
     #[arg(long)]
     pub fix: bool,
     /// With --fix: do not ask before changing anything.
@@ -393,7 +399,9 @@ pub struct WarehouseArgs {
     /// Seconds each request may take.
     #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_secs)]
     pub timeout: Duration,
-    /// Against production: [production] base_uri replaces the laptop's.
+    /// Against production: [production] base_uri replaces the laptop's; runs as you (the Azure
+    /// CLI's token for the production API's scope) and gives the warehouse Lakekeeper's managed
+    /// identity as its storage credential.
     #[arg(long)]
     pub production: bool,
 }

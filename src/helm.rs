@@ -6,6 +6,7 @@
 //! a plain `Secret` manifest for a git-ignored directory. Pure: text in, text out; the command
 //! writes the files. Re-running with the same answers gives byte-identical output.
 
+mod backend;
 mod lint;
 mod secrets;
 mod values;
@@ -14,9 +15,11 @@ pub mod yaml;
 use std::fmt;
 
 use crate::model::SetupConfig;
-use crate::production::{Production, ProductionError, VaultNames};
+use crate::production::{PASSWORD_VAR, Production, ProductionError, VaultNames};
+use crate::secret::Secret;
 
 pub use lint::{Finding, lint_values};
+pub use values::{WORKLOAD_IDENTITY_CLIENT_ID, WORKLOAD_IDENTITY_USE};
 
 /// The chart these values are written for (and tested against).
 pub const CHART: &str = "lakekeeper/lakekeeper";
@@ -69,6 +72,8 @@ pub struct Export {
     pub warnings: Vec<String>,
     /// The commands to run, in order (the secret before the release).
     pub commands: Vec<String>,
+    /// What the production backend's own deployment needs to call Lakekeeper without a secret.
+    pub backend: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,14 +131,37 @@ fn unpinned(image: &str) -> ProductionError {
     .in_table("lakekeeper")
 }
 
-/// Computes every file of the export.
+fn no_password(prod: &Production) -> ProductionError {
+    ProductionError::new(
+        "postgres_user",
+        Some(&prod.postgres_user),
+        format!(
+            "has no password for the Secret: --secrets kubernetes writes role {}'s own password, read from {PASSWORD_VAR}",
+            prod.postgres_user
+        ),
+        format!(
+            "set {PASSWORD_VAR} to the password the administrator gave the role (`lakekeeper-setup verify --production --fix` prints the SQL), or read it from a vault with --secrets external-secrets"
+        ),
+    )
+}
+
+/// Computes every file of the export. `password` is the production role's
+/// (`LAKEKEEPER_PRODUCTION_PG_PASSWORD`), needed only for `--secrets kubernetes`.
 pub fn export(
     cfg: &SetupConfig,
     prod: &Production,
     mode: SecretsMode,
     names: &VaultNames,
+    password: Option<&Secret>,
     out_dir_label: &str,
 ) -> Result<Export, ExportError> {
+    let mut refused = crate::production::identity_requirements(prod);
+    if mode == SecretsMode::Kubernetes && password.is_none_or(Secret::is_empty) {
+        refused.push(no_password(prod));
+    }
+    if !refused.is_empty() {
+        return Err(ExportError::Answers(refused));
+    }
     let image = image_parts(&cfg.image).map_err(|e| ExportError::Answers(vec![e]))?;
     let values_root = values::values(cfg, prod, &image);
     let values_text = yaml::to_text(&values::header(), &values_root);
@@ -166,7 +194,8 @@ pub fn export(
             ]
         }
         SecretsMode::Kubernetes => {
-            let doc = secrets::kubernetes(cfg, prod);
+            let empty = Secret::new("");
+            let doc = secrets::kubernetes(cfg, prod, password.unwrap_or(&empty));
             let text =
                 yaml::docs_to_text(&secrets::kubernetes_header(), std::slice::from_ref(&doc));
             yaml::docs_read_back(&text, std::slice::from_ref(&doc))
@@ -209,6 +238,7 @@ pub fn export(
         files,
         warnings,
         commands,
+        backend: backend::instructions(cfg, prod),
     })
 }
 

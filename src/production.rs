@@ -22,7 +22,7 @@ pub use rules::validate;
 pub const TABLE: &str = "production";
 
 /// Keys `[production]` accepts, with what each holds (also the "unknown key" hint).
-pub const KEYS: [(&str, &str); 23] = [
+pub const KEYS: [(&str, &str); 25] = [
     ("base_uri", "the public URL (required)"),
     ("namespace", "Kubernetes namespace (default lakekeeper)"),
     ("release", "Helm release name (default lakekeeper)"),
@@ -87,6 +87,14 @@ pub const KEYS: [(&str, &str); 23] = [
     (
         "backend_identity_client_id",
         "client ID of the production backend's managed identity",
+    ),
+    (
+        "postgres_user",
+        "the PostgreSQL role Lakekeeper logs in as in production (default lakekeeper)",
+    ),
+    (
+        "postgres_password_secret",
+        "the Key Vault secret holding that role's password (default lakekeeper-production-postgres-password)",
     ),
 ];
 
@@ -168,7 +176,19 @@ pub struct Production {
     pub backend_service_account: Option<String>,
     /// The production backend's user-assigned managed identity.
     pub backend_identity_client_id: Option<ClientId>,
+    /// The role Lakekeeper logs in as in production: its own, never the backend's.
+    pub postgres_user: String,
+    /// The vault secret holding `postgres_user`'s password (external-secrets mode).
+    pub postgres_password_secret: String,
 }
+
+/// `[production] postgres_user` when not given.
+pub const DEFAULT_POSTGRES_USER: &str = "lakekeeper";
+/// `[production] postgres_password_secret` when not given.
+pub const DEFAULT_POSTGRES_PASSWORD_SECRET: &str = "lakekeeper-production-postgres-password";
+/// Where `export helm --secrets kubernetes` and `verify --production --fix --yes` read the
+/// production role's password from (never from a file).
+pub const PASSWORD_VAR: &str = "LAKEKEEPER_PRODUCTION_PG_PASSWORD";
 
 impl Production {
     /// The production scope callers ask a token for: `<api_app_id_uri>/lakekeeper`.
@@ -389,6 +409,50 @@ pub fn vault_named(raw: Option<&Raw>, names: &VaultNames) -> bool {
     raw.is_some_and(|r| r.contains_key("vault")) || names.vault.is_some()
 }
 
+/// What `export helm` needs from `azure bootstrap --production` before it writes anything:
+/// production's own API (audience and scope) and Lakekeeper's own managed identity. Without
+/// them the export would hand production the laptop's API app, whose audience every
+/// teammate's backend secret can get a token for.
+pub fn identity_requirements(prod: &Production) -> Vec<ProductionError> {
+    let missing = |key: &str, what: &str| {
+        ProductionError::new(
+            key,
+            None,
+            format!("is not set: production needs {what} of its own, not the laptop's"),
+            "run `lakekeeper-setup azure bootstrap --production` (it creates them and records their IDs under [production])",
+        )
+    };
+    let mut out = Vec::new();
+    if prod.api_client_id.is_none() {
+        out.push(missing("api_client_id", "an API app"));
+    }
+    if prod.api_app_id_uri.is_none() {
+        out.push(missing(
+            "api_app_id_uri",
+            "an API app (its Application ID URI is the audience)",
+        ));
+    }
+    if prod.lakekeeper_identity_client_id.is_none() {
+        out.push(missing(
+            "lakekeeper_identity_client_id",
+            "a managed identity for Lakekeeper's storage access (workload identity, no secret)",
+        ));
+    }
+    out
+}
+
+/// The `[production]` keys `export helm` needs from `azure bootstrap --production`.
+pub const IDENTITY_KEYS: [&str; 3] = [
+    "api_client_id",
+    "api_app_id_uri",
+    "lakekeeper_identity_client_id",
+];
+
+/// Whether a `[production]` table names production's own identities (the export needs them).
+pub fn has_identities(raw: &Raw) -> bool {
+    IDENTITY_KEYS.iter().all(|k| raw.contains_key(*k))
+}
+
 /// `export helm --secrets external-secrets` without a `vault_identity`.
 pub fn missing_vault_identity() -> ProductionError {
     ProductionError::new(
@@ -411,8 +475,9 @@ pub fn missing_vault_secret(key: &str) -> ProductionError {
 }
 
 /// What `export helm` refuses beyond `validate` in the secrets mode it picks by itself: with a
-/// vault named, external-secrets mode needs `vault_identity` and the `[secrets]` names of the
-/// two secrets it reads from the vault. Nothing without a vault.
+/// vault named, external-secrets mode needs `vault_identity` and the `[secrets]` name of the
+/// encryption key (the production role's password is `[production] postgres_password_secret`,
+/// which has a default). Nothing without a vault.
 pub fn export_requirements(raw: &Raw, names: &VaultNames) -> Vec<ProductionError> {
     if !vault_named(Some(raw), names) {
         return Vec::new();
@@ -420,9 +485,6 @@ pub fn export_requirements(raw: &Raw, names: &VaultNames) -> Vec<ProductionError
     let mut out = Vec::new();
     if !raw.contains_key("vault_identity") {
         out.push(missing_vault_identity());
-    }
-    if names.postgres_password.is_none() {
-        out.push(missing_vault_secret("postgres_password"));
     }
     if names.encryption_key.is_none() {
         out.push(missing_vault_secret("encryption_key"));
@@ -444,17 +506,20 @@ pub fn lint(profile_text: &str) -> Vec<ProductionError> {
             VaultNames::default()
         }
     };
-    if let Err(more) = validate(Some(&raw), &names) {
-        // A `[secrets] vault` that is no vault URL at all is `check`'s finding for the vault
-        // spec already (a loopback stand-in passes there, and is said here).
-        let said_for_the_spec = names
-            .vault
-            .as_deref()
-            .is_some_and(|v| crate::azure::keyvault::VaultUrl::parse(v).is_err());
-        errors.extend(
-            more.into_iter()
-                .filter(|e| !(said_for_the_spec && e.key == rules::VAULT_FROM_SECRETS)),
-        );
+    match validate(Some(&raw), &names) {
+        Ok((prod, _)) => errors.extend(identity_requirements(&prod)),
+        Err(more) => {
+            // A `[secrets] vault` that is no vault URL at all is `check`'s finding for the vault
+            // spec already (a loopback stand-in passes there, and is said here).
+            let said_for_the_spec = names
+                .vault
+                .as_deref()
+                .is_some_and(|v| crate::azure::keyvault::VaultUrl::parse(v).is_err());
+            errors.extend(
+                more.into_iter()
+                    .filter(|e| !(said_for_the_spec && e.key == rules::VAULT_FROM_SECRETS)),
+            );
+        }
     }
     errors.extend(export_requirements(&raw, &names));
     errors
@@ -678,7 +743,21 @@ mod tests {
                 .map(|e| format!("{}.{}", e.table, e.key))
                 .collect()
         };
-        let table = "[production]\nbase_uri = \"https://lk.example.com\"\n";
+        // Without production's own identities, the export refuses and `check` says so.
+        assert_eq!(
+            keys("[production]\nbase_uri = \"https://lk.example.com\"\n"),
+            [
+                "production.api_client_id",
+                "production.api_app_id_uri",
+                "production.lakekeeper_identity_client_id"
+            ]
+        );
+        assert!(
+            lint("[production]\nbase_uri = \"https://lk.example.com\"\n")[0]
+                .fix
+                .contains("lakekeeper-setup azure bootstrap --production")
+        );
+        let table = "[production]\nbase_uri = \"https://lk.example.com\"\napi_client_id = \"eeeeeeee-0000-4000-8000-000000000011\"\napi_app_id_uri = \"api://lakekeeper-prod\"\nlakekeeper_identity_client_id = \"eeeeeeee-0000-4000-8000-000000000012\"\n";
         assert_eq!(
             keys(table),
             Vec::<String>::new(),

@@ -393,7 +393,7 @@ impl Wizard {
     /// its `[production]` table among them) are written or up to date, and production answers
     /// exist.
     pub fn export_offered(&self) -> bool {
-        self.verify_offered() && self.production_known()
+        self.verify_offered() && self.production_known() && !self.production_needs_bootstrap()
     }
 
     /// The user asked (`e`) to run `export helm` after leaving.

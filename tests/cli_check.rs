@@ -142,6 +142,9 @@ fn an_applied_setup_checks_clean_and_warnings_alone_exit_zero() {
     assert!(out.contains("0 error(s)"), "{out}");
 }
 
+/// The `[production]` keys `azure bootstrap --production` records.
+const IDENTITIES: &str = "api_client_id = \"eeeeeeee-0000-4000-8000-000000000011\"\napi_app_id_uri = \"api://lakekeeper-prod.example.com\"\nlakekeeper_identity_client_id = \"eeeeeeee-0000-4000-8000-000000000012\"\n";
+
 #[test]
 fn a_bad_production_table_in_the_profile_is_an_error_per_problem_with_its_fix() {
     let p = Project::fixture();
@@ -191,11 +194,30 @@ fn a_bad_production_table_in_the_profile_is_an_error_per_problem_with_its_fix() 
     }
     assert!(out.contains("4 error(s), 0 warning(s)"), "{out}");
 
-    // Fixed, the table checks clean; no table at all is fine too (it is optional).
+    // Fixed, the table still lacks production's own identities, which the export needs.
     p.write(
         "lakekeeper-setup.toml",
         &format!(
             "{PROFILE}\n[production]\nbase_uri = \"https://lakekeeper.example.com\"\nreplicas = 3\n"
+        ),
+    );
+    let (code, out) = check(&p, false);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains(
+            "production.api_client_id: is not set: production needs an API app of its own"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("lakekeeper-setup azure bootstrap --production"),
+        "{out}"
+    );
+    // With them, the table checks clean; no table at all is fine too (it is optional).
+    p.write(
+        "lakekeeper-setup.toml",
+        &format!(
+            "{PROFILE}\n[production]\nbase_uri = \"https://lakekeeper.example.com\"\nreplicas = 3\n{IDENTITIES}"
         ),
     );
     let (code, out) = check(&p, false);
@@ -206,7 +228,7 @@ fn a_bad_production_table_in_the_profile_is_an_error_per_problem_with_its_fix() 
     p.write(
         "lakekeeper-setup.toml",
         &format!(
-            "{PROFILE}\n[secrets]\nvault = \"https://team-kv.vault.azure.net\"\npostgres_password = \"pg-password\"\nencryption_key = \"lk-encryption-key\"\n\n[production]\nbase_uri = \"https://lakekeeper.example.com\"\n"
+            "{PROFILE}\n[secrets]\nvault = \"https://team-kv.vault.azure.net\"\npostgres_password = \"pg-password\"\nencryption_key = \"lk-encryption-key\"\n\n[production]\nbase_uri = \"https://lakekeeper.example.com\"\n{IDENTITIES}"
         ),
     );
     let (code, out) = check(&p, false);

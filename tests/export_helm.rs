@@ -17,7 +17,20 @@ use support::project::{API_ID, FAKE_SECRET, PROFILE, Project, TENANT};
 const KEY: &str = "fakeEncryptionKeyNotReal0123456789abcdef";
 const PG_PASSWORD: &str = "fake-pass#1"; // the fixture's POSTGRES_PASSWORD
 const PROD_HOST: &str = "prod-pg.postgres.database.azure.com";
-const PRODUCTION: &str = "\n[production]\nbase_uri = \"https://lakekeeper.example.com\"\ningress_host = \"lakekeeper.example.com\"\ningress_class = \"webapprouting.kubernetes.azure.com\"\ntls_secret = \"lakekeeper-tls\"\npostgres_host = \"prod-pg.postgres.database.azure.com\"\n";
+/// The production role's own password (`LAKEKEEPER_PRODUCTION_PG_PASSWORD`), never the laptop's.
+const PROD_PG_PASSWORD: &str = "fake-prod-role-pass#2";
+const PROD_API_ID: &str = "eeeeeeee-0000-4000-8000-000000000011";
+const PROD_API_URI: &str = "api://lakekeeper-prod.example.com";
+const PROD_UI_ID: &str = "eeeeeeee-0000-4000-8000-000000000013";
+const LAKEKEEPER_IDENTITY: &str = "eeeeeeee-0000-4000-8000-000000000012";
+const BACKEND_IDENTITY: &str = "eeeeeeee-0000-4000-8000-000000000014";
+/// What `azure bootstrap --production` records, written here by hand.
+const IDENTITIES: &str = "api_client_id = \"eeeeeeee-0000-4000-8000-000000000011\"\napi_app_id_uri = \"api://lakekeeper-prod.example.com\"\nui_client_id = \"eeeeeeee-0000-4000-8000-000000000013\"\nlakekeeper_identity_client_id = \"eeeeeeee-0000-4000-8000-000000000012\"\nservice_account = \"lakekeeper\"\nbackend_namespace = \"investflow\"\nbackend_service_account = \"investflow-api\"\nbackend_identity_client_id = \"eeeeeeee-0000-4000-8000-000000000014\"\n";
+const PRODUCTION_SETTINGS: &str = "\n[production]\nbase_uri = \"https://lakekeeper.example.com\"\ningress_host = \"lakekeeper.example.com\"\ningress_class = \"webapprouting.kubernetes.azure.com\"\ntls_secret = \"lakekeeper-tls\"\npostgres_host = \"prod-pg.postgres.database.azure.com\"\n";
+const PRODUCTION: &str = concat!(
+    "\n[production]\nbase_uri = \"https://lakekeeper.example.com\"\ningress_host = \"lakekeeper.example.com\"\ningress_class = \"webapprouting.kubernetes.azure.com\"\ntls_secret = \"lakekeeper-tls\"\npostgres_host = \"prod-pg.postgres.database.azure.com\"\n",
+    "api_client_id = \"eeeeeeee-0000-4000-8000-000000000011\"\napi_app_id_uri = \"api://lakekeeper-prod.example.com\"\nui_client_id = \"eeeeeeee-0000-4000-8000-000000000013\"\nlakekeeper_identity_client_id = \"eeeeeeee-0000-4000-8000-000000000012\"\nservice_account = \"lakekeeper\"\nbackend_namespace = \"investflow\"\nbackend_service_account = \"investflow-api\"\nbackend_identity_client_id = \"eeeeeeee-0000-4000-8000-000000000014\"\n"
+);
 const VAULT: &str = "vault = \"https://team-prod-kv.vault.azure.net\"\nvault_identity = \"dddddddd-0000-4000-8000-000000000004\"\n\n[secrets]\nvault = \"https://team-dev-kv.vault.azure.net\"\nbackend_client_secret = \"lakekeeper-backend-client-secret\"\npostgres_password = \"lakekeeper-postgres-password\"\nencryption_key = \"lakekeeper-encryption-key\"\n";
 
 /// The fixture team with its profile plus `extra` (a `[production]` table…).
@@ -34,7 +47,8 @@ fn export(p: &Project, args: &[&str], secrets_in_env: bool) -> Output {
         .args(args);
     if secrets_in_env {
         c.env("LAKEKEEPER__OAUTH2__CLIENT_SECRET", FAKE_SECRET)
-            .env("LAKEKEEPER__PG_ENCRYPTION_KEY", KEY);
+            .env("LAKEKEEPER__PG_ENCRYPTION_KEY", KEY)
+            .env("LAKEKEEPER_PRODUCTION_PG_PASSWORD", PROD_PG_PASSWORD);
     }
     c.output().expect("run export")
 }
@@ -161,11 +175,15 @@ fn the_chart_gives_lakekeeper_in_production_the_laptops_values() {
         match key.as_str() {
             "LAKEKEEPER__PG_DATABASE_URL_READ" | "LAKEKEEPER__PG_DATABASE_URL_WRITE" => {
                 for (part, laptop_value) in url_parts(value) {
-                    let want = if part.starts_with("LAKEKEEPER__PG_HOST") {
-                        assert_ne!(laptop_value, PROD_HOST);
-                        PROD_HOST.to_owned()
-                    } else {
-                        laptop_value
+                    let want = match part {
+                        "LAKEKEEPER__PG_HOST_R" | "LAKEKEEPER__PG_HOST_W" => {
+                            assert_ne!(laptop_value, PROD_HOST);
+                            PROD_HOST.to_owned()
+                        }
+                        // Lakekeeper's own role, not the backend's.
+                        "LAKEKEEPER__PG_USER" => "lakekeeper".to_owned(),
+                        "LAKEKEEPER__PG_PASSWORD" => PROD_PG_PASSWORD.to_owned(),
+                        _ => laptop_value,
                     };
                     assert_eq!(serve.get(part), Some(&want), "{part}");
                 }
@@ -179,12 +197,70 @@ fn the_chart_gives_lakekeeper_in_production_the_laptops_values() {
                 assert_eq!(value, "http://localhost:8181");
                 assert_eq!(serve[key], "https://lakekeeper.example.com");
             }
+            // Production's own API and UI apps, never the laptop's.
+            "LAKEKEEPER__OPENID_AUDIENCE" => {
+                assert!(value.contains(API_ID), "{value}");
+                assert_eq!(serve[key], format!("{PROD_API_URI},{PROD_API_ID}"));
+            }
+            "LAKEKEEPER__UI__OPENID_CLIENT_ID" => {
+                assert_ne!(value, PROD_UI_ID);
+                assert_eq!(serve[key], PROD_UI_ID);
+            }
+            "LAKEKEEPER__UI__OPENID_SCOPE" => {
+                assert_eq!(
+                    serve[key],
+                    format!("openid profile {PROD_API_URI}/lakekeeper")
+                );
+            }
             _ => assert_eq!(serve.get(key), Some(value), "{key}"),
         }
         compared += 1;
     }
     assert!(compared >= 8, "{laptop:?}");
-    assert_eq!(serve["LAKEKEEPER__PG_PASSWORD"], PG_PASSWORD);
+    assert_eq!(serve["LAKEKEEPER__PG_PASSWORD"], PROD_PG_PASSWORD);
+    assert_ne!(PROD_PG_PASSWORD, PG_PASSWORD);
+    assert_eq!(serve["LAKEKEEPER__PG_USER"], "lakekeeper");
+    assert_eq!(
+        serve["LAKEKEEPER__OPENID_AUDIENCE"],
+        format!("{PROD_API_URI},{PROD_API_ID}")
+    );
+    assert_eq!(serve["LAKEKEEPER__ENABLE_AZURE_SYSTEM_CREDENTIALS"], "true");
+    // Workload identity: the pods carry the label, run as the annotated service account.
+    let pod = &object(&docs, "Deployment")["spec"]["template"];
+    assert_eq!(
+        pod["metadata"]["labels"]["azure.workload.identity/use"],
+        "true"
+    );
+    assert_eq!(pod["spec"]["serviceAccountName"], "lakekeeper");
+    let sa = object(&docs, "ServiceAccount");
+    assert_eq!(sa["metadata"]["name"], "lakekeeper");
+    assert_eq!(
+        sa["metadata"]["annotations"]["azure.workload.identity/client-id"],
+        LAKEKEEPER_IDENTITY
+    );
+    // No client secret anywhere the pods look.
+    for (k, v) in &serve {
+        assert!(!v.contains(FAKE_SECRET), "{k} holds the client secret");
+        assert!(!k.contains("CLIENT_SECRET"), "{k}");
+    }
+    assert!(
+        !serde_json::to_string(&docs)
+            .expect("json")
+            .contains(FAKE_SECRET)
+    );
+    // What the backend's deployment needs, printed.
+    for line in [
+        format!(
+            "ServiceAccount investflow-api (namespace investflow): annotation azure.workload.identity/client-id: \"{BACKEND_IDENTITY}\""
+        ),
+        "label azure.workload.identity/use: \"true\"".to_owned(),
+        format!("client ID {BACKEND_IDENTITY}"),
+        format!("scope {PROD_API_URI}/.default"),
+        "\"auth\": {\"type\": \"entra\"".to_owned(),
+        "WorkloadIdentityCredential".to_owned(),
+    ] {
+        assert!(out.contains(&line), "{line} not in {out}");
+    }
     assert_eq!(serve["LAKEKEEPER__PG_ENCRYPTION_KEY"], KEY);
     assert_eq!(serve["LAKEKEEPER__PG_SSL_MODE"], "require");
     assert_eq!(serve["LAKEKEEPER__AUTHZ_BACKEND"], "allowall");
@@ -389,7 +465,7 @@ fn external_secrets_objects_pass_the_operators_schema_and_no_file_holds_a_secret
                     .as_str()
                     .expect("k")
                     .to_owned(),
-                "secret/lakekeeper-postgres-password".to_owned()
+                "secret/lakekeeper-production-postgres-password".to_owned()
             ),
             (
                 v["secretBackend"]["postgres"]["encryptionKeySecretKey"]
@@ -429,6 +505,7 @@ fn external_secrets_objects_pass_the_operators_schema_and_no_file_holds_a_secret
         for secret in [
             FAKE_SECRET,
             PG_PASSWORD,
+            PROD_PG_PASSWORD,
             "ZmFrZS1rZXktbm90LXJlYWw=",
             "not-written",
         ] {
@@ -455,10 +532,12 @@ fn the_chart_traps_are_repaired_or_refused_as_on_the_laptop() {
         )),
         "{values}"
     );
+    // The laptop's audience (with its space) is not production's: production has its own API.
     assert!(
-        values.contains(&format!("audience: \"api://lakekeeper,{API_ID}\"  #")),
+        values.contains(&format!("audience: \"{PROD_API_URI},{PROD_API_ID}\"  #")),
         "{values}"
     );
+    assert!(!values.contains(API_ID), "{values}");
     assert!(!values.contains(".well-known/openid-configuration\""));
 
     // An App ID URI with a space is refused, with the laptop's own message.
@@ -476,7 +555,8 @@ fn the_chart_traps_are_repaired_or_refused_as_on_the_laptop() {
     let mut c = r.cmd();
     c.args(["export", "helm", "--secrets", "kubernetes"])
         .env("LAKEKEEPER__OAUTH2__CLIENT_SECRET", FAKE_SECRET)
-        .env("LAKEKEEPER__PG_ENCRYPTION_KEY", KEY);
+        .env("LAKEKEEPER__PG_ENCRYPTION_KEY", KEY)
+        .env("LAKEKEEPER_PRODUCTION_PG_PASSWORD", PROD_PG_PASSWORD);
     r.write(
         "lakekeeper-setup.toml",
         &format!(
@@ -505,10 +585,70 @@ fn a_dry_run_shows_the_values_withholds_the_secret_and_writes_nothing() {
         "{out}"
     );
     assert!(out.contains("dry run: nothing was written"), "{out}");
-    for secret in [KEY, PG_PASSWORD, FAKE_SECRET] {
+    for secret in [KEY, PG_PASSWORD, PROD_PG_PASSWORD, FAKE_SECRET] {
         assert!(!out.contains(secret), "{secret} printed");
     }
     assert!(!p.path("deploy").exists());
+}
+
+#[test]
+fn without_productions_own_identities_the_export_refuses_and_names_bootstrap() {
+    // Today's table (no identities): the laptop's API app would be production's audience, so
+    // every teammate's backend secret could get a production token. Refused.
+    assert_eq!(PRODUCTION, format!("{PRODUCTION_SETTINGS}{IDENTITIES}"));
+    let p = team(PRODUCTION_SETTINGS);
+    let out = failed(&export(&p, &["--secrets", "kubernetes"], true), 1);
+    for key in [
+        "api_client_id",
+        "api_app_id_uri",
+        "lakekeeper_identity_client_id",
+    ] {
+        assert!(
+            out.contains(&format!("[production] {key}: is not set: production needs")),
+            "{key}: {out}"
+        );
+    }
+    assert!(
+        out.contains("run `lakekeeper-setup azure bootstrap --production`"),
+        "{out}"
+    );
+    assert!(!p.path("deploy").exists());
+    // `check` says the same before anyone exports.
+    let out = p.cmd().arg("check").output().expect("check");
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains("azure bootstrap --production"), "{text}");
+    // The bootstrapped identities alone are enough.
+    let q = team(&format!("{PRODUCTION_SETTINGS}{IDENTITIES}"));
+    ok(&export(&q, &["--secrets", "kubernetes"], true));
+}
+
+#[test]
+fn a_kubernetes_secret_needs_the_production_roles_own_password() {
+    let p = team(PRODUCTION);
+    let mut c = p.cmd();
+    c.args(["export", "helm", "--secrets", "kubernetes", "--out"])
+        .arg(p.path("deploy"))
+        .env("LAKEKEEPER__OAUTH2__CLIENT_SECRET", FAKE_SECRET)
+        .env("LAKEKEEPER__PG_ENCRYPTION_KEY", KEY);
+    let out = failed(&c.output().expect("run"), 1);
+    assert!(
+        out.contains("[production] postgres_user: `lakekeeper` has no password for the Secret"),
+        "{out}"
+    );
+    assert!(
+        out.contains("set LAKEKEEPER_PRODUCTION_PG_PASSWORD"),
+        "{out}"
+    );
+    assert!(out.contains("verify --production --fix"), "{out}");
+    assert!(!p.path("deploy").exists());
+    // With it, the Secret holds exactly the role's password and the encryption key.
+    ok(&export(&p, &["--secrets", "kubernetes"], true));
+    let docs = helm::load(&p.path("deploy/secrets/secret.yaml"));
+    let data = docs[0]["stringData"].as_object().expect("stringData");
+    let keys: Vec<&str> = data.keys().map(String::as_str).collect();
+    assert_eq!(keys, ["encryptionKey", "postgresql-password"]);
+    assert_eq!(data["postgresql-password"], PROD_PG_PASSWORD);
 }
 
 #[test]

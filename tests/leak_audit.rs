@@ -233,6 +233,100 @@ fn no_command_line_mode_leaks_a_secret() {
     a.check_files(true);
 }
 
+/// The production role's own password, which only the Kubernetes Secret file may hold.
+const PROD_PG: &str = "SENTINEL-production-role-password-7c1d9e";
+
+/// Everything `export helm` writes, in both secrets modes, as the first person would run it
+/// with every laptop secret in `.env` and the environment: no client secret (the backend's, a
+/// storage app's), no laptop database password, in any file or output. The one Secret file
+/// holds exactly the production role's password and the encryption key.
+#[test]
+fn export_helm_writes_no_client_secret_in_either_mode() {
+    let Some(git) = git() else { return };
+    let a = Audit::new("http://127.0.0.1:9", &git);
+    a.p.write(
+        "lakekeeper-setup.toml",
+        &format!(
+            "{}\n[production]\nbase_uri = \"https://lakekeeper.example.com\"\napi_client_id = \"eeeeeeee-0000-4000-8000-000000000011\"\napi_app_id_uri = \"api://lakekeeper-prod.example.com\"\nui_client_id = \"eeeeeeee-0000-4000-8000-000000000013\"\nlakekeeper_identity_client_id = \"eeeeeeee-0000-4000-8000-000000000012\"\nbackend_namespace = \"app\"\nbackend_service_account = \"app-api\"\nbackend_identity_client_id = \"eeeeeeee-0000-4000-8000-000000000014\"\nvault = \"https://team-prod-kv.vault.azure.net\"\nvault_identity = \"dddddddd-0000-4000-8000-000000000004\"\n\n[secrets]\nbackend_client_secret = \"lk-backend\"\npostgres_password = \"lk-pg\"\nencryption_key = \"lk-key\"\n",
+            profile("http://127.0.0.1:9")
+        ),
+    );
+    let password = [("LAKEKEEPER_PRODUCTION_PG_PASSWORD", PROD_PG)];
+    let out_dir = |name: &str| a.p.path(&format!("deploy/{name}")).display().to_string();
+    let (k8s, dry, eso) = (out_dir("k8s"), out_dir("dry"), out_dir("eso"));
+    for args in [
+        &["export", "helm", "--secrets", "kubernetes", "--out", &k8s][..],
+        &[
+            "export",
+            "helm",
+            "--secrets",
+            "kubernetes",
+            "--out",
+            &dry,
+            "--dry-run",
+        ],
+        &["export", "helm", "--out", &eso],
+    ] {
+        let out = a.run(args, &password);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {out:?}");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            !text.contains(PROD_PG),
+            "{args:?} printed the role's password"
+        );
+    }
+    let written = files_under(&a.p.path("deploy"));
+    let names: Vec<String> = written
+        .iter()
+        .map(|f| {
+            f.strip_prefix(a.p.root())
+                .expect("under")
+                .display()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        names.len(),
+        5,
+        "values and Secret (k8s), values and ESO objects (eso), nothing for the dry run: {names:?}"
+    );
+    let secret_file = a.p.path("deploy/k8s/secrets/secret.yaml");
+    for f in &written {
+        let text = std::fs::read_to_string(f).expect("read");
+        if *f == secret_file {
+            // Only the production role's password and the encryption key.
+            let values: Vec<&str> = text
+                .lines()
+                .skip_while(|l| !l.starts_with("stringData:"))
+                .skip(1)
+                .collect();
+            assert_eq!(
+                values,
+                [
+                    format!("  postgresql-password: \"{PROD_PG}\""),
+                    format!("  encryptionKey: \"{ENC_KEY}\""),
+                ]
+            );
+            let rest = text.replace(PROD_PG, "").replace(ENC_KEY, "");
+            assert_clean(&f.display().to_string(), &rest);
+            continue;
+        }
+        assert_clean(&f.display().to_string(), &text);
+        assert!(
+            !text.contains(PROD_PG),
+            "{} holds the role's password",
+            f.display()
+        );
+        assert!(
+            !text.to_ascii_lowercase().contains("client-secret\"")
+                && !text.contains("clientSecret")
+                && !text.contains("CLIENT_SECRET"),
+            "{} names a client secret",
+            f.display()
+        );
+    }
+}
+
 #[test]
 fn forced_errors_and_help_leak_nothing() {
     let Some(git) = git() else { return };

@@ -155,20 +155,19 @@ fn plain_line_prompts_fill_every_step_with_the_same_validation_and_write() {
         "? Check the setup live now (lakekeeper-setup verify)? (y/N)",
     ]);
     t.keys(&["Enter"]);
-    // Then the export, with the exact command (this run's --root): yes runs it.
-    let root = dir.path().display().to_string();
-    t.wait_for(&[&format!(
-        "? Write the Helm values for production now (lakekeeper-setup --root {root} export helm)? (y/N)"
-    )]);
-    t.keys(&["y", "Enter"]);
+    // Then no export: production has no identities of its own yet (`export helm` would
+    // refuse), and the end says which command records them.
     let end = t.wait_for(&["EXIT=0"]);
     assert!(!end.contains("Checking the setup live"), "{end}");
     let history = t.history();
     assert!(
-        history.contains(&format!("$ lakekeeper-setup --root {root} export helm")),
+        !history.contains("Write the Helm values for production now"),
         "{history}"
     );
-    assert!(history.contains("deploy/helm/values.yaml"), "{history}");
+    assert!(
+        history.contains("run `lakekeeper-setup azure bootstrap --production`"),
+        "{history}"
+    );
     drop(t);
     // The profile holds the production answers (defaults left out), the .env none of them.
     let profile = std::fs::read_to_string(dir.path().join("lakekeeper-setup.toml"))
@@ -181,22 +180,7 @@ fn plain_line_prompts_fill_every_step_with_the_same_validation_and_write() {
     for prod in ["lakekeeper.example.com", "prod-pg", "lakekeeper-tls"] {
         assert!(!env_text.contains(prod), "{prod} reached backend/.env");
     }
-    // `export helm` used them.
-    let values =
-        std::fs::read_to_string(dir.path().join("deploy/helm/values.yaml")).expect("exported");
-    for line in [
-        "    LAKEKEEPER__BASE_URI: \"https://lakekeeper.example.com\"",
-        "  host_write: \"prod-pg.postgres.database.azure.com\"",
-        "    host: \"lakekeeper.example.com\"",
-        "      secretName: \"lakekeeper-tls\"",
-        "  replicas: 2",
-    ] {
-        assert!(
-            values.lines().any(|l| l.starts_with(line)),
-            "`{line}` not in values.yaml:\n{values}"
-        );
-    }
-    assert!(dir.path().join("deploy/helm/secrets/secret.yaml").exists());
+    assert!(!dir.path().join("deploy").exists(), "nothing exported");
     let env = read_env(&dir.path().join("backend/.env"));
     assert_eq!(
         env.get("LAKEKEEPER__OAUTH2__TENANT_ID").map(String::as_str),
@@ -372,9 +356,10 @@ fn line_mode_keeps_a_gitops_alias_and_an_empty_base_uri_skips() {
     t.keys(&["Enter"]);
     t.wait_for(&["? Check the setup live now"]);
     t.keys(&["Enter"]);
-    t.wait_for(&["? Write the Helm values for production now"]);
-    t.keys(&["Enter"]);
-    t.wait_for(&["EXIT=0"]);
+    // No identities of its own yet: the export is not offered, the end names bootstrap.
+    let end = t.wait_for(&["EXIT=0"]);
+    assert!(!end.contains("Write the Helm values"), "{end}");
+    assert!(t.history().contains("azure bootstrap --production"));
     drop(t);
     let written = std::fs::read_to_string(&profile).expect("profile");
     assert_eq!(

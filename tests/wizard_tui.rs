@@ -373,6 +373,9 @@ fn dry_run_goes_through_the_review_and_writes_nothing() {
     );
 }
 
+/// `[production]` keys `azure bootstrap --production` records.
+const BOOTSTRAPPED: &str = "api_client_id = \"eeeeeeee-0000-4000-8000-000000000011\"\napi_app_id_uri = \"api://lakekeeper-prod.example.com\"\nlakekeeper_identity_client_id = \"eeeeeeee-0000-4000-8000-000000000012\"\n";
+
 /// A team whose profile has a `[production]` table: the step offers to keep it; changing it
 /// shows every value pre-filled, the review lists the answers, and `e` on the Done screen runs
 /// `export helm`, which writes the chart's values from the changed table.
@@ -385,13 +388,26 @@ fn a_profiles_production_table_is_pre_filled_changed_and_exported_from_the_done_
     p.write(
         "lakekeeper-setup.toml",
         &format!(
-            "{PROFILE}\n[production]\nbase_uri = \"https://lakekeeper.example.com\"  # the public URL\ningress_host = \"lakekeeper.example.com\"\ntls_secret = \"lakekeeper-tls\"\n"
+            "{PROFILE}\n[production]\nbase_uri = \"https://lakekeeper.example.com\"  # the public URL\ningress_host = \"lakekeeper.example.com\"\ntls_secret = \"lakekeeper-tls\"\n{BOOTSTRAPPED}"
         ),
     );
     p.apply_ok(&[("LAKEKEEPER__OAUTH2__CLIENT_SECRET", FAKE_SECRET)]);
     let env_before = p.read("backend/.env");
 
-    let t = start(p.root(), &[]);
+    // The export writes a Kubernetes Secret: the production role's password comes from the
+    // environment.
+    let root = p.root().display().to_string();
+    let t = support::tmux::Tmux::start(
+        p.root(),
+        std::path::Path::new(env!("CARGO_BIN_EXE_lakekeeper-setup")),
+        &["--root", &root],
+        &[
+            ("NO_COLOR", "1"),
+            ("LAKEKEEPER_PRODUCTION_PG_PASSWORD", "fake-prod-role-pass#3"),
+        ],
+        120,
+        40,
+    );
     t.wait_for(&["Step 1 of 11", "exists, will be edited in place"]);
     t.keys(&["Enter"]);
     for n in 3..=9 {
@@ -427,7 +443,6 @@ fn a_profiles_production_table_is_pre_filled_changed_and_exported_from_the_done_
         "will change",
     ]);
     t.keys(&["Enter"]);
-    let root = p.root().display().to_string();
     t.wait_for(&[
         "Step 11 of 11: Done",
         "Production on Kubernetes",
@@ -445,7 +460,7 @@ fn a_profiles_production_table_is_pre_filled_changed_and_exported_from_the_done_
 
     let profile = p.read("lakekeeper-setup.toml");
     assert!(
-        profile.ends_with("[production]\nbase_uri = \"https://lakekeeper.example.com\"  # the public URL\ningress_host = \"lakekeeper.example.com\"\ntls_secret = \"lakekeeper-tls\"\nreplicas = 3\ningress_class = \"webapprouting.kubernetes.azure.com\"\npostgres_host = \"prod-pg.postgres.database.azure.com\"\n"),
+        profile.ends_with("[production]\nbase_uri = \"https://lakekeeper.example.com\"  # the public URL\ningress_host = \"lakekeeper.example.com\"\ntls_secret = \"lakekeeper-tls\"\napi_client_id = \"eeeeeeee-0000-4000-8000-000000000011\"\napi_app_id_uri = \"api://lakekeeper-prod.example.com\"\nlakekeeper_identity_client_id = \"eeeeeeee-0000-4000-8000-000000000012\"\nreplicas = 3\ningress_class = \"webapprouting.kubernetes.azure.com\"\npostgres_host = \"prod-pg.postgres.database.azure.com\"\n"),
         "edited in place, comment kept, defaults left out:\n{profile}"
     );
     assert_eq!(

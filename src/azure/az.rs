@@ -383,21 +383,25 @@ impl Az {
 
     /// A token for `resource`, from the cache while it has more than five minutes left.
     pub async fn token(&self, resource: &str) -> Result<Token, AzError> {
+        self.token_with("--resource", resource).await
+    }
+
+    /// A token for one `scope` (`<App ID URI>/lakekeeper`: the signed-in person's delegated
+    /// token for an API), cached like [`Az::token`].
+    pub async fn token_for_scope(&self, scope: &str) -> Result<Token, AzError> {
+        self.token_with("--scope", scope).await
+    }
+
+    async fn token_with(&self, flag: &str, resource: &str) -> Result<Token, AzError> {
         check_value(resource)?;
+        let key = format!("{flag} {resource}");
         let mut cache = self.cache.lock().await;
-        if let Some(t) = cache.get(resource)
+        if let Some(t) = cache.get(&key)
             && t.expires_on > now().saturating_add(EXPIRY_MARGIN)
         {
             return Ok(t.clone());
         }
-        let mut args = vec![
-            "account",
-            "get-access-token",
-            "-o",
-            "json",
-            "--resource",
-            resource,
-        ];
+        let mut args = vec!["account", "get-access-token", "-o", "json", flag, resource];
         if let Some(t) = self.tenant.as_deref() {
             args.extend(["--tenant", t]);
         }
@@ -412,7 +416,7 @@ impl Az {
                 detail: format!("it answered with a token for tenant {}", token.tenant),
             });
         }
-        cache.insert(resource.to_owned(), token.clone());
+        cache.insert(key, token.clone());
         Ok(token)
     }
 }

@@ -88,7 +88,17 @@ fn run_helm(
         .clone()
         .unwrap_or_else(|| paths.root.join("deploy").join("helm"));
     let label = out_dir.display().to_string();
-    let export = match helm::export(&validated.config, &prod, mode, &names, &label) {
+    let password = process_env
+        .get(production::PASSWORD_VAR)
+        .map(|p| crate::secret::Secret::new(p.clone()));
+    let export = match helm::export(
+        &validated.config,
+        &prod,
+        mode,
+        &names,
+        password.as_ref(),
+        &label,
+    ) {
         Ok(e) => e,
         Err(ExportError::Answers(errors)) => return Ok(production_errors(&errors)),
         Err(e @ ExportError::ReadBack(_)) => return Err(RunError::Usage(e.to_string())),
@@ -143,6 +153,12 @@ fn run_helm(
     );
     for (i, c) in export.commands.iter().enumerate() {
         println!("  {}. {c}", i + 1);
+    }
+    if !export.backend.is_empty() {
+        println!("the production backend's own deployment, to call Lakekeeper without a secret:");
+        for line in &export.backend {
+            println!("  - {line}");
+        }
     }
     println!(
         "then, from this laptop: `lakekeeper-setup verify --production --only oidc-discovery,token,token-claims,storage,lakekeeper` and `lakekeeper-setup warehouse --production` (bootstrap and warehouse at {})",

@@ -15,10 +15,12 @@ use crate::output::Style;
 use crate::profile;
 use crate::secret::Secret;
 use crate::validate;
+use crate::verify::postgres::role::RoleSpec;
 use crate::verify::{self, VerifyConfig, WarehouseCredential, warehouse::WarehouseOutcome};
 
 mod access;
 mod live;
+mod production;
 
 /// Builds the checks' input. Fails (exit 2) when there is no `.env` to verify.
 pub fn config(
@@ -107,7 +109,10 @@ pub fn config(
 
 /// `--production`: the `[production]` answers replace the laptop's base URI and database host.
 /// `Err` carries the exit code after the problems were printed.
-fn use_production(project: &Project, cfg: &mut VerifyConfig) -> Result<(), Exit> {
+fn use_production(
+    project: &Project,
+    cfg: &mut VerifyConfig,
+) -> Result<crate::production::Production, Exit> {
     let text = project.profile_text.clone().unwrap_or_default();
     let validated = crate::production::read(&text)
         .and_then(|raw| crate::production::vault_names(&text).map(|names| (raw, names)));
@@ -118,7 +123,7 @@ fn use_production(project: &Project, cfg: &mut VerifyConfig) -> Result<(), Exit>
     match result {
         Ok(prod) => {
             cfg.env = crate::production::production_env(&cfg.env, &prod);
-            Ok(())
+            Ok(prod)
         }
         Err(errors) => {
             eprintln!("{} production answers:", Style::stderr().red("error:"));
@@ -339,18 +344,32 @@ pub fn run(
 ) -> Result<Exit, RunError> {
     let project = Project::load(paths)?;
     let mut cfg = config(&project, process_env, args.timeout)?;
-    if args.production
-        && let Err(exit) = use_production(&project, &mut cfg)
-    {
-        return Ok(exit);
-    }
+    // With --production: Lakekeeper's own role in production's database.
+    let role = if args.production {
+        match use_production(&project, &mut cfg) {
+            Ok(prod) => Some(RoleSpec::for_env(&cfg.env, &prod.postgres_user)),
+            Err(exit) => return Ok(exit),
+        }
+    } else {
+        None
+    };
     if !args.only.is_empty() {
         let joined = args.only.join(",");
         cfg.only = Some(verify::parse_only(&joined).map_err(|e| RunError::Usage(e.to_string()))?);
     }
+    // What the user asked for, before production narrows `cfg.only` for the pods' checks.
+    let asked = cfg.only.clone();
+    // The catalog about the production role is read, and its SQL run, as the backend's role
+    // (the production role may not exist yet).
+    let backend_cfg = cfg.clone();
+    let role = role.filter(|_| cfg.only.as_ref().is_none_or(|o| o.contains("postgres")));
+    let not_as_the_pod = role
+        .as_ref()
+        .and_then(|spec| production::as_the_pod(&mut cfg, spec, process_env));
     // The vault is read first (its own runtime), so a slow `az` never eats into a check's
     // timeout.
-    let vault_check = match &cfg.only {
+    // (`asked`, not `cfg.only`: production may have set the latter to skip `postgres`.)
+    let vault_check = match &asked {
         None => key_vault_check(&project, process_env),
         Some(only) if only.contains(verify::KEY_VAULT) => {
             Some(key_vault_check(&project, process_env).unwrap_or_else(no_vault_named))
@@ -358,20 +377,24 @@ pub fn run(
         Some(_) => None,
     };
     // Who can get into production: Graph and ARM, read before the live checks like the vault.
-    let access_checks = if args.production && cfg.only.is_none() {
+    let access_checks = if args.production && asked.is_none() {
         access::checks(&project, process_env)
     } else {
         Vec::new()
     };
-    let expiry = if cfg.only.is_none() {
+    let expiry = if asked.is_none() {
         let answers = project.answers(process_env);
         expiry_checks(answers.get(FieldId::Tenant), &cfg.env)
     } else {
         Vec::new()
     };
     let rt = runtime()?;
-    if args.fix {
-        fix_schema(&rt, &cfg, args.yes);
+    match (&role, args.fix) {
+        (Some(spec), true) => {
+            production::fix_production_role(&rt, &backend_cfg, spec, args.yes, process_env);
+        }
+        (None, true) => fix_schema(&rt, &cfg, args.yes),
+        _ => {}
     }
     // The libraries' error chains are for --verbose only.
     let verbose = args.verbose;
@@ -397,6 +420,22 @@ pub fn run(
             "{}",
             verify::render::render_check(vault, verify::render::name_width(), color, Some(columns))
         );
+    }
+    report.checks.extend(not_as_the_pod);
+    if let Some(spec) = &role {
+        let checked = rt.block_on(verify::postgres::role::check_role(&backend_cfg, spec));
+        if columns.is_some() {
+            print!(
+                "{}",
+                verify::render::render_check(
+                    &checked,
+                    verify::render::name_width(),
+                    color,
+                    columns
+                )
+            );
+        }
+        report.checks.push(checked);
     }
     if let Some(columns) = columns {
         for c in access_checks.iter().chain(&expiry) {
@@ -557,13 +596,22 @@ pub fn run_warehouse(
 ) -> Result<Exit, RunError> {
     let project = Project::load(paths)?;
     let mut cfg = config(&project, process_env, args.timeout)?;
-    if args.production
-        && let Err(exit) = use_production(&project, &mut cfg)
-    {
-        return Ok(exit);
+    if !args.production {
+        let rt = runtime()?;
+        return Ok(warehouse(&rt, &cfg, args.dry_run, args.json));
     }
+    let prod = match use_production(&project, &mut cfg) {
+        Ok(p) => p,
+        Err(exit) => return Ok(exit),
+    };
     let rt = runtime()?;
-    Ok(warehouse(&rt, &cfg, args.dry_run, args.json))
+    Ok(production::production_warehouse(
+        &rt,
+        &cfg,
+        &prod,
+        args.dry_run,
+        args.json,
+    ))
 }
 
 fn warehouse(
@@ -572,65 +620,8 @@ fn warehouse(
     dry_run: bool,
     json_out: bool,
 ) -> Exit {
-    let s = Style::stdout();
     match rt.block_on(verify::warehouse::create_warehouse(cfg, dry_run)) {
-        Ok(outcome) => {
-            let (status, text) = match &outcome {
-                WarehouseOutcome::DryRun { body } => (
-                    "dry-run",
-                    format!("would POST /management/v1/warehouse:\n{body}"),
-                ),
-                WarehouseOutcome::Created { name, location, .. } => (
-                    "created",
-                    format!("created warehouse `{name}` at {location}"),
-                ),
-                WarehouseOutcome::DryRunUpdate {
-                    name,
-                    location,
-                    stored,
-                    body,
-                } => (
-                    "dry-run",
-                    format!(
-                        "warehouse `{name}` exists at {location}; {}\nwould POST /management/v1/warehouse/<its id>/storage-credential:\n{body}",
-                        crate::strings::stored_credential(stored.as_deref())
-                    ),
-                ),
-                WarehouseOutcome::CredentialUpdated {
-                    name,
-                    location,
-                    was,
-                    now,
-                    ..
-                } => (
-                    "exists",
-                    format!(
-                        "warehouse `{name}` already exists at {location}; its storage credential is now the configured one ({now}{}): Lakekeeper shows only a credential's kind, so the current one is sent each time",
-                        match was.as_deref() {
-                            Some(w) if w != now => format!(", was {w}"),
-                            None => ", none was shown before".to_owned(),
-                            _ => String::new(),
-                        }
-                    ),
-                ),
-            };
-            if json_out {
-                let body = match &outcome {
-                    WarehouseOutcome::DryRun { body }
-                    | WarehouseOutcome::DryRunUpdate { body, .. } => {
-                        serde_json::from_str(body).unwrap_or(serde_json::Value::Null)
-                    }
-                    _ => serde_json::Value::Null,
-                };
-                println!(
-                    "{}",
-                    json!({"ok": true, "warehouse": status, "request": body})
-                );
-            } else {
-                println!("{}", s.green(&text));
-            }
-            Exit::Ok
-        }
+        Ok(outcome) => report_warehouse(&outcome, json_out),
         Err(e) => {
             if json_out {
                 println!("{}", json!({"ok": false, "error": e.to_string()}));
@@ -640,6 +631,64 @@ fn warehouse(
             Exit::Problems
         }
     }
+}
+
+fn report_warehouse(outcome: &WarehouseOutcome, json_out: bool) -> Exit {
+    let s = Style::stdout();
+    let (status, text) = match outcome {
+        WarehouseOutcome::DryRun { body } => (
+            "dry-run",
+            format!("would POST /management/v1/warehouse:\n{body}"),
+        ),
+        WarehouseOutcome::Created { name, location, .. } => (
+            "created",
+            format!("created warehouse `{name}` at {location}"),
+        ),
+        WarehouseOutcome::DryRunUpdate {
+            name,
+            location,
+            stored,
+            body,
+        } => (
+            "dry-run",
+            format!(
+                "warehouse `{name}` exists at {location}; {}\nwould POST /management/v1/warehouse/<its id>/storage-credential:\n{body}",
+                crate::strings::stored_credential(stored.as_deref())
+            ),
+        ),
+        WarehouseOutcome::CredentialUpdated {
+            name,
+            location,
+            was,
+            now,
+            ..
+        } => (
+            "exists",
+            format!(
+                "warehouse `{name}` already exists at {location}; its storage credential is now the configured one ({now}{}): Lakekeeper shows only a credential's kind, so the current one is sent each time",
+                match was.as_deref() {
+                    Some(w) if w != now => format!(", was {w}"),
+                    None => ", none was shown before".to_owned(),
+                    _ => String::new(),
+                }
+            ),
+        ),
+    };
+    if json_out {
+        let body = match outcome {
+            WarehouseOutcome::DryRun { body } | WarehouseOutcome::DryRunUpdate { body, .. } => {
+                serde_json::from_str(body).unwrap_or(serde_json::Value::Null)
+            }
+            _ => serde_json::Value::Null,
+        };
+        println!(
+            "{}",
+            json!({"ok": true, "warehouse": status, "request": body})
+        );
+    } else {
+        println!("{}", s.green(&text));
+    }
+    Exit::Ok
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use super::yaml::{MapBuilder, Node};
 use super::{KEY_ENCRYPTION, KEY_PASSWORD, MARKER};
 use crate::model::{Cloud, SetupConfig};
 use crate::production::{Production, ProductionError, VaultNames};
+use crate::secret::Secret;
 
 fn s(v: impl Into<String>) -> Node {
     Node::str(v)
@@ -60,18 +61,12 @@ pub fn external(
     if prod.vault_identity.is_none() {
         errors.push(crate::production::missing_vault_identity());
     }
-    let mut name_of = |key: &str| {
-        let v = match key {
-            "postgres_password" => names.postgres_password.clone(),
-            _ => names.encryption_key.clone(),
-        };
-        if v.is_none() {
-            errors.push(crate::production::missing_vault_secret(key));
-        }
-        v.unwrap_or_default()
-    };
-    let pw_name = name_of("postgres_password");
-    let key_name = name_of("encryption_key");
+    // The password is the production role's own (never the laptop's shared one).
+    let pw_name = prod.postgres_password_secret.clone();
+    let key_name = names.encryption_key.clone().unwrap_or_else(|| {
+        errors.push(crate::production::missing_vault_secret("encryption_key"));
+        String::new()
+    });
     let (Some(vault), Some(identity), true) =
         (&prod.vault, &prod.vault_identity, errors.is_empty())
     else {
@@ -161,7 +156,7 @@ pub fn external(
                 .put(
                     "data",
                     Node::List(vec![
-                        (item(KEY_PASSWORD, &pw_name), None),
+                        (item(KEY_PASSWORD, &pw_name), Some(format!("the password of role {} ([production] postgres_password_secret)", prod.postgres_user))),
                         (item(KEY_ENCRYPTION, &key_name), Some("must be the key the database's warehouse secrets were stored with".into())),
                     ]),
                 )
@@ -171,8 +166,9 @@ pub fn external(
     Ok(vec![service_account, secret_store, external_secret])
 }
 
-/// A `Secret` with the values (for `--secrets kubernetes`).
-pub fn kubernetes(cfg: &SetupConfig, prod: &Production) -> Node {
+/// A `Secret` with the values (for `--secrets kubernetes`): the production role's password
+/// and the encryption key, nothing else.
+pub fn kubernetes(cfg: &SetupConfig, prod: &Production, password: &Secret) -> Node {
     MapBuilder::new()
         .put("apiVersion", s("v1"))
         .put("kind", s("Secret"))
@@ -184,7 +180,7 @@ pub fn kubernetes(cfg: &SetupConfig, prod: &Production) -> Node {
         .put(
             "stringData",
             MapBuilder::new()
-                .put(KEY_PASSWORD, s(cfg.postgres.password.expose()))
+                .put(KEY_PASSWORD, s(password.expose()))
                 .put(KEY_ENCRYPTION, s(cfg.encryption_key.expose()))
                 .build(),
         )

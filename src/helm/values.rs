@@ -26,7 +26,22 @@ fn s(v: impl Into<String>) -> Node {
     Node::str(v)
 }
 
+/// The laptop's configuration with production's own apps in place of the laptop's: the same
+/// derivations (audience, UI scope) then give production's values.
+pub fn production_apps(cfg: &SetupConfig, prod: &Production) -> SetupConfig {
+    let mut out = cfg.clone();
+    if let (Some(id), Some(uri)) = (&prod.api_client_id, &prod.api_app_id_uri) {
+        out.api = crate::model::ApiApp {
+            client_id: id.clone(),
+            app_id_uri: uri.clone(),
+        };
+    }
+    out.ui_client_id.clone_from(&prod.ui_client_id);
+    out
+}
+
 pub fn values(cfg: &SetupConfig, prod: &Production, image: &(String, String)) -> Node {
+    let cfg = &production_apps(cfg, prod);
     let pg = &cfg.postgres;
     let host = prod.postgres_host(cfg).to_owned();
     let host_why = if prod.postgres_host.is_some() {
@@ -40,11 +55,15 @@ pub fn values(cfg: &SetupConfig, prod: &Production, image: &(String, String)) ->
         .put("host_write", s(host))
         .put("port", Node::Int(i64::from(pg.port)))
         .put("database", s(pg.database.clone()))
-        .put("user", s(pg.user.clone()))
+        .why(
+            "user",
+            s(prod.postgres_user.clone()),
+            "Lakekeeper's own role ([production] postgres_user), never the backend's: its default search_path is Lakekeeper's schema and it can read no backend table (`lakekeeper-setup verify --production --fix` prints the SQL)",
+        )
         .why(
             "passwordSecret",
             s(prod.secret_name.clone()),
-            "the password comes from this Secret, never from this file",
+            "the role's password comes from this Secret, never from this file",
         )
         .put("passwordSecretKey", s(KEY_PASSWORD))
         .build();
@@ -74,7 +93,7 @@ pub fn values(cfg: &SetupConfig, prod: &Production, image: &(String, String)) ->
         .why(
             "audience",
             s(derive::audience(cfg)),
-            "App ID URI (aud of v1 tokens) and client ID (aud of v2 tokens), comma without spaces",
+            "production's own API app (App ID URI: aud of v1 tokens; client ID: aud of v2 tokens), never the laptop's; comma without spaces",
         );
     if let Some(iss) = derive::v1_issuer(cfg) {
         oauth2 = oauth2.why(
@@ -90,7 +109,7 @@ pub fn values(cfg: &SetupConfig, prod: &Production, image: &(String, String)) ->
                 .why(
                     "clientID",
                     s(ui.as_str()),
-                    "the UI's single-page app; add <base_uri>/ui/callback to its redirect URIs",
+                    "production's UI app (single-page), whose redirect URI is <base_uri>/ui/callback",
                 )
                 .put("scopes", s(derive::ui_scope(cfg)))
                 .build(),
@@ -110,12 +129,24 @@ pub fn values(cfg: &SetupConfig, prod: &Production, image: &(String, String)) ->
             "the chart has no key for it; oid is stable per user, and must never change after bootstrap",
         )
         .why(
+            "LAKEKEEPER__ENABLE_AZURE_SYSTEM_CREDENTIALS",
+            s("true"),
+            "warehouses may use the azure-system-identity storage credential: Lakekeeper's managed identity through workload identity, no client secret",
+        )
+        .why(
             "LAKEKEEPER__PG_SSL_MODE",
             s(pg.sslmode.as_str()),
             "split connection variables (password in its own Secret key, no URL encoding), where Lakekeeper honours PG_SSL_MODE",
         )
         .build();
     let mut catalog = MapBuilder::new()
+        .why(
+            "podLabels",
+            MapBuilder::new()
+                .put(WORKLOAD_IDENTITY_USE, s("true"))
+                .build(),
+            "the workload identity webhook gives the pods the service account's identity (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_FEDERATED_TOKEN_FILE)",
+        )
         .why(
             "replicas",
             Node::Int(i64::from(prod.replicas)),
@@ -202,6 +233,36 @@ pub fn values(cfg: &SetupConfig, prod: &Production, image: &(String, String)) ->
             "as on the laptop; it must not change after bootstrap",
         )
         .put("catalog", catalog.build())
+        .why(
+            "serviceAccount",
+            service_account(prod),
+            "the federated credential of Lakekeeper's managed identity names exactly this service account",
+        )
+        .build()
+}
+
+/// The pod label the workload identity webhook acts on.
+pub const WORKLOAD_IDENTITY_USE: &str = "azure.workload.identity/use";
+/// The service account annotation naming the managed identity.
+pub const WORKLOAD_IDENTITY_CLIENT_ID: &str = "azure.workload.identity/client-id";
+
+fn service_account(prod: &Production) -> Node {
+    let mut annotations = MapBuilder::new();
+    if let Some(id) = &prod.lakekeeper_identity_client_id {
+        annotations = annotations.put(WORKLOAD_IDENTITY_CLIENT_ID, s(id.as_str()));
+    }
+    MapBuilder::new()
+        .put("create", Node::Bool(true))
+        .why(
+            "name",
+            s(prod.service_account.clone()),
+            "[production] service_account",
+        )
+        .why(
+            "annotations",
+            annotations.build(),
+            "Lakekeeper's managed identity ([production] lakekeeper_identity_client_id)",
+        )
         .build()
 }
 

@@ -22,6 +22,20 @@ fn dns_subdomain(s: &str) -> bool {
     s.len() <= 253 && s.split('.').all(|l| dns_label(l, 63))
 }
 
+/// A role name that needs no quoting and is not reserved: what `CREATE ROLE lakekeeper` makes.
+fn role_name(s: &str) -> bool {
+    s.len() <= 63
+        && s.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && !s.starts_with("pg_")
+}
+
+/// Key Vault's rule for secret names: 1-127 alphanumerics and dashes.
+fn vault_secret_name(s: &str) -> bool {
+    (1..=127).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
 const VAULT_HOSTS: [&str; 3] = [
     ".vault.azure.net",
     ".vault.usgovcloudapi.net",
@@ -260,6 +274,28 @@ pub fn validate(
     });
 
     let access = super::access::validate(raw, &release, &mut errors);
+    let postgres_user = get("postgres_user")
+        .unwrap_or(super::DEFAULT_POSTGRES_USER)
+        .to_owned();
+    if !role_name(&postgres_user) {
+        errors.push(ProductionError::new(
+            "postgres_user",
+            Some(&postgres_user),
+            "is not a plain PostgreSQL role name",
+            "use at most 63 lowercase letters, digits and _, starting with a letter, not pg_… (e.g. lakekeeper)",
+        ));
+    }
+    let postgres_password_secret = get("postgres_password_secret")
+        .unwrap_or(super::DEFAULT_POSTGRES_PASSWORD_SECRET)
+        .to_owned();
+    if !vault_secret_name(&postgres_password_secret) {
+        errors.push(ProductionError::new(
+            "postgres_password_secret",
+            Some(&postgres_password_secret),
+            "is not a Key Vault secret name",
+            "use 1-127 letters, digits and `-`",
+        ));
+    }
 
     match (errors.is_empty(), base_uri) {
         (true, Some(base_uri)) => Ok((
@@ -285,6 +321,8 @@ pub fn validate(
                 backend_namespace: access.backend_namespace,
                 backend_service_account: access.backend_service_account,
                 backend_identity_client_id: access.backend_identity_client_id,
+                postgres_user,
+                postgres_password_secret,
             },
             warnings,
         )),
@@ -325,6 +363,11 @@ mod tests {
         assert_eq!(p.deploy, Deploy::HelmWait);
         assert!(p.deploy.helm_wait());
         assert_eq!(p.ingress, None);
+        assert_eq!(p.postgres_user, "lakekeeper");
+        assert_eq!(
+            p.postgres_password_secret,
+            "lakekeeper-production-postgres-password"
+        );
         assert!(warnings.is_empty(), "{warnings:?}");
     }
 
@@ -409,6 +452,27 @@ mod tests {
                     ("vault_identity", "my-identity"),
                 ],
                 "vault_identity: `my-identity` is not a client ID",
+            ),
+            (
+                vec![
+                    ("base_uri", "https://lk.example.com"),
+                    ("postgres_user", "Lake-Keeper"),
+                ],
+                "postgres_user: `Lake-Keeper` is not a plain PostgreSQL role name",
+            ),
+            (
+                vec![
+                    ("base_uri", "https://lk.example.com"),
+                    ("postgres_user", "pg_lake"),
+                ],
+                "postgres_user: `pg_lake` is not a plain PostgreSQL role name",
+            ),
+            (
+                vec![
+                    ("base_uri", "https://lk.example.com"),
+                    ("postgres_password_secret", "pg/password"),
+                ],
+                "postgres_password_secret: `pg/password` is not a Key Vault secret name",
             ),
         ] {
             let e = errors(&pairs);

@@ -241,6 +241,13 @@ fn production_prefilled() -> Wizard {
         ("ingress_class", "webapprouting.kubernetes.azure.com"),
         ("tls_secret", "lakekeeper-tls"),
         ("postgres_host", "prod-pg.postgres.database.azure.com"),
+        // What `azure bootstrap --production` records (export helm needs them).
+        ("api_client_id", "eeeeeeee-0000-4000-8000-000000000011"),
+        ("api_app_id_uri", "api://lakekeeper-prod.example.com"),
+        (
+            "lakekeeper_identity_client_id",
+            "eeeeeeee-0000-4000-8000-000000000012",
+        ),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))

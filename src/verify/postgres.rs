@@ -12,6 +12,7 @@ mod connect;
 pub mod fix;
 pub mod inspect;
 pub mod objects;
+pub mod role;
 pub mod settings;
 mod tls;
 

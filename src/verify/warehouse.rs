@@ -66,6 +66,13 @@ pub enum WarehouseOutcome {
     },
 }
 
+/// The storage credential that uses Lakekeeper's own managed identity (workload identity on
+/// AKS): no secret. Lakekeeper v0.13.3 accepts it only with
+/// `LAKEKEEPER__ENABLE_AZURE_SYSTEM_CREDENTIALS=true` (`AzCredential::AzureSystemIdentity`).
+pub fn system_identity_credential() -> Value {
+    json!({"type": "az", "credential-type": "azure-system-identity"})
+}
+
 /// What an update of the stored credential found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CredentialUpdate {
@@ -111,6 +118,10 @@ pub enum WarehouseError {
         "Lakekeeper refused the storage credential for warehouse `{name}` (it tests a new one against the storage account before keeping it): {text}; the warehouse keeps the one it had"
     )]
     CredentialRejected { name: String, text: String },
+    #[error(
+        "Lakekeeper rejected your token (401): sign in to the Azure CLI as someone who holds production's app role; run `lakekeeper-setup verify --production --only token-claims` to see the rules"
+    )]
+    UserUnauthorized,
 }
 
 /// `abfss://<filesystem>@<account>.<host>/<key-prefix>` of an ADLS storage profile.
@@ -203,15 +214,32 @@ pub fn credential_body(cfg: &VerifyConfig, reveal: bool) -> Result<Value, Wareho
 
 /// The create-warehouse body (reference §5). `reveal` false masks every secret.
 pub fn request_body(cfg: &VerifyConfig, reveal: bool) -> Result<Value, WarehouseError> {
+    let (credential, lacking) = credential(cfg, reveal);
+    with_credential(cfg, credential, lacking)
+}
+
+/// The create-warehouse body with Lakekeeper's managed identity as the storage credential
+/// (`warehouse --production`): nothing secret in it.
+pub fn system_identity_body(cfg: &VerifyConfig) -> Result<Value, WarehouseError> {
+    with_credential(cfg, system_identity_credential(), Vec::new())
+}
+
+/// The create body around `credential`; every missing key (the location's, and `lacking`, the
+/// credential's) named at once.
+fn with_credential(
+    cfg: &VerifyConfig,
+    credential: Value,
+    lacking: Vec<&'static str>,
+) -> Result<Value, WarehouseError> {
     let get = |k: &'static str| cfg.env.get(k).filter(|v| !v.is_empty());
-    let required = [
+    let mut missing: Vec<&'static str> = [
         keys::WAREHOUSE_NAME,
         keys::STORAGE_ACCOUNT,
         keys::STORAGE_CONTAINER,
-    ];
-    let mut missing: Vec<&'static str> =
-        required.into_iter().filter(|k| get(k).is_none()).collect();
-    let (credential, lacking) = credential(cfg, reveal);
+    ]
+    .into_iter()
+    .filter(|k| get(k).is_none())
+    .collect();
     missing.extend(lacking);
     if !missing.is_empty() {
         return Err(WarehouseError::Missing(missing));
@@ -228,9 +256,10 @@ pub fn request_body(cfg: &VerifyConfig, reveal: bool) -> Result<Value, Warehouse
     if !prefix.is_empty() {
         profile["key-prefix"] = json!(prefix);
     }
-    Ok(
-        json!({"warehouse-name": text(keys::WAREHOUSE_NAME), "storage-profile": profile, "storage-credential": credential}),
-    )
+    let mut body =
+        json!({"warehouse-name": text(keys::WAREHOUSE_NAME), "storage-profile": profile});
+    body["storage-credential"] = credential;
+    Ok(body)
 }
 
 /// Bootstraps (if needed) and creates the warehouse, or sends the configured storage credential
@@ -245,30 +274,71 @@ pub async fn create_warehouse(
         return Ok(dry(cfg).await);
     }
     let body = request_body(cfg, true)?;
+    let client = http::client(cfg.timeout)?;
+    let token = service_token(cfg, &client).await?;
+    create_as(cfg, &client, &body, &token).await
+}
+
+/// `warehouse --production`: the same steps as the person signed in to the Azure CLI
+/// (`token`, for the production API's scope), with Lakekeeper's managed identity as the
+/// storage credential; an existing warehouse at the same location gets that credential.
+pub async fn create_production_warehouse(
+    cfg: &VerifyConfig,
+    token: &Token,
+) -> Result<WarehouseOutcome, WarehouseError> {
+    let body = system_identity_body(cfg)?;
+    let client = http::client(cfg.timeout)?;
+    match create_as(cfg, &client, &body, token).await {
+        Err(WarehouseError::Unauthorized) => Err(WarehouseError::UserUnauthorized),
+        other => other,
+    }
+}
+
+/// Bootstraps (if needed) as `token`'s holder, then creates the warehouse `body` describes, or
+/// gives the one that exists at the same location `body`'s storage credential.
+async fn create_as(
+    cfg: &VerifyConfig,
+    client: &reqwest::Client,
+    body: &Value,
+    token: &Token,
+) -> Result<WarehouseOutcome, WarehouseError> {
     let name = body["warehouse-name"]
         .as_str()
         .unwrap_or_default()
         .to_owned();
     let wanted = location_of(&body["storage-profile"]).unwrap_or_default();
-    let client = http::client(cfg.timeout)?;
+    let credential = &body["storage-credential"];
     let base = base_uri(cfg)?;
-    let token = service_token(cfg, &client).await?;
-    let bootstrapped_now = bootstrap(&client, &base, &token, cfg).await?;
+    let bootstrapped_now = bootstrap(client, &base, token, cfg).await?;
 
     let existing = |list: Vec<Warehouse>| list.into_iter().find(|w| w.name == name);
     let listed = existing(
-        list_warehouses(&client, &base, &token, deadline(cfg))
+        list_warehouses(client, &base, token, deadline(cfg))
             .await
             .map_err(WarehouseError::Rejected)?,
     );
+    let follow = |w: Warehouse, wanted: String| async {
+        let location = same_location(&w, wanted)?;
+        send_credential(cfg, client, &base, token, &w, credential).await?;
+        Ok(WarehouseOutcome::CredentialUpdated {
+            name: w.name,
+            location,
+            was: w.credential_kind,
+            now: credential["credential-type"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            bootstrapped_now,
+        })
+    };
     if let Some(w) = listed {
-        return follow(cfg, &client, &base, &token, w, wanted, bootstrapped_now).await;
+        return follow(w, wanted).await;
     }
     let url = endpoint(&base, "management/v1/warehouse")?;
     let request = client
         .post(url.clone())
         .bearer_auth(token.access_token.expose())
-        .json(&body);
+        .json(body);
     let answer = http::send(request, &url, deadline(cfg)).await?;
     match answer.status {
         200 | 201 => Ok(WarehouseOutcome::Created {
@@ -279,11 +349,11 @@ pub async fn create_warehouse(
         401 => Err(WarehouseError::Unauthorized),
         409 => {
             // Created concurrently since we listed: judge it like one we found.
-            let list = list_warehouses(&client, &base, &token, deadline(cfg))
+            let list = list_warehouses(client, &base, token, deadline(cfg))
                 .await
                 .map_err(WarehouseError::Rejected)?;
             match existing(list) {
-                Some(w) => follow(cfg, &client, &base, &token, w, wanted, bootstrapped_now).await,
+                Some(w) => follow(w, wanted).await,
                 None => Err(WarehouseError::Rejected(error_text(&answer))),
             }
         }
@@ -291,37 +361,17 @@ pub async fn create_warehouse(
     }
 }
 
-/// An existing warehouse: at the configured location, its storage credential is set to the
-/// configured one; elsewhere, an error.
-async fn follow(
-    cfg: &VerifyConfig,
-    client: &reqwest::Client,
-    base: &url::Url,
-    token: &Token,
-    w: Warehouse,
-    wanted: String,
-    bootstrapped_now: bool,
-) -> Result<WarehouseOutcome, WarehouseError> {
-    let location = same_location(&w, wanted)?;
-    send_credential(cfg, client, base, token, &w).await?;
-    Ok(WarehouseOutcome::CredentialUpdated {
-        name: w.name,
-        location,
-        was: w.credential_kind,
-        now: configured_kind(cfg).to_owned(),
-        bootstrapped_now,
-    })
-}
-
-/// `POST /management/v1/warehouse/{id}/storage-credential` with the configured credential.
+/// `POST /management/v1/warehouse/{id}/storage-credential` with `credential`: only the
+/// credential changes (Lakekeeper tests it against storage before keeping it).
 async fn send_credential(
     cfg: &VerifyConfig,
     client: &reqwest::Client,
     base: &url::Url,
     token: &Token,
     w: &Warehouse,
+    credential: &Value,
 ) -> Result<(), WarehouseError> {
-    let body = credential_body(cfg, true)?;
+    let body = json!({"new-storage-credential": credential});
     let Some(id) = w.id.as_deref().filter(|id| is_uuid(id)) else {
         return Err(WarehouseError::Rejected(format!(
             "the warehouse list gave `{}` no warehouse-id",
@@ -369,7 +419,16 @@ pub async fn update_credential(cfg: &VerifyConfig) -> Result<CredentialUpdate, W
     let Some(w) = list.into_iter().find(|w| w.name == name) else {
         return Ok(CredentialUpdate::NoWarehouse { name });
     };
-    send_credential(cfg, &client, &base, &token, &w).await?;
+    let body = credential_body(cfg, true)?;
+    send_credential(
+        cfg,
+        &client,
+        &base,
+        &token,
+        &w,
+        &body["new-storage-credential"],
+    )
+    .await?;
     Ok(CredentialUpdate::Updated {
         name,
         was: w.credential_kind,

@@ -337,6 +337,14 @@ pub fn done_lines(w: &Wizard) -> Vec<Line> {
         out.push(line(LineKind::Text, ""));
         out.extend(Step::Done.help().lines().map(|l| line(LineKind::Text, l)));
     }
+    if w.verify_offered() && w.production_needs_bootstrap() {
+        out.push(line(LineKind::Text, ""));
+        out.push(line(LineKind::Heading, "Production on Kubernetes"));
+        out.push(line(
+            LineKind::Text,
+            format!("  {}", crate::strings::PRODUCTION_NEEDS_BOOTSTRAP),
+        ));
+    }
     if w.export_offered() {
         out.push(line(LineKind::Text, ""));
         out.push(line(LineKind::Heading, "Production on Kubernetes"));

@@ -439,6 +439,17 @@ impl Wizard {
                 && self.prod.exportable)
     }
 
+    /// Production answers exist, but not production's own identities: `export helm` would
+    /// refuse until `azure bootstrap --production` has recorded them.
+    pub fn production_needs_bootstrap(&self) -> bool {
+        self.production_known()
+            && !self
+                .prod
+                .existing
+                .as_ref()
+                .is_some_and(production::has_identities)
+    }
+
     fn prod_rows(&self) -> usize {
         match self.prod.choice {
             ProdChoice::Skip => 1,

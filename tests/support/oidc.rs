@@ -51,20 +51,33 @@ impl OidcProvider {
         api_id: &str,
         clients: &[(&str, &str)],
     ) -> Option<OidcProvider> {
-        OidcProvider::launch(token_version, tenant, api_id, clients, None)
+        OidcProvider::launch(token_version, tenant, api_id, &[], clients, None)
     }
 
     /// As [`OidcProvider::start_for`], asking `clients_url` (the Graph stand-in's
     /// `OIDC_ACCEPTS`) about every other client: a secret is accepted while Graph lists it, and
     /// no longer once it was removed.
     pub fn start_with_graph(tenant: &str, api_id: &str, clients_url: &str) -> Option<OidcProvider> {
-        OidcProvider::launch(2, tenant, api_id, &[], Some(clients_url))
+        OidcProvider::launch(2, tenant, api_id, &[], &[], Some(clients_url))
+    }
+
+    /// As [`OidcProvider::start_for`], with more API apps in the tenant (`client_id`, App ID
+    /// URI): a client may get a token for each.
+    pub fn start_with_apis(
+        token_version: u8,
+        tenant: &str,
+        api_id: &str,
+        extra_apis: &[(&str, &str)],
+        clients: &[(&str, &str)],
+    ) -> Option<OidcProvider> {
+        OidcProvider::launch(token_version, tenant, api_id, extra_apis, clients, None)
     }
 
     fn launch(
         token_version: u8,
         tenant: &str,
         api_id: &str,
+        extra_apis: &[(&str, &str)],
         clients: &[(&str, &str)],
         clients_url: Option<&str>,
     ) -> Option<OidcProvider> {
@@ -94,6 +107,14 @@ impl OidcProvider {
             )
             .env("OIDC_TOKEN_VERSION", token_version.to_string())
             .env("OIDC_CLIENTS_URL", clients_url.unwrap_or_default())
+            .env(
+                "OIDC_EXTRA_APIS",
+                extra_apis
+                    .iter()
+                    .map(|(id, uri)| format!("{id}={uri}"))
+                    .collect::<Vec<_>>()
+                    .join(","),
+            )
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

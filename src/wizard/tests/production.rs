@@ -47,6 +47,9 @@ fn at_production_profile(profile: &str) -> Wizard {
     w
 }
 
+/// `[production]` keys `azure bootstrap --production` adds after the wizard's.
+const BOOTSTRAPPED: &str = "api_client_id = \"eeeeeeee-0000-4000-8000-000000000011\"\napi_app_id_uri = \"api://lakekeeper-prod.example.com\"\nlakekeeper_identity_client_id = \"eeeeeeee-0000-4000-8000-000000000012\"\n";
+
 /// What the real `export helm` makes of `profile` (written by the wizard) in the secrets mode
 /// it picks by itself: the files it would write, or its errors.
 fn export(fx: &[Effect], profile: &str) -> Result<crate::helm::Export, Vec<String>> {
@@ -56,6 +59,8 @@ fn export(fx: &[Effect], profile: &str) -> Result<crate::helm::Export, Vec<Strin
     let strings = |e: &[crate::production::ProductionError]| -> Vec<String> {
         e.iter().map(ToString::to_string).collect()
     };
+    // The identities `azure bootstrap --production` records (the step does not ask them).
+    let profile = &format!("{profile}{BOOTSTRAPPED}");
     let raw = crate::production::read(profile).map_err(|e| vec![e.to_string()])?;
     let names = crate::production::vault_names(profile).map_err(|e| vec![e.to_string()])?;
     let mode = if crate::production::vault_named(raw.as_ref(), &names) {
@@ -65,9 +70,12 @@ fn export(fx: &[Effect], profile: &str) -> Result<crate::helm::Export, Vec<Strin
     };
     let cfg = crate::validate::answers(answers).expect("valid").config;
     let (prod, _) = crate::production::validate(raw.as_ref(), &names).map_err(|e| strings(&e))?;
-    crate::helm::export(&cfg, &prod, mode, &names, "deploy/helm").map_err(|e| match e {
-        crate::helm::ExportError::Answers(e) => strings(&e),
-        other @ crate::helm::ExportError::ReadBack(_) => vec![other.to_string()],
+    let password = crate::secret::Secret::new("fake-production-role-password");
+    crate::helm::export(&cfg, &prod, mode, &names, Some(&password), "deploy/helm").map_err(|e| {
+        match e {
+            crate::helm::ExportError::Answers(e) => strings(&e),
+            other @ crate::helm::ExportError::ReadBack(_) => vec![other.to_string()],
+        }
     })
 }
 
@@ -290,7 +298,33 @@ fn the_profiles_table_pre_fills_the_step_and_is_kept_by_default() {
         ("replicas", "4"),
         ("ingress_host", "lakekeeper.example.com"),
         ("secret_name", "lk-creds"),
+        ("api_client_id", "eeeeeeee-0000-4000-8000-000000000011"),
+        ("api_app_id_uri", "api://lakekeeper-prod.example.com"),
+        (
+            "lakekeeper_identity_client_id",
+            "eeeeeeee-0000-4000-8000-000000000012",
+        ),
     ]);
+    // Without production's own identities the export would refuse: not offered, and the
+    // Done screen names the command that records them.
+    let mut without = existing.clone();
+    for k in crate::production::IDENTITY_KEYS {
+        without.remove(k);
+    }
+    let mut w = at_production(Some(without));
+    w.update(Msg::Enter);
+    w.update(Msg::PlanReady(Ok(summary(true))));
+    w.update(Msg::Enter);
+    w.update(Msg::Written(Ok(vec![])));
+    assert!(w.production_known() && !w.export_offered());
+    let done: Vec<String> = done_lines(&w).into_iter().map(|l| l.text).collect();
+    assert!(
+        done.iter()
+            .any(|l| l.contains("run `lakekeeper-setup azure bootstrap --production`")),
+        "{done:#?}"
+    );
+    assert!(!done.contains(&"  lakekeeper-setup export helm".to_owned()));
+
     let mut w = at_production(Some(existing.clone()));
     assert_eq!(
         w.production().describe(ProdChoice::Skip),

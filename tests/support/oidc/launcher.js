@@ -6,6 +6,8 @@
 //   OIDC_TENANT_DOMAIN   a domain that resolves to the tenant (optional)
 //   OIDC_API_ID          the API app's client ID (required)
 //   OIDC_APP_ID_URI      the API app's App ID URI (default api://<OIDC_API_ID>)
+//   OIDC_EXTRA_APIS      more API apps in the same tenant, client_id=App ID URI pairs,
+//                        comma-separated (e.g. production's own API beside the laptop's)
 //   OIDC_CLIENTS         client_id=secret pairs, comma-separated (fake secrets only)
 //   OIDC_CLIENTS_URL     optional: for a client not in OIDC_CLIENTS, POST {client_id, client_secret}
 //                        there; 200 means the secret is live (the Graph stand-in's app credentials)
@@ -28,6 +30,12 @@ if (!tid || !apiId) {
   process.exit(2);
 }
 const appIdUri = env.OIDC_APP_ID_URI || `api://${apiId}`;
+const apis = [[apiId, appIdUri]].concat(
+  (env.OIDC_EXTRA_APIS || '').split(',').filter(Boolean).map((pair) => {
+    const at = pair.indexOf('=');
+    return [pair.slice(0, at), pair.slice(at + 1)];
+  }),
+);
 const version = env.OIDC_TOKEN_VERSION === '1' ? '1' : '2';
 const clients = new Map(
   (env.OIDC_CLIENTS || '').split(',').filter(Boolean).map((pair) => {
@@ -79,7 +87,9 @@ function readBody(req) {
 // The resource a `<resource>/.default` scope names, and the aud a token for it carries.
 function audienceFor(resource) {
   const r = resource.replace(/\/$/, '');
-  if (r === appIdUri || r === apiId) return version === '2' ? apiId : r;
+  for (const [id, uri] of apis) {
+    if (r === uri || r === id) return version === '2' ? id : r;
+  }
   if (r === 'https://storage.azure.com') return 'https://storage.azure.com';
   return null;
 }

@@ -1,0 +1,200 @@
+//! `verify --production` and `warehouse --production`, the parts production has and the laptop
+//! has not: the `postgres` check as Lakekeeper's pods connect, the administrator's SQL for
+//! Lakekeeper's own role, and the warehouse created as the signed-in person with Lakekeeper's
+//! managed identity. Everything else is the laptop's steps over production's values.
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+
+use super::{Exit, report_warehouse};
+use crate::keys as k;
+use crate::output::Style;
+use crate::verify::postgres::role::RoleSpec;
+use crate::verify::{self, VerifyConfig, warehouse::WarehouseOutcome};
+
+/// `--production`: the `postgres` check connects as Lakekeeper's pods do (their own role,
+/// the password from the environment, no URL search path). Without the password it is
+/// skipped, said as such: the backend's role would be judged instead, and `postgres-role`
+/// still reads the production role's rights from the catalog.
+pub(super) fn as_the_pod(
+    cfg: &mut VerifyConfig,
+    spec: &RoleSpec,
+    process_env: &BTreeMap<String, String>,
+) -> Option<verify::CheckResult> {
+    use crate::production::PASSWORD_VAR;
+    let wanted = cfg.only.as_ref().is_none_or(|o| o.contains("postgres"));
+    if !wanted {
+        return None;
+    }
+    if let Some(password) = process_env.get(PASSWORD_VAR).filter(|p| !p.is_empty()) {
+        cfg.env = verify::postgres::role::as_the_pod(&cfg.env, &spec.user, password);
+        return None;
+    }
+    let all = verify::CheckName::ALL.map(verify::CheckName::as_str);
+    let kept = cfg
+        .only
+        .clone()
+        .unwrap_or_else(|| all.iter().map(|s| (*s).to_owned()).collect());
+    cfg.only = Some(kept.into_iter().filter(|c| c != "postgres").collect());
+    Some(
+        verify::CheckResult::new(
+            verify::CheckName::Postgres,
+            verify::Status::Skipped,
+            format!(
+                "not checked as role {}: {PASSWORD_VAR} is not set (postgres-role below reads the role's rights from the catalog)",
+                spec.user
+            ),
+        )
+        .with_fix(format!(
+            "set {PASSWORD_VAR} to role {}'s password to connect as Lakekeeper's pods do",
+            spec.user
+        )),
+    )
+}
+
+/// `--production --fix`, database side: the SQL an administrator runs once so Lakekeeper logs
+/// in as its own role, in its own schema, reading none of the backend's tables. Printed
+/// always; run (asking first on a terminal unless `yes`) when the signed-in role may create
+/// roles and the role's password is in the environment. The checks that follow report the
+/// result.
+pub(super) fn fix_production_role(
+    rt: &tokio::runtime::Runtime,
+    cfg: &VerifyConfig,
+    spec: &RoleSpec,
+    yes: bool,
+    process_env: &BTreeMap<String, String>,
+) {
+    use crate::production::PASSWORD_VAR;
+    use verify::postgres::role::{self, AdminFix};
+    let s = Style::stderr();
+    let (database, sql, may) = match rt.block_on(role::plan_fix(cfg, spec)) {
+        Ok(AdminFix::Nothing) => return,
+        Ok(AdminFix::Run { database, sql }) => (database, sql, true),
+        Ok(AdminFix::AskAdmin { database, sql }) => (database, sql, false),
+        Err(e) => {
+            eprintln!("fix: could not look at production's database: {e}");
+            return;
+        }
+    };
+    let password = process_env.get(PASSWORD_VAR).filter(|p| !p.is_empty());
+    let runnable = may && password.is_some();
+    let who = if may {
+        "this role may run it"
+    } else {
+        "run it as an administrator (on Azure, the server's admin, a member of azure_pg_admin)"
+    };
+    eprintln!(
+        "fix: production's database {database} needs Lakekeeper's own role {user}, in schema {schema}; {who}, once, in database {database}:",
+        user = spec.user,
+        schema = spec.schema
+    );
+    for line in &sql {
+        eprintln!("  {line}");
+    }
+    eprintln!(
+        "fix: use the same password for {} in the Secret export helm writes (`{PASSWORD_VAR}` when exporting with --secrets kubernetes; the vault secret [production] postgres_password_secret otherwise)",
+        spec.user
+    );
+    if !runnable {
+        if may {
+            eprintln!(
+                "fix: set {PASSWORD_VAR} to the role's password and run again with --yes to run it from here"
+            );
+        }
+        return;
+    }
+    if !confirmed(yes, "run this SQL now") {
+        return;
+    }
+    let password = password.map(String::as_str).unwrap_or_default();
+    match rt.block_on(role::run_admin_sql(cfg, spec, password)) {
+        Ok(()) => eprintln!(
+            "{}",
+            s.green(&format!(
+                "fix: role {} set up in schema {}",
+                spec.user, spec.schema
+            ))
+        ),
+        Err(e) => eprintln!("{} {e}", s.red("fix:")),
+    }
+}
+
+/// `yes`, or the person answered yes on a terminal (never without one).
+fn confirmed(yes: bool, what: &str) -> bool {
+    use std::io::{BufRead, IsTerminal, Write};
+    if yes {
+        return true;
+    }
+    if !std::io::stdin().is_terminal() {
+        eprintln!("fix: run again with --yes to {what}");
+        return false;
+    }
+    eprint!("fix: {what}? [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut line);
+    matches!(line.trim(), "y" | "Y" | "yes")
+}
+
+/// `warehouse --production`: as the person signed in to the Azure CLI (a user token for the
+/// production API's scope, never a laptop's service account), with Lakekeeper's managed
+/// identity as the storage credential.
+pub(super) fn production_warehouse(
+    rt: &tokio::runtime::Runtime,
+    cfg: &VerifyConfig,
+    prod: &crate::production::Production,
+    dry_run: bool,
+    json_out: bool,
+) -> Exit {
+    use crate::verify::warehouse::{create_production_warehouse, system_identity_body};
+    let fail = |e: String| {
+        if json_out {
+            println!("{}", json!({"ok": false, "error": e}));
+        } else {
+            eprintln!("{} {e}", Style::stderr().red("error:"));
+        }
+        Exit::Problems
+    };
+    if dry_run {
+        return match system_identity_body(cfg) {
+            Ok(body) => report_warehouse(
+                &WarehouseOutcome::DryRun {
+                    body: serde_json::to_string_pretty(&body).unwrap_or_default(),
+                },
+                json_out,
+            ),
+            Err(e) => fail(e.to_string()),
+        };
+    }
+    let Some(scope) = prod.api_scope() else {
+        return fail(
+            crate::production::identity_requirements(prod)
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; "),
+        );
+    };
+    let tenant = cfg.env.get(k::OAUTH2_TENANT_ID).map(String::as_str);
+    let token = rt.block_on(async {
+        let az = crate::azure::az::Az::from_env(tenant)?;
+        az.token_for_scope(&scope).await
+    });
+    let token = match token {
+        Ok(t) => verify::entra::Token {
+            access_token: t.value,
+            expires_in: None,
+        },
+        Err(e) => {
+            return fail(format!(
+                "no token for {scope} from the Azure CLI: {e}. {}",
+                crate::strings::PRODUCTION_USER_TOKEN_FIX
+            ));
+        }
+    };
+    match rt.block_on(create_production_warehouse(cfg, &token)) {
+        Ok(outcome) => report_warehouse(&outcome, json_out),
+        Err(e) => fail(e.to_string()),
+    }
+}

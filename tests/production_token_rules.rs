@@ -1,0 +1,162 @@
+//! Who production's Lakekeeper lets in, judged with the environment the official chart gives
+//! its pods: `export helm`'s values rendered by Helm's own engine, the Deployment's container
+//! environment resolved as the kubelet does. `verify`'s model of Lakekeeper's token rules
+//! (signature, issuer, audience) accepts a token minted for production's own API and rejects
+//! one minted for the laptop's API, for v1 and v2 tokens, both minted by one Entra-shaped
+//! OIDC stand-in (oauth2-mock-server) that knows both APIs in one tenant.
+
+mod support;
+
+use std::collections::BTreeMap;
+
+use lakekeeper_setup::verify::{self, CheckName, Status};
+use support::helm::{self, container_env, object, secrets_of};
+use support::oidc::{API_ID, BACKEND_ID, BACKEND_SECRET, OidcProvider, TENANT};
+use support::project::{FAKE_SECRET, Project};
+use support::verify_env::config;
+
+const PROD_API_ID: &str = "eeeeeeee-0000-4000-8000-000000000011";
+const PROD_API_URI: &str = "api://lakekeeper-prod.example.com";
+const KEY: &str = "fakeEncryptionKeyNotReal0123456789abcdef";
+
+fn profile(authority: &str) -> String {
+    format!(
+        "[entra]\ntenant = \"{TENANT}\"\nauthority_host = \"{authority}\"\n\n[lakekeeper_api]\nclient_id = \"{API_ID}\"\n\n\
+         [backend_service]\nclient_id = \"{BACKEND_ID}\"\n\n[postgres]\nhost = \"127.0.0.1\"\ndatabase = \"lake\"\nuser = \"lake\"\nsslmode = \"disable\"\n\n\
+         [storage]\naccount = \"fakeacct01\"\ncontainer = \"lakehouse\"\ncredential = \"shared-key\"\n\n\
+         [production]\nbase_uri = \"https://lakekeeper.example.com\"\napi_client_id = \"{PROD_API_ID}\"\napi_app_id_uri = \"{PROD_API_URI}\"\n\
+         lakekeeper_identity_client_id = \"eeeeeeee-0000-4000-8000-000000000012\"\n"
+    )
+}
+
+/// The Deployment's `lakekeeper` container environment, from the exported values.
+fn pod_env(p: &Project) -> BTreeMap<String, String> {
+    p.apply_ok(&[
+        ("LAKEKEEPER__OAUTH2__CLIENT_SECRET", FAKE_SECRET),
+        ("POSTGRES_PASSWORD", "fake-pg-password-1"),
+        ("AZURE_STORAGE_ACCOUNT_KEY", "ZmFrZS1rZXk="),
+        ("LAKEKEEPER__PG_ENCRYPTION_KEY", KEY),
+    ]);
+    let out = p
+        .cmd()
+        .args(["export", "helm", "--secrets", "kubernetes", "--out"])
+        .arg(p.path("deploy"))
+        .env("LAKEKEEPER__OAUTH2__CLIENT_SECRET", FAKE_SECRET)
+        .env("LAKEKEEPER__PG_ENCRYPTION_KEY", KEY)
+        .env("LAKEKEEPER_PRODUCTION_PG_PASSWORD", "fake-prod-role-pass")
+        .output()
+        .expect("export");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let docs = helm::render(&p.path("deploy/values.yaml"), &p.path("rendered.yaml"));
+    let mut secrets = secrets_of(&docs);
+    secrets.extend(secrets_of(&helm::load(
+        &p.path("deploy/secrets/secret.yaml"),
+    )));
+    container_env(object(&docs, "Deployment"), "lakekeeper", &secrets)
+}
+
+#[tokio::test]
+async fn the_pods_accept_productions_api_and_refuse_the_laptops_for_both_token_versions() {
+    if !helm::ready() {
+        return;
+    }
+    for version in [1_u8, 2] {
+        let clients = [(BACKEND_ID, BACKEND_SECRET)];
+        let Some(idp) = OidcProvider::start_with_apis(
+            version,
+            TENANT,
+            API_ID,
+            &[(PROD_API_ID, PROD_API_URI)],
+            &clients,
+        ) else {
+            return;
+        };
+        let p = Project::empty();
+        p.write("lakekeeper-setup.toml", &profile(&idp.authority()));
+        let mut env = pod_env(&p);
+        assert_eq!(
+            env["LAKEKEEPER__OPENID_AUDIENCE"],
+            format!("{PROD_API_URI},{PROD_API_ID}")
+        );
+        assert_eq!(
+            env["LAKEKEEPER__OPENID_PROVIDER_URI"],
+            format!("{}/{TENANT}/v2.0", idp.authority())
+        );
+        // The stand-in serves Entra's v1 issuer (https://sts.windows.net/<tid>/) on loopback:
+        // only its host is translated, the rendered value is otherwise used as it is.
+        let issuers = env["LAKEKEEPER__OPENID_ADDITIONAL_ISSUERS"].replace(
+            &format!("https://sts.windows.net/{TENANT}/"),
+            &idp.v1_issuer(),
+        );
+        assert_ne!(issuers, env["LAKEKEEPER__OPENID_ADDITIONAL_ISSUERS"]);
+        env.insert("LAKEKEEPER__OPENID_ADDITIONAL_ISSUERS".into(), issuers);
+
+        // A client of the tenant mints a token for `scope`; verify judges it by the pod's rules.
+        let judged = |scope: &str| {
+            let mut cfg = config(&idp.authority(), "http://127.0.0.1:9");
+            cfg.env = env.clone();
+            for (k, v) in [
+                ("LAKEKEEPER__OAUTH2__CLIENT_ID", BACKEND_ID),
+                ("LAKEKEEPER__OAUTH2__CLIENT_SECRET", BACKEND_SECRET),
+                ("LAKEKEEPER__OAUTH2__TENANT_ID", TENANT),
+                ("LAKEKEEPER__OAUTH2__SCOPE", scope),
+            ] {
+                cfg.env.insert(k.into(), v.into());
+            }
+            cfg.only = Some(
+                ["oidc-discovery", "token", "token-claims"]
+                    .iter()
+                    .map(|s| (*s).to_owned())
+                    .collect(),
+            );
+            cfg
+        };
+        let production = verify::run(&judged(&format!("{PROD_API_URI}/.default")), None).await;
+        let claims = production.get(CheckName::TokenClaims).expect("claims");
+        assert_eq!(claims.status, Status::Ok, "v{version}: {claims:#?}");
+        assert_eq!(
+            claims.summary,
+            format!("Lakekeeper would accept this v{version} token (signature, issuer, audience)")
+        );
+        let want_aud = if version == 2 {
+            PROD_API_ID
+        } else {
+            PROD_API_URI
+        };
+        assert!(
+            claims.details.contains(&format!("aud {want_aud}")),
+            "v{version}: {claims:#?}"
+        );
+
+        let laptop = verify::run(&judged(&format!("api://{API_ID}/.default")), None).await;
+        let token = laptop.get(CheckName::Token).expect("token");
+        assert_eq!(
+            token.status,
+            Status::Ok,
+            "the laptop's token is minted: {token:#?}"
+        );
+        let claims = laptop.get(CheckName::TokenClaims).expect("claims");
+        assert_eq!(claims.status, Status::Failed, "v{version}: {claims:#?}");
+        let laptop_aud = if version == 2 {
+            API_ID.to_owned()
+        } else {
+            format!("api://{API_ID}")
+        };
+        assert_eq!(
+            claims.summary,
+            format!("the token's aud {laptop_aud} is not in LAKEKEEPER__OPENID_AUDIENCE"),
+            "v{version}: refused for its audience, not for anything else"
+        );
+        assert!(
+            claims
+                .details
+                .contains(&"signature verified (RS256)".to_owned()),
+            "{claims:#?}"
+        );
+    }
+}
