@@ -498,6 +498,9 @@ fn profile_default(table: &str, key: &str) -> Option<String> {
             "replicas" => p.replicas.to_string(),
             "deploy" => p.deploy.as_str().to_owned(),
             "secret_name" => p.secret_name.replace(&p.release, "<release>"),
+            "app_role" => p.app_role,
+            "postgres_user" => p.postgres_user,
+            "postgres_password_secret" => p.postgres_password_secret,
             _ => return None,
         });
     }

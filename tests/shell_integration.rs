@@ -212,6 +212,8 @@ fn man_out_writes_one_page_per_command() {
             "export-helm",
             "azure-bootstrap",
             "azure-extensions",
+            "azure-grant",
+            "azure-revoke",
             "azure-roles",
             "azure-rotate-secret",
             "azure-store-secrets",
