@@ -39,6 +39,28 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+impl Cli {
+    /// Whether this run changes files, a database or Azure as soon as it starts (a command that
+    /// writes, not a dry run). A closed output stream must not cut such a run short
+    /// ([`crate::output::stdio::committed`]); the wizard and a terminal confirmation mark the
+    /// moment of writing themselves.
+    pub fn writes(&self) -> bool {
+        match &self.command {
+            Some(Command::Apply(a)) => !a.dry_run,
+            Some(Command::Verify(v)) => v.fix,
+            Some(Command::Warehouse(w)) => !w.dry_run,
+            Some(Command::Export(ExportTarget::Helm(h))) => !h.dry_run,
+            Some(Command::Azure(
+                AzureCommand::Bootstrap(BootstrapArgs { write, .. })
+                | AzureCommand::Extensions(ExtensionsArgs { write, .. })
+                | AzureCommand::Roles(RolesArgs { write, .. })
+                | AzureCommand::StoreSecrets(write),
+            )) => !write.dry_run,
+            Some(Command::Check(_) | Command::Completions(_) | Command::Man(_)) | None => false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct Global {
     /// Project root [default: the first directory from here upwards with backend/ holding a

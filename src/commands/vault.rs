@@ -121,11 +121,11 @@ pub(crate) async fn spinning<T>(what: &str, work: impl std::future::Future<Outpu
     loop {
         tokio::select! {
             out = &mut work => {
-                eprint!("\r\x1b[2K");
+                eout!("\r\x1b[2K");
                 return out;
             }
             _ = tick.tick() => {
-                eprint!(
+                eout!(
                     "\r{} {what}… {} s (the Azure CLI often takes 10 s or more)",
                     FRAMES[frame % FRAMES.len()],
                     started.elapsed().as_secs()

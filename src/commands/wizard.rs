@@ -47,7 +47,7 @@ pub fn run_from(
         paths
     } else {
         let Some(dir) = ask_root(cwd)? else {
-            println!("cancelled; nothing was written");
+            outln!("cancelled; nothing was written");
             return Ok(Exit::Cancelled);
         };
         Paths::at(g, dir, Origin::Explicit)
@@ -59,7 +59,7 @@ pub fn run_from(
 fn ask_root(cwd: &Path) -> Result<Option<PathBuf>, RunError> {
     // Said before the question, wrapped at word boundaries: inquire prints its prompt as is.
     for line in prompt::said(&crate::strings::root_not_found(cwd), prompt::columns()) {
-        println!("{line}");
+        outln!("{line}");
     }
     let answer = inquire::Text::new(crate::strings::ROOT_QUESTION)
         .with_default(&cwd.display().to_string())
@@ -176,8 +176,8 @@ pub fn run(
     }
     if wizard.export_requested() {
         // Asked for on the Done screen, which said the command: run it as if typed.
-        println!();
-        println!("$ {}", wizard.export_command());
+        outln!();
+        outln!("$ {}", wizard.export_command());
         let args = crate::cli::HelmArgs {
             out: None,
             secrets: None,
@@ -191,7 +191,7 @@ pub fn run(
     Ok(match outcome {
         Outcome::Written | Outcome::DryRun | Outcome::UpToDate => Exit::Ok,
         Outcome::Cancelled => {
-            println!("cancelled; nothing was written");
+            outln!("cancelled; nothing was written");
             Exit::Cancelled
         }
         Outcome::Failed => Exit::CouldNotRun,
@@ -216,8 +216,8 @@ fn bootstrap_then_again(
     }
     // The wizard's prompts may have left the terminal raw (Enter would not end a line).
     let _ = ratatui::crossterm::terminal::disable_raw_mode();
-    println!();
-    println!("$ lakekeeper-setup azure bootstrap");
+    outln!();
+    outln!("$ lakekeeper-setup azure bootstrap");
     let args = crate::cli::BootstrapArgs {
         write: crate::cli::AzureWriteArgs {
             dry_run,
@@ -230,13 +230,13 @@ fn bootstrap_then_again(
     };
     let exit = super::azure::bootstrap::run(paths, &args, &env)?;
     if exit != Exit::Ok {
-        println!(
+        outln!(
             "the wizard was left; run `lakekeeper-setup` again when the app registrations exist"
         );
         return Ok(exit);
     }
-    println!();
-    println!("Starting the wizard again with the new app registrations …");
+    outln!();
+    outln!("Starting the wizard again with the new app registrations …");
     run(paths, plain, dry_run, &env)
 }
 
@@ -443,6 +443,7 @@ impl Driver<'_> {
             .plan
             .as_ref()
             .ok_or_else(|| "no plan to write; go back to the review".to_owned())?;
+        crate::output::stdio::committed();
         let written = apply::apply(p).map_err(|e| e.to_string())?;
         Ok(written
             .into_iter()

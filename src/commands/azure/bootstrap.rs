@@ -46,9 +46,9 @@ pub fn run(
         Ok(s) => s,
         Err(problems) => {
             for p in &problems {
-                eprintln!("{} {p}", err.red("error:"));
+                eoutln!("{} {p}", err.red("error:"));
             }
-            eprintln!("nothing was changed");
+            eoutln!("nothing was changed");
             return Ok(Exit::Problems);
         }
     };
@@ -100,12 +100,12 @@ pub fn run(
             let why = match e {
                 ListError::AssistOff(s) | ListError::Forbidden(s) | ListError::Failed(s) => s,
             };
-            eprintln!(
+            eoutln!(
                 "{} {}",
                 err.red("error:"),
                 why.trim_start_matches("Azure assist off: ")
             );
-            eprintln!(
+            eoutln!(
                 "bootstrap works with your own Azure CLI sign-in: install az 2.54 or newer and run az login{}; nothing was changed",
                 tenant
                     .as_deref()
@@ -117,7 +117,7 @@ pub fn run(
     let tenant_text = tenant
         .clone()
         .unwrap_or_else(|| session.account.tenant_id.clone());
-    println!(
+    outln!(
         "Tenant {}{} · signed in as {}",
         tenant_text,
         session
@@ -128,7 +128,7 @@ pub fn run(
             .map_or_else(String::new, |n| format!(" ({n})")),
         session.account.user
     );
-    println!(
+    outln!(
         "Looking for the app registrations {}, {}, {} …",
         opts.unique_name(Role::Api),
         opts.unique_name(Role::Backend),
@@ -183,13 +183,13 @@ pub fn run(
     let profile_now = bootstrap::profile_text(before.as_deref(), &tenant_text, &known, &home)?;
     let profile_changes = !steps.is_empty() || Some(&profile_now) != before.as_ref();
 
-    println!("{}", out.bold("Plan:"));
-    print!(
+    outln!("{}", out.bold("Plan:"));
+    out!(
         "{}",
         change::plan_text(&bootstrap::exists_lines(&found, &opts), &changes)
     );
     if found.ui.is_none() && !opts.with_ui {
-        println!(
+        outln!(
             "  {}",
             out.dim("the UI app is not asked for (--with-ui adds it)")
         );
@@ -205,7 +205,7 @@ pub fn run(
         && someone_holds_one
         && !opts.new_secret
     {
-        println!(
+        outln!(
             "  {} {} already has a current client secret that this machine does not hold: each teammate without one adds their own. With a team Key Vault ([secrets] vault in the profile, then `lakekeeper-setup azure store-secrets` once) everyone shares one",
             out.yellow("note:"),
             found
@@ -215,7 +215,7 @@ pub fn run(
         );
     }
     if profile_changes {
-        println!(
+        outln!(
             "  then: write the client IDs and the App ID URI (no secret) into {}",
             paths.profile.display()
         );
@@ -223,21 +223,21 @@ pub fn run(
 
     if args.write.dry_run {
         if !changes.is_empty() {
-            println!("{}", out.bold("Requests it would send (secrets masked):"));
-            print!("{}", change::dry_run_text(&changes));
+            outln!("{}", out.bold("Requests it would send (secrets masked):"));
+            out!("{}", change::dry_run_text(&changes));
         }
-        println!("dry run: nothing was sent or written");
+        outln!("dry run: nothing was sent or written");
         return Ok(Exit::Ok);
     }
     if !profile_changes {
-        println!(
+        outln!(
             "{}",
             out.green("everything is in place; nothing was changed")
         );
         return Ok(Exit::Ok);
     }
     if !args.write.yes && !std::io::stdin().is_terminal() {
-        eprintln!(
+        eoutln!(
             "Nothing changed: not on a terminal, so nobody could confirm. Run again with --yes to go ahead."
         );
         return Ok(Exit::CouldNotRun);
@@ -246,14 +246,14 @@ pub fn run(
     if matches!(home, SecretHome::EnvFile { .. }) && steps.contains(&Step::AddSecret) {
         let status = crate::git::start(&paths.env).wait();
         if let Some((msg, fix)) = crate::git::advice(&paths.env, status) {
-            println!("{} {msg}. Fix: {fix}", out.yellow("warning:"));
+            outln!("{} {msg}. Fix: {fix}", out.yellow("warning:"));
         }
     }
     if !change::confirm("Make these changes?", args.write.yes) {
         return Ok(Exit::Cancelled);
     }
 
-    let mut line = |l: &str| println!("{l}");
+    let mut line = |l: &str| outln!("{l}");
     let env_path = paths.env.clone();
     let mut save_env = |s: &Secret| {
         write_env_secret(&env_path, s)
@@ -284,26 +284,26 @@ pub fn run(
     let saved = save_profile(&paths.profile, &tenant_text, &done, &home, failed.is_some());
     if let Some(f) = failed {
         if matches!(saved, Ok(true)) {
-            println!("wrote what was done so far to {}", paths.profile.display());
+            outln!("wrote what was done so far to {}", paths.profile.display());
         }
         report_failure(&f, true, err);
         if let Err(e) = saved {
-            eprintln!("{} {e}", err.red("error:"));
+            eoutln!("{} {e}", err.red("error:"));
         }
         return Ok(Exit::CouldNotRun);
     }
     let wrote_profile = saved?;
     if wrote_profile {
-        println!(
+        outln!(
             "{} {} — commit it: everyone on the team gets the same app registrations",
             out.green("wrote"),
             paths.profile.display()
         );
     }
     if let Some(to) = &done.secret_to {
-        println!("the backend's client secret is in {to} (it was never shown)");
+        outln!("the backend's client secret is in {to} (it was never shown)");
     }
-    println!(
+    outln!(
         "next: `lakekeeper-setup apply` (or the wizard) writes backend/.env from the profile{}",
         if matches!(home, SecretHome::Vault { .. }) {
             " and the vault"
@@ -311,7 +311,7 @@ pub fn run(
             ""
         }
     );
-    println!(
+    outln!(
         "and the other portal steps: `lakekeeper-setup azure extensions` (PostgreSQL) and `lakekeeper-setup azure roles` (storage); `lakekeeper-setup verify --fix` checks everything"
     );
     Ok(Exit::Ok)
@@ -339,11 +339,11 @@ fn save_profile(
 }
 
 fn report_failure(f: &Failed, resumable: bool, err: Style) {
-    eprintln!("{} {}", err.red("error:"), f.message);
+    eoutln!("{} {}", err.red("error:"), f.message);
     if let Some(fix) = &f.fix {
-        eprintln!("fix: {fix}");
+        eoutln!("fix: {fix}");
     } else if resumable {
-        eprintln!("fix: run `lakekeeper-setup azure bootstrap` again: it resumes where it stopped");
+        eoutln!("fix: run `lakekeeper-setup azure bootstrap` again: it resumes where it stopped");
     }
 }
 
