@@ -22,6 +22,7 @@ pub mod publish;
 pub mod rest;
 pub mod roles;
 pub mod secrets;
+pub mod tenant;
 
 use std::time::Duration;
 
@@ -85,6 +86,16 @@ impl Session {
             http,
             timeout,
         })
+    }
+
+    /// This session working in `tenant` (tokens are asked for with `--tenant`); the account and
+    /// endpoints already read are kept.
+    pub fn with_tenant(&self, tenant: Option<&str>) -> Result<Session, ListError> {
+        let az = self
+            .az
+            .with_tenant(tenant)
+            .map_err(|e| to_list_error(&CallError::Az(e)))?;
+        Ok(Session { az, ..self.clone() })
     }
 
     /// A token for `resource` (cached per resource for the run).

@@ -218,6 +218,18 @@ pub struct BootstrapArgs {
     /// expires or is removed in the portal).
     #[arg(long)]
     pub new_secret: bool,
+    /// The tenant to work in (its ID, or a verified domain) [default: the profile's, else
+    /// backend/.env's, when it is the one the Azure CLI is signed in to; else the signed-in
+    /// tenant, offered on a terminal].
+    #[arg(long, value_name = "TENANT", value_parser = parse_tenant)]
+    pub tenant: Option<String>,
+}
+
+/// `--tenant` through the wizard's own validator (a pasted URL gives its GUID).
+fn parse_tenant(s: &str) -> Result<String, String> {
+    crate::validate::tenant(s)
+        .map(|c| c.value.as_str().to_owned())
+        .map_err(|e| format!("{}; fix: {}", e.problem(), e.fix))
 }
 
 #[derive(Debug, Subcommand)]

@@ -901,3 +901,69 @@ fn the_wizard_runs_bootstrap_when_azure_lists_no_app_and_comes_back_with_the_ids
     assert_eq!(secrets.len(), 1);
     assert_clean("the terminal", &t.history(), &secrets);
 }
+
+/// Issue 20, item 15: the team's `.env` names a placeholder tenant while the user is signed in
+/// to their real one. Bootstrap says where the tenant came from, offers the signed-in tenant by
+/// name and domain, and takes `--tenant`.
+#[tokio::test]
+async fn a_stale_env_tenant_is_named_with_its_source_and_the_signed_in_one_offered() {
+    let stand = StandIn::start().await;
+    let graph = GraphModel::serve(&stand);
+    let az = FakeAz::new(&stand.base, AzMode::WrongTenant);
+    let w = World { stand, graph, az };
+    let p = Project::empty();
+    let stale = "11111111-2222-3333-4444-555555555555";
+    p.write(
+        "backend/.env",
+        &format!(
+            "LAKEKEEPER__OPENID_PROVIDER_URI=https://login.microsoftonline.com/{stale}/v2.0/.well-known/openid-configuration\n"
+        ),
+    );
+
+    let out = w.bootstrap(&p, &["--yes"]).await;
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        stderr.contains(&format!(
+            "error: the tenant {stale} comes from {} (LAKEKEEPER__OPENID_PROVIDER_URI), but the Azure CLI's sign-in cannot reach it; it is signed in to tenant {SIGNED_IN_TENANT} (Contoso, contoso.onmicrosoft.com); nothing was changed",
+            p.path("backend/.env").display()
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "fix: to set up the signed-in tenant, run again with `--tenant {SIGNED_IN_TENANT}`; to use {stale}, run `az login --tenant {stale}` first"
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("sign in to that tenant"), "{stderr}");
+    assert!(
+        w.stand.seen().is_empty(),
+        "no Azure request before the tenant is settled"
+    );
+    assert!(!p.path("lakekeeper-setup.toml").exists());
+
+    // `--tenant` settles it: the run works in the signed-in tenant and says so.
+    let out = w
+        .bootstrap(&p, &["--yes", "--tenant", SIGNED_IN_TENANT])
+        .await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains(&format!(
+            "Tenant {SIGNED_IN_TENANT} (Contoso, contoso.onmicrosoft.com), from --tenant · signed in as user@contoso.com"
+        )),
+        "{all}"
+    );
+    assert_complete(&w.graph, false);
+    let profile = p.read("lakekeeper-setup.toml");
+    assert!(
+        profile.contains(&format!("tenant = \"{SIGNED_IN_TENANT}\"")),
+        "{profile}"
+    );
+
+    // A bad value is refused by the wizard's own validator.
+    let out = w.bootstrap(&p, &["--tenant", "common"]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("multi-tenant alias"), "{}", text(&out));
+}

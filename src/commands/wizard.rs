@@ -227,6 +227,7 @@ fn bootstrap_then_again(
         prefix: crate::azure::bootstrap::DEFAULT_PREFIX.to_owned(),
         secret_months: None,
         new_secret: false,
+        tenant: None,
     };
     let exit = super::azure::bootstrap::run(paths, &args, &env)?;
     if exit != Exit::Ok {

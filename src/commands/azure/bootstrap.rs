@@ -16,12 +16,13 @@ use crate::azure::bootstrap::{
 };
 use crate::azure::change::{self, Change};
 use crate::azure::keyvault::SecretName;
+use crate::azure::tenant::{self, Choice, Origin, SignedIn};
 use crate::azure::{ListError, Session};
 use crate::cli::{BootstrapArgs, Paths};
 use crate::commands::{Exit, Project, RunError};
 use crate::envfile::EnvFile;
 use crate::keys;
-use crate::model::{ClientId, FieldId};
+use crate::model::{ClientId, FieldId, Source};
 use crate::output::Style;
 use crate::secret::Secret;
 
@@ -88,13 +89,26 @@ pub fn run(
         .get(keys::OAUTH2_CLIENT_SECRET)
         .filter(|v| !v.is_empty())
         .map(Secret::new);
-    let tenant = answers.get(FieldId::Tenant).map(str::to_owned);
+    let configured = answers.get(FieldId::Tenant).map(|t| {
+        (
+            t.to_owned(),
+            Origin::Answer {
+                source: answers.source(FieldId::Tenant).unwrap_or(Source::Profile),
+                profile: paths.profile.display().to_string(),
+                env: env_label.clone(),
+            },
+        )
+    });
+    let tenant = args
+        .tenant
+        .clone()
+        .or_else(|| configured.as_ref().map(|(t, _)| t.clone()));
 
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| RunError::Usage(format!("could not start the Azure client: {e}")))?;
-    let session = match rt.block_on(Session::from_az(tenant.as_deref())) {
+    let session = match rt.block_on(Session::from_az(None)) {
         Ok(s) => s,
         Err(e) => {
             let why = match e {
@@ -114,18 +128,34 @@ pub fn run(
             return Ok(Exit::CouldNotRun);
         }
     };
-    let tenant_text = tenant
-        .clone()
-        .unwrap_or_else(|| session.account.tenant_id.clone());
+    let signed_in = rt.block_on(signed_in_tenant(&session));
+    let configured = configured
+        .as_ref()
+        .map(|(t, origin)| (t.as_str(), origin.clone()));
+    let reachable = match configured.as_ref() {
+        Some((t, _)) if args.tenant.is_none() && !t.eq_ignore_ascii_case(&signed_in.id) => {
+            rt.block_on(reaches(&session, t))
+        }
+        _ => false,
+    };
+    let Some((tenant_text, origin)) = choose_tenant(args, configured, reachable, &signed_in, err)
+    else {
+        return Ok(Exit::CouldNotRun);
+    };
+    let session = session
+        .with_tenant(Some(&tenant_text))
+        .map_err(|e| RunError::Usage(e.to_string()))?;
+    let known = if tenant_text.eq_ignore_ascii_case(&signed_in.id) {
+        match signed_in.label() {
+            l if l.is_empty() => String::new(),
+            l => format!(" ({l})"),
+        }
+    } else {
+        String::new()
+    };
     outln!(
-        "Tenant {}{} · signed in as {}",
-        tenant_text,
-        session
-            .account
-            .tenant_name
-            .as_deref()
-            .filter(|_| tenant.is_none())
-            .map_or_else(String::new, |n| format!(" ({n})")),
+        "Tenant {tenant_text}{known}, {} · signed in as {}",
+        origin.describe(),
         session.account.user
     );
     outln!(
@@ -315,6 +345,84 @@ pub fn run(
         "and the other portal steps: `lakekeeper-setup azure extensions` (PostgreSQL) and `lakekeeper-setup azure roles` (storage); `lakekeeper-setup verify --fix` checks everything"
     );
     Ok(Exit::Ok)
+}
+
+/// The tenant the Azure CLI is signed in to, with its name and default domain: from `az account
+/// show`, else (an `az` older than 2.37) from ARM's tenants list, as the wizard's picker reads it.
+async fn signed_in_tenant(session: &Session) -> SignedIn {
+    let a = &session.account;
+    let mut me = SignedIn {
+        id: a.tenant_id.clone(),
+        name: a.tenant_name.clone().filter(|n| !n.is_empty()),
+        domain: a.tenant_domain.clone().filter(|d| !d.is_empty()),
+    };
+    if (me.name.is_none() || me.domain.is_none())
+        && let Ok(list) = crate::azure::arm::tenants(session).await
+        && let Some(t) = list.iter().find(|t| t.id.eq_ignore_ascii_case(&me.id))
+    {
+        me.name = me
+            .name
+            .or_else(|| Some(t.name.clone()).filter(|n| !n.is_empty()));
+        me.domain = me
+            .domain
+            .or_else(|| Some(t.default_domain.clone()).filter(|d| !d.is_empty()));
+    }
+    me
+}
+
+/// Whether the sign-in gets a Microsoft Graph token for `tenant` (a guest may work in a tenant
+/// other than its default subscription's; a placeholder or stale tenant fails here).
+async fn reaches(session: &Session, tenant: &str) -> bool {
+    match session.with_tenant(Some(tenant)) {
+        Ok(s) => s.token(&s.endpoints.graph_resource).await.is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// The tenant to work in and where it came from. A configured tenant that is not the signed-in
+/// one is offered against the signed-in one on a terminal; otherwise the run stops naming both
+/// (`None`).
+fn choose_tenant(
+    args: &BootstrapArgs,
+    configured: Option<(&str, Origin)>,
+    reachable: bool,
+    signed_in: &SignedIn,
+    err: Style,
+) -> Option<(String, Origin)> {
+    match tenant::choose(args.tenant.as_deref(), configured, reachable, signed_in) {
+        Choice::Use { id, origin } => Some((id, origin)),
+        Choice::Mismatch {
+            configured,
+            origin,
+            signed_in,
+        } => {
+            let (line, fix) = tenant::mismatch(&configured, &origin, &signed_in);
+            if args.write.yes || !std::io::stdin().is_terminal() {
+                eoutln!("{} {line}; nothing was changed", err.red("error:"));
+                eoutln!("fix: {fix}");
+                return None;
+            }
+            eoutln!("{line}.");
+            let mine = format!("the signed-in tenant {}", signed_in.describe());
+            let theirs = format!(
+                "{configured}, {} (you must be signed in to it: az login --tenant {configured})",
+                origin.describe()
+            );
+            match inquire::Select::new(
+                "Which tenant should bootstrap work in?",
+                vec![mine.clone(), theirs],
+            )
+            .prompt()
+            {
+                Ok(pick) if pick == mine => Some((signed_in.id.clone(), Origin::SignedIn)),
+                Ok(_) => Some((configured, origin)),
+                Err(_) => {
+                    eoutln!("Nothing changed.");
+                    None
+                }
+            }
+        }
+    }
 }
 
 /// Writes the bootstrap's results into the profile as it is now (read again), unless that
