@@ -7,6 +7,7 @@
 //! [`Session::from_az`] fails with [`ListError::AssistOff`] and a one-line how-to; nothing else
 //! in the tool depends on the assist.
 
+pub mod appid;
 pub mod arm;
 pub mod az;
 pub mod bootstrap;

@@ -967,3 +967,75 @@ async fn a_stale_env_tenant_is_named_with_its_source_and_the_signed_in_one_offer
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("multi-tenant alias"), "{}", text(&out));
 }
+
+/// Issue 20, item 16: the profile names the API app's client ID, not its App ID URI; the old
+/// `.env` says `api://lakekeeper`. With the Azure CLI signed in, `apply` asks Graph and warns,
+/// naming the app's own identifier URI.
+#[tokio::test]
+async fn apply_warns_about_an_app_id_uri_the_api_app_does_not_register() {
+    let w = world().await;
+    let app_id = w.graph.with(|t| {
+        let app = t.new_app(Some(API), &json!({"displayName": API}));
+        let id = s(&app["appId"]);
+        if let Some(last) = t.apps.last_mut() {
+            last["identifierUris"] = json!([format!("api://{id}")]);
+        }
+        id
+    });
+    let p = Project::empty();
+    p.write(
+        "lakekeeper-setup.toml",
+        &format!(
+            "[entra]\ntenant = \"{SIGNED_IN_TENANT}\"\n\n[lakekeeper_api]\nclient_id = \"{app_id}\"\n\n[backend_service]\nclient_id = \"bbbbbbbb-0000-4000-8000-000000000002\"\n\n[postgres]\nhost = \"127.0.0.1\"\ndatabase = \"lake\"\nuser = \"lake\"\nsslmode = \"disable\"\n\n[storage]\naccount = \"fakeacct01\"\ncontainer = \"lakehouse\"\n"
+        ),
+    );
+    p.write(
+        "backend/.env",
+        "LAKEKEEPER__OPENID_AUDIENCE=api://lakekeeper\n",
+    );
+    let mut c = p.cmd();
+    c.args(["apply", "--dry-run", "--generate-key"])
+        .env("PATH", w.az.path_var())
+        .env(
+            "LAKEKEEPER__OAUTH2__CLIENT_SECRET",
+            "fake-secret-Q~0123456789abcdef",
+        )
+        .env("POSTGRES_PASSWORD", "fake-pg-password")
+        .stdin(std::process::Stdio::null());
+    let out = tokio::task::spawn_blocking(move || c.output().expect("run"))
+        .await
+        .expect("join");
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    let right = format!("api://{app_id}");
+    assert!(
+        all.contains(&format!(
+            "warning: the App ID URI api://lakekeeper (from the .env) is not one Entra ID registers for the API app {API} ({right}): the audience and scope would be wrong; the right one is {right}. Fix: set `app_id_uri = \"{right}\"` under [lakekeeper_api] in lakekeeper-setup.toml"
+        )),
+        "{all}"
+    );
+    // With the right URI in the profile there is nothing to say.
+    let profile = p.read("lakekeeper-setup.toml").replace(
+        &format!("client_id = \"{app_id}\"\n"),
+        &format!("client_id = \"{app_id}\"\napp_id_uri = \"{right}\"\n"),
+    );
+    p.write("lakekeeper-setup.toml", &profile);
+    let mut c = p.cmd();
+    c.args(["apply", "--dry-run", "--generate-key"])
+        .env("PATH", w.az.path_var())
+        .env(
+            "LAKEKEEPER__OAUTH2__CLIENT_SECRET",
+            "fake-secret-Q~0123456789abcdef",
+        )
+        .env("POSTGRES_PASSWORD", "fake-pg-password")
+        .stdin(std::process::Stdio::null());
+    let out = tokio::task::spawn_blocking(move || c.output().expect("run"))
+        .await
+        .expect("join");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        !text(&out).contains("is not one Entra ID registers"),
+        "{}",
+        text(&out)
+    );
+}

@@ -31,6 +31,7 @@ pub fn run(
         };
     let mut answers = project.answers_with_vault(process_env, &vault.answers);
     let mut warnings: Vec<String> = vault.warnings.clone();
+    warnings.extend(super::appid::warning(&answers));
 
     match decide_key(
         project.existing_key(),
