@@ -1,6 +1,7 @@
 //! Terminal output: colour only on a terminal without `NO_COLOR`, and the shared renderings of
 //! plans, findings and field errors. Values shown here are already masked where secret.
 
+pub mod progress;
 pub mod stdio;
 
 use std::fmt::Write as _;
