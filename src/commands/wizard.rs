@@ -368,22 +368,15 @@ impl Driver<'_> {
             self.vault.spec.as_ref(),
             &self.project.env_answers(),
         );
-        let mut notes: Vec<String> = v.notes.iter().map(|(f, n)| format!("{f}: {n}")).collect();
+        let notes: Vec<String> = v.notes.iter().map(|(f, n)| format!("{f}: {n}")).collect();
         let mut warnings: Vec<String> = self.vault.warnings.clone();
-        if self.vault.spec.is_some() {
-            notes.extend(
-                origins
-                    .iter()
-                    .filter(|o| !o.rotated)
-                    .map(crate::azure::secrets::SecretOrigin::line),
-            );
-            warnings.extend(
-                origins
-                    .iter()
-                    .filter(|o| o.rotated)
-                    .map(crate::azure::secrets::SecretOrigin::line),
-            );
-        }
+        // Each secret's origin is said beside it on the review; a rotated one is also a warning.
+        warnings.extend(
+            origins
+                .iter()
+                .filter(|o| o.rotated)
+                .map(crate::azure::secrets::SecretOrigin::line),
+        );
         warnings.extend(
             v.warnings
                 .iter()
@@ -400,6 +393,7 @@ impl Driver<'_> {
             changes_anything: p.changes_anything(),
             notes,
             warnings,
+            secrets: origins,
         };
         self.plan = Some(p);
         Ok(summary)
