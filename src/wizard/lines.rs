@@ -123,12 +123,11 @@ fn secret_origin(w: &Wizard, f: crate::model::FieldId) -> Option<(String, bool)>
     {
         return Some((o.from.clone(), o.rotated));
     }
-    use crate::model::Source;
     let from = match w.answers().source(f)? {
-        Source::KeyVault => "Key Vault".to_owned(),
-        Source::EnvFile => "the existing .env".to_owned(),
-        Source::Environment => "the environment".to_owned(),
-        Source::Wizard => "what was typed in the wizard".to_owned(),
+        crate::model::Source::KeyVault => "Key Vault".to_owned(),
+        crate::model::Source::EnvFile => "the existing .env".to_owned(),
+        crate::model::Source::Environment => "the environment".to_owned(),
+        crate::model::Source::Wizard => "what was typed in the wizard".to_owned(),
         other => other.to_string(),
     };
     Some((from, false))
