@@ -464,6 +464,69 @@ mod tests {
         }
     }
 
+    /// Issue 20, item 17, through the driver: the plan summary the review shows carries each
+    /// secret's origin, and a vault value that differs from `.env` is a warning.
+    #[test]
+    fn the_review_summary_says_where_each_secret_came_from() {
+        use crate::model::{FieldId, Source};
+        use crate::wizard::tests::{BACKEND_SECRET, complete};
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("backend")).expect("mkdir");
+        std::fs::write(
+            dir.path().join("backend/.env"),
+            "LAKEKEEPER__OAUTH2__CLIENT_SECRET=fake-old-secret-from-env-0000000000000000\n",
+        )
+        .expect("write");
+        let profile = "[secrets]\nvault = \"https://team-dev-kv.vault.azure.net\"\nbackend_client_secret = \"lakekeeper-backend-client-secret\"\n";
+        std::fs::write(dir.path().join("lakekeeper-setup.toml"), profile).expect("write");
+        let paths = Paths::at(&global(None), dir.path().to_path_buf(), Origin::Explicit);
+        let project = Project::load(&paths).expect("load");
+        let mut vault = super::super::vault::VaultLayer {
+            spec: crate::azure::secrets::spec(profile).expect("spec"),
+            ..super::super::vault::VaultLayer::default()
+        };
+        vault
+            .answers
+            .set(FieldId::BackendSecret, BACKEND_SECRET, Source::KeyVault);
+        let mut answers = complete();
+        answers.set(FieldId::BackendSecret, BACKEND_SECRET, Source::KeyVault);
+        let (tx, _rx) = std::sync::mpsc::channel();
+        let env = BTreeMap::new();
+        let mut driver = Driver {
+            project: &project,
+            plan: None,
+            vault: &vault,
+            paths: &paths,
+            process_env: &env,
+            tx,
+            lister: std::sync::Arc::new(|_| Ok(Vec::new())),
+        };
+        let summary = driver.compute(&answers, false, None).expect("a plan");
+        let secret = summary
+            .secrets
+            .iter()
+            .find(|o| o.key == "LAKEKEEPER__OAUTH2__CLIENT_SECRET")
+            .expect("the client secret's origin");
+        assert_eq!(
+            secret.from,
+            "Key Vault team-dev-kv: lakekeeper-backend-client-secret"
+        );
+        assert!(secret.rotated);
+        let password = summary
+            .secrets
+            .iter()
+            .find(|o| o.key == "POSTGRES_PASSWORD")
+            .expect("the password's origin");
+        assert_eq!(password.from, "the existing .env");
+        assert!(
+            summary.warnings.iter().any(|w| w.starts_with(
+                "LAKEKEEPER__OAUTH2__CLIENT_SECRET ••••WXYZ from Key Vault team-dev-kv"
+            ) && w.contains("differs from the value in .env")),
+            "{:?}",
+            summary.warnings
+        );
+    }
+
     #[test]
     fn the_export_command_names_only_the_options_this_run_was_given() {
         let found = Paths::at(
