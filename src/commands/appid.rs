@@ -1,10 +1,12 @@
 //! `apply`'s look at the Lakekeeper API app in Entra ID: when the Azure CLI is at hand and
 //! signed in, an App ID URI the app does not register (an old `.env`'s `api://lakekeeper`)
-//! becomes a warning naming the right one. Without `az`, or when Graph does not answer, it says
-//! nothing: `apply` never depends on Azure.
+//! becomes a warning naming the right one. Only a URI that comes from the existing `.env` and
+//! is not the app's default (`api://<client id>`) is looked up: one in the profile, the
+//! environment or typed is the user's own, and the default is what `azure bootstrap` sets.
+//! Without `az`, or when Graph does not answer, it says nothing: `apply` never depends on Azure.
 
 use crate::azure::{Session, appid, az, graph};
-use crate::model::{Answers, ClientId, FieldId};
+use crate::model::{Answers, ClientId, FieldId, Source};
 
 /// The warning, when the held App ID URI is not one of the API app's identifier URIs.
 pub fn warning(answers: &Answers) -> Option<String> {
@@ -13,7 +15,11 @@ pub fn warning(answers: &Answers) -> Option<String> {
         .get(FieldId::ApiClientId)?
         .trim()
         .to_ascii_lowercase();
-    if held.is_empty() || !crate::validate::is_guid(&client) {
+    if held.is_empty()
+        || !crate::validate::is_guid(&client)
+        || answers.source(FieldId::AppIdUri) != Some(Source::EnvFile)
+        || appid::is_registered(&held, &[format!("api://{client}")])
+    {
         return None;
     }
     az::find_az(std::env::var_os("PATH").as_deref())?;
