@@ -1039,3 +1039,60 @@ async fn apply_warns_about_an_app_id_uri_the_api_app_does_not_register() {
         text(&out)
     );
 }
+
+/// On a terminal the stale tenant is not an error: bootstrap asks, offering the signed-in
+/// tenant by name and domain first, and goes on in the one chosen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_terminal_the_signed_in_tenant_is_offered_by_name_and_domain() {
+    if support::tools::require_tool("tmux").is_none() {
+        return;
+    }
+    let stand = StandIn::start().await;
+    let _graph = GraphModel::serve(&stand);
+    let az = FakeAz::new(&stand.base, AzMode::WrongTenant);
+    let p = Project::empty();
+    let stale = "11111111-2222-3333-4444-555555555555";
+    p.write(
+        "backend/.env",
+        &format!(
+            "LAKEKEEPER__OPENID_PROVIDER_URI=https://login.microsoftonline.com/{stale}/v2.0/.well-known/openid-configuration\n"
+        ),
+    );
+    let root = p.root().display().to_string();
+    let path = az.path_var();
+    let t = support::tmux::Tmux::start(
+        p.root(),
+        std::path::Path::new(env!("CARGO_BIN_EXE_lakekeeper-setup")),
+        &["azure", "bootstrap", "--dry-run", "--root", &root],
+        &[
+            ("PATH", &path),
+            ("NO_COLOR", "1"),
+            ("LAKEKEEPER_SETUP_AZURE_RETRY_MS", "5"),
+        ],
+        240,
+        30,
+    );
+    let asked = t.wait_for(&[
+        "Which tenant should bootstrap work in?",
+        &format!("the signed-in tenant {SIGNED_IN_TENANT} (Contoso, contoso.onmicrosoft.com)"),
+        &format!("{stale}, from {}", p.path("backend/.env").display()),
+    ]);
+    assert!(
+        asked.contains("the Azure CLI's sign-in cannot reach it"),
+        "{asked}"
+    );
+    t.keys(&["Enter"]);
+    t.wait_for(&["EXIT="]);
+    let done = t.history();
+    assert!(
+        done.contains(&format!(
+            "Tenant {SIGNED_IN_TENANT} (Contoso, contoso.onmicrosoft.com), the one the Azure CLI is signed in to"
+        )),
+        "{done}"
+    );
+    assert!(
+        done.contains("dry run: nothing was sent or written"),
+        "{done}"
+    );
+    assert!(done.contains("EXIT=0"), "{done}");
+}
