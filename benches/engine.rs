@@ -134,6 +134,7 @@ fn summary() -> PlanSummary {
         changes_anything: p.changes_anything(),
         notes: v.notes.iter().map(|(f, n)| format!("{f}: {n}")).collect(),
         warnings: Vec::new(),
+        secrets: Vec::new(),
     }
 }
 

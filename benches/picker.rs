@@ -57,6 +57,7 @@ fn rows(n: usize) -> Vec<Choice> {
             detail: format!("tenant{i:03}.onmicrosoft.com · 00000000-0000-4000-8000-{i:012}"),
             unavailable: (i % 7 == 0).then(|| "you have no role in this tenant".to_owned()),
             fills: vec![(FieldId::Tenant, format!("00000000-0000-4000-8000-{i:012}"))],
+            accepts: Vec::new(),
             next: None,
         })
         .collect()

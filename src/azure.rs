@@ -7,6 +7,7 @@
 //! [`Session::from_az`] fails with [`ListError::AssistOff`] and a one-line how-to; nothing else
 //! in the tool depends on the assist.
 
+pub mod appid;
 pub mod arm;
 pub mod az;
 pub mod bootstrap;
@@ -23,6 +24,7 @@ pub mod rest;
 pub mod roles;
 pub mod rotate;
 pub mod secrets;
+pub mod tenant;
 
 use std::time::Duration;
 
@@ -86,6 +88,16 @@ impl Session {
             http,
             timeout,
         })
+    }
+
+    /// This session working in `tenant` (tokens are asked for with `--tenant`); the account and
+    /// endpoints already read are kept.
+    pub fn with_tenant(&self, tenant: Option<&str>) -> Result<Session, ListError> {
+        let az = self
+            .az
+            .with_tenant(tenant)
+            .map_err(|e| to_list_error(&CallError::Az(e)))?;
+        Ok(Session { az, ..self.clone() })
     }
 
     /// A token for `resource` (cached per resource for the run).

@@ -39,6 +39,31 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+impl Cli {
+    /// Whether this run changes files, a database or Azure as soon as it starts (a command that
+    /// writes, not a dry run). A closed output stream must not cut such a run short
+    /// ([`crate::output::stdio::committed`]); the wizard and a terminal confirmation mark the
+    /// moment of writing themselves.
+    pub fn writes(&self) -> bool {
+        match &self.command {
+            Some(Command::Apply(a)) => !a.dry_run,
+            Some(Command::Verify(v)) => v.fix,
+            Some(Command::Warehouse(w)) => !w.dry_run,
+            Some(Command::Export(ExportTarget::Helm(h))) => !h.dry_run,
+            Some(Command::Azure(
+                AzureCommand::Bootstrap(BootstrapArgs { write, .. })
+                | AzureCommand::Extensions(ExtensionsArgs { write, .. })
+                | AzureCommand::Roles(RolesArgs { write, .. })
+                | AzureCommand::StoreSecrets(write)
+                | AzureCommand::RotateSecret(RotateSecretArgs { write, .. })
+                | AzureCommand::Revoke(RevokeArgs { write, .. }),
+            )) => !write.dry_run,
+            Some(Command::Azure(AzureCommand::Grant(g))) => !g.write.dry_run && !g.list,
+            Some(Command::Check(_) | Command::Completions(_) | Command::Man(_)) | None => false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct Global {
     /// Project root [default: the first directory from here upwards with backend/ holding a
@@ -283,6 +308,18 @@ pub struct BootstrapArgs {
     /// With --production: the AKS cluster's resource ID [default: [production] aks_cluster].
     #[arg(long, value_name = "ID", requires = "production")]
     pub aks_cluster: Option<String>,
+    /// The tenant to work in (its ID, or a verified domain) [default: the profile's, else
+    /// backend/.env's, when it is the one the Azure CLI is signed in to; else the signed-in
+    /// tenant, offered on a terminal].
+    #[arg(long, value_name = "TENANT", value_parser = parse_tenant)]
+    pub tenant: Option<String>,
+}
+
+/// `--tenant` through the wizard's own validator (a pasted URL gives its GUID).
+fn parse_tenant(s: &str) -> Result<String, String> {
+    crate::validate::tenant(s)
+        .map(|c| c.value.as_str().to_owned())
+        .map_err(|e| format!("{}; fix: {}", e.problem(), e.fix))
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,6 +1,7 @@
 //! The commands: each reads the files once (`Project::load`), runs the pure core, and maps the
 //! outcome to an exit code. Shared by the non-interactive commands and the wizard's driver.
 
+pub mod appid;
 pub mod apply;
 pub mod azure;
 pub mod check;

@@ -4,6 +4,45 @@
 //! The shape: answers (wizard | line prompts | profile + environment) → `validate` →
 //! `SetupConfig` → `plan` (pure) → `apply` (atomic writes) → `verify` (live checks).
 
+// `outln!` and friends panic on a closed pipe: everything printed goes through
+// `output::stdio` (see there), by these macros.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+/// `print!` to stdout that never panics: a closed pipe ends the process quietly
+/// ([`output::stdio`]).
+#[macro_export]
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::output::stdio::write($crate::output::stdio::Stream::Stdout, format_args!($($arg)*))
+    };
+}
+
+/// `outln!` that never panics ([`output::stdio`]).
+#[macro_export]
+macro_rules! outln {
+    () => { $crate::out!("\n") };
+    ($($arg:tt)*) => {
+        $crate::output::stdio::write($crate::output::stdio::Stream::Stdout, format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `eprint!` that never panics ([`output::stdio`]).
+#[macro_export]
+macro_rules! eout {
+    ($($arg:tt)*) => {
+        $crate::output::stdio::write($crate::output::stdio::Stream::Stderr, format_args!($($arg)*))
+    };
+}
+
+/// `eoutln!` that never panics ([`output::stdio`]).
+#[macro_export]
+macro_rules! eoutln {
+    () => { $crate::eout!("\n") };
+    ($($arg:tt)*) => {
+        $crate::output::stdio::write($crate::output::stdio::Stream::Stderr, format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
 pub mod apply;
 pub mod azure;
 pub mod backups;

@@ -1,12 +1,16 @@
 //! The `lakekeeper-setup` binary: parse flags, run the command, map the outcome to an exit code.
 
+// Printing goes through `output::stdio` (never panics on a closed pipe).
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::Parser;
 use lakekeeper_setup::cli::{Cli, Command, Paths};
 use lakekeeper_setup::commands::{self, RunError};
-use lakekeeper_setup::output::Style;
-use lakekeeper_setup::root;
+use lakekeeper_setup::output::{Style, stdio};
+use lakekeeper_setup::{eoutln, root};
 
 fn main() -> ExitCode {
     // A panic message could quote a value being processed (a secret among them): print where,
@@ -16,11 +20,16 @@ fn main() -> ExitCode {
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
             .unwrap_or_default();
-        eprintln!(
+        // Not `eprintln!`: it panics again if stderr is gone.
+        let _ = writeln!(
+            std::io::stderr(),
             "lakekeeper-setup: internal error{at}; the message is withheld because it could contain a secret. Please report it."
         );
     }));
     let cli = Cli::parse();
+    if cli.writes() {
+        stdio::committed();
+    }
     let outcome = match &cli.command {
         // Shell integration needs no project: answered before any path is resolved.
         Some(Command::Completions(args)) => commands::shell::completions(args),
@@ -30,10 +39,11 @@ fn main() -> ExitCode {
     let code = match outcome {
         Ok(exit) => exit,
         Err(e) => {
-            eprintln!("{} {e}", Style::stderr().red("error:"));
+            eoutln!("{} {e}", Style::stderr().red("error:"));
             e.exit()
         }
     };
+    stdio::flush();
     ExitCode::from(code as u8)
 }
 
@@ -41,7 +51,7 @@ fn run_in_project(cli: &Cli) -> Result<commands::Exit, RunError> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
     let paths = Paths::resolve(&cli.global, &cwd);
     if let Some(line) = root::announcement(&paths.root, &paths.origin) {
-        eprintln!("{line}");
+        eoutln!("{line}");
     }
     let process_env = std::env::vars().collect();
     match &cli.command {

@@ -1,6 +1,9 @@
 //! Terminal output: colour only on a terminal without `NO_COLOR`, and the shared renderings of
 //! plans, findings and field errors. Values shown here are already masked where secret.
 
+pub mod progress;
+pub mod stdio;
+
 use std::fmt::Write as _;
 use std::io::IsTerminal;
 

@@ -74,7 +74,7 @@ pub fn run(
             };
             let text = format!("{} {how}", offer.as_deref().unwrap_or_default());
             for l in said(text.trim_end(), columns()) {
-                println!("{}", style.yellow(&l));
+                outln!("{}", style.yellow(&l));
             }
         }
         offered = offer;
@@ -144,7 +144,7 @@ pub fn run(
             continue;
         }
         if let Some(b) = w.blocked() {
-            println!("{} {b}", style.red("✗"));
+            outln!("{} {b}", style.red("✗"));
         }
     }
 }
@@ -166,13 +166,13 @@ fn dispatch(w: &mut Wizard, msg: Msg, exec: &mut dyn FnMut(Effect) -> Vec<Msg>) 
 /// The validator's error, or the notes on what was normalised, after an answer.
 fn report(w: &Wizard, f: crate::model::FieldId, style: Style) {
     match &w.field(f).status {
-        FieldStatus::Invalid(e) => println!("  {} {}", style.red("✗"), wizard::field_message(e)),
+        FieldStatus::Invalid(e) => outln!("  {} {}", style.red("✗"), wizard::field_message(e)),
         FieldStatus::Valid { notes, warnings } => {
             for n in notes {
-                println!("  {} {n}", style.green("✓"));
+                outln!("  {} {n}", style.green("✓"));
             }
             for wn in warnings {
-                println!("  {} {wn}", style.yellow("!"));
+                outln!("  {} {wn}", style.yellow("!"));
             }
         }
         FieldStatus::Unchecked => {}
@@ -183,18 +183,18 @@ fn report(w: &Wizard, f: crate::model::FieldId, style: Style) {
 fn report_production(w: &Wizard, f: wizard::ProdField, style: Style) {
     let prod = w.production();
     if let Some(e) = prod.error(f) {
-        println!("  {} {}", style.red("✗"), wizard::production_message(e));
+        outln!("  {} {}", style.red("✗"), wizard::production_message(e));
     } else if let FieldStatus::Valid { notes, .. } = &prod.field(f).status {
         for n in notes {
-            println!("  {} {n}", style.green("✓"));
+            outln!("  {} {n}", style.green("✓"));
         }
     }
 }
 
 fn header(w: &Wizard, style: Style) {
     let step = w.step();
-    println!();
-    println!(
+    outln!();
+    outln!(
         "{}",
         style.bold(&format!(
             "── Step {} of {}: {} ──",
@@ -209,7 +209,7 @@ fn header(w: &Wizard, style: Style) {
         Step::Review => return,
         _ => {
             for l in said(step.help().trim(), columns()) {
-                println!("{}", style.dim(&l));
+                outln!("{}", style.dim(&l));
             }
             return;
         }
@@ -261,7 +261,7 @@ pub(crate) fn print_lines(lines: &[wizard::Line], style: Style) {
                 LineKind::Removed | LineKind::Error => style.red(&text),
                 LineKind::Text => text,
             };
-            println!("{text}");
+            outln!("{text}");
         }
     }
 }

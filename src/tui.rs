@@ -54,7 +54,7 @@ pub fn install_panic_hook() {
         let place = info
             .location()
             .map_or_else(String::new, |l| format!(" at {}:{}", l.file(), l.line()));
-        eprintln!(
+        eoutln!(
             "lakekeeper-setup: internal error{place}. Nothing was written unless the Done screen said so. Please report this (the message is withheld because it may contain a value you typed)."
         );
     }));

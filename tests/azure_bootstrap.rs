@@ -901,3 +901,198 @@ fn the_wizard_runs_bootstrap_when_azure_lists_no_app_and_comes_back_with_the_ids
     assert_eq!(secrets.len(), 1);
     assert_clean("the terminal", &t.history(), &secrets);
 }
+
+/// Issue 20, item 15: the team's `.env` names a placeholder tenant while the user is signed in
+/// to their real one. Bootstrap says where the tenant came from, offers the signed-in tenant by
+/// name and domain, and takes `--tenant`.
+#[tokio::test]
+async fn a_stale_env_tenant_is_named_with_its_source_and_the_signed_in_one_offered() {
+    let stand = StandIn::start().await;
+    let graph = GraphModel::serve(&stand);
+    let az = FakeAz::new(&stand.base, AzMode::WrongTenant);
+    let w = World { stand, graph, az };
+    let p = Project::empty();
+    let stale = "11111111-2222-3333-4444-555555555555";
+    p.write(
+        "backend/.env",
+        &format!(
+            "LAKEKEEPER__OPENID_PROVIDER_URI=https://login.microsoftonline.com/{stale}/v2.0/.well-known/openid-configuration\n"
+        ),
+    );
+
+    let out = w.bootstrap(&p, &["--yes"]).await;
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        stderr.contains(&format!(
+            "error: the tenant {stale} comes from {} (LAKEKEEPER__OPENID_PROVIDER_URI), but the Azure CLI's sign-in cannot reach it; it is signed in to tenant {SIGNED_IN_TENANT} (Contoso, contoso.onmicrosoft.com); nothing was changed",
+            p.path("backend/.env").display()
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "fix: to set up the signed-in tenant, run again with `--tenant {SIGNED_IN_TENANT}`; to use {stale}, run `az login --tenant {stale}` first"
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("sign in to that tenant"), "{stderr}");
+    assert!(
+        w.stand.seen().is_empty(),
+        "no Azure request before the tenant is settled"
+    );
+    assert!(!p.path("lakekeeper-setup.toml").exists());
+
+    // `--tenant` settles it: the run works in the signed-in tenant and says so.
+    let out = w
+        .bootstrap(&p, &["--yes", "--tenant", SIGNED_IN_TENANT])
+        .await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains(&format!(
+            "Tenant {SIGNED_IN_TENANT} (Contoso, contoso.onmicrosoft.com), from --tenant · signed in as user@contoso.com"
+        )),
+        "{all}"
+    );
+    assert_complete(&w.graph, false);
+    let profile = p.read("lakekeeper-setup.toml");
+    assert!(
+        profile.contains(&format!("tenant = \"{SIGNED_IN_TENANT}\"")),
+        "{profile}"
+    );
+
+    // A bad value is refused by the wizard's own validator.
+    let out = w.bootstrap(&p, &["--tenant", "common"]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("multi-tenant alias"), "{}", text(&out));
+}
+
+/// Issue 20, item 16: the profile names the API app's client ID, not its App ID URI; the old
+/// `.env` says `api://lakekeeper`. With the Azure CLI signed in, `apply` asks Graph and warns,
+/// naming the app's own identifier URI.
+#[tokio::test]
+async fn apply_warns_about_an_app_id_uri_the_api_app_does_not_register() {
+    let w = world().await;
+    let app_id = w.graph.with(|t| {
+        let app = t.new_app(Some(API), &json!({"displayName": API}));
+        let id = s(&app["appId"]);
+        if let Some(last) = t.apps.last_mut() {
+            last["identifierUris"] = json!([format!("api://{id}")]);
+        }
+        id
+    });
+    let p = Project::empty();
+    p.write(
+        "lakekeeper-setup.toml",
+        &format!(
+            "[entra]\ntenant = \"{SIGNED_IN_TENANT}\"\n\n[lakekeeper_api]\nclient_id = \"{app_id}\"\n\n[backend_service]\nclient_id = \"bbbbbbbb-0000-4000-8000-000000000002\"\n\n[postgres]\nhost = \"127.0.0.1\"\ndatabase = \"lake\"\nuser = \"lake\"\nsslmode = \"disable\"\n\n[storage]\naccount = \"fakeacct01\"\ncontainer = \"lakehouse\"\n"
+        ),
+    );
+    p.write(
+        "backend/.env",
+        "LAKEKEEPER__OPENID_AUDIENCE=api://lakekeeper\n",
+    );
+    let mut c = p.cmd();
+    c.args(["apply", "--dry-run", "--generate-key"])
+        .env("PATH", w.az.path_var())
+        .env(
+            "LAKEKEEPER__OAUTH2__CLIENT_SECRET",
+            "fake-secret-Q~0123456789abcdef",
+        )
+        .env("POSTGRES_PASSWORD", "fake-pg-password")
+        .stdin(std::process::Stdio::null());
+    let out = tokio::task::spawn_blocking(move || c.output().expect("run"))
+        .await
+        .expect("join");
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    let right = format!("api://{app_id}");
+    assert!(
+        all.contains(&format!(
+            "warning: the App ID URI api://lakekeeper (from the .env) is not one Entra ID registers for the API app {API} ({right}): the audience and scope would be wrong; the right one is {right}. Fix: set `app_id_uri = \"{right}\"` under [lakekeeper_api] in lakekeeper-setup.toml"
+        )),
+        "{all}"
+    );
+    // With the right URI in the profile there is nothing to say.
+    let profile = p.read("lakekeeper-setup.toml").replace(
+        &format!("client_id = \"{app_id}\"\n"),
+        &format!("client_id = \"{app_id}\"\napp_id_uri = \"{right}\"\n"),
+    );
+    p.write("lakekeeper-setup.toml", &profile);
+    let mut c = p.cmd();
+    c.args(["apply", "--dry-run", "--generate-key"])
+        .env("PATH", w.az.path_var())
+        .env(
+            "LAKEKEEPER__OAUTH2__CLIENT_SECRET",
+            "fake-secret-Q~0123456789abcdef",
+        )
+        .env("POSTGRES_PASSWORD", "fake-pg-password")
+        .stdin(std::process::Stdio::null());
+    let out = tokio::task::spawn_blocking(move || c.output().expect("run"))
+        .await
+        .expect("join");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        !text(&out).contains("is not one Entra ID registers"),
+        "{}",
+        text(&out)
+    );
+}
+
+/// On a terminal the stale tenant is not an error: bootstrap asks, offering the signed-in
+/// tenant by name and domain first, and goes on in the one chosen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_terminal_the_signed_in_tenant_is_offered_by_name_and_domain() {
+    if support::tools::require_tool("tmux").is_none() {
+        return;
+    }
+    let stand = StandIn::start().await;
+    let _graph = GraphModel::serve(&stand);
+    let az = FakeAz::new(&stand.base, AzMode::WrongTenant);
+    let p = Project::empty();
+    let stale = "11111111-2222-3333-4444-555555555555";
+    p.write(
+        "backend/.env",
+        &format!(
+            "LAKEKEEPER__OPENID_PROVIDER_URI=https://login.microsoftonline.com/{stale}/v2.0/.well-known/openid-configuration\n"
+        ),
+    );
+    let root = p.root().display().to_string();
+    let path = az.path_var();
+    let t = support::tmux::Tmux::start(
+        p.root(),
+        std::path::Path::new(env!("CARGO_BIN_EXE_lakekeeper-setup")),
+        &["azure", "bootstrap", "--dry-run", "--root", &root],
+        &[
+            ("PATH", &path),
+            ("NO_COLOR", "1"),
+            ("LAKEKEEPER_SETUP_AZURE_RETRY_MS", "5"),
+        ],
+        240,
+        30,
+    );
+    let asked = t.wait_for(&[
+        "Which tenant should bootstrap work in?",
+        &format!("the signed-in tenant {SIGNED_IN_TENANT} (Contoso, contoso.onmicrosoft.com)"),
+        &format!("{stale}, from {}", p.path("backend/.env").display()),
+    ]);
+    assert!(
+        asked.contains("the Azure CLI's sign-in cannot reach it"),
+        "{asked}"
+    );
+    t.keys(&["Enter"]);
+    t.wait_for(&["EXIT="]);
+    let done = t.history();
+    assert!(
+        done.contains(&format!(
+            "Tenant {SIGNED_IN_TENANT} (Contoso, contoso.onmicrosoft.com), the one the Azure CLI is signed in to"
+        )),
+        "{done}"
+    );
+    assert!(
+        done.contains("dry run: nothing was sent or written"),
+        "{done}"
+    );
+    assert!(done.contains("EXIT=0"), "{done}");
+}

@@ -334,22 +334,25 @@ async fn on_a_terminal_a_slow_az_shows_a_spinner_with_the_seconds_waited() {
     let fake = FakeAz::new(&stand.base, AzMode::Slow(2));
     let root = p.root().display().to_string();
     let path = fake.path_var();
-    let t = support::tmux::Tmux::start(
-        p.root(),
-        std::path::Path::new(env!("CARGO_BIN_EXE_lakekeeper-setup")),
-        &["apply", "--dry-run", "--root", &root],
-        &[
-            ("PATH", &path),
-            ("NO_COLOR", "1"),
-            ("LAKEKEEPER_SETUP_AZ_TIMEOUT", "30"),
-        ],
-        120,
-        30,
-    );
+    let start = |width: u16| {
+        support::tmux::Tmux::start(
+            p.root(),
+            std::path::Path::new(env!("CARGO_BIN_EXE_lakekeeper-setup")),
+            &["apply", "--dry-run", "--root", &root],
+            &[
+                ("PATH", &path),
+                ("NO_COLOR", "1"),
+                ("LAKEKEEPER_SETUP_AZ_TIMEOUT", "30"),
+            ],
+            width,
+            30,
+        )
+    };
+    let t = start(120);
     let waiting = "reading 4 secret(s) from Key Vault team-dev-kv through the Azure CLI… ";
-    t.wait_for(&[waiting, " s (the Azure CLI often takes 10 s or more)"]);
+    t.wait_for(&[waiting, "(the Azure CLI often takes 10 s or more)"]);
     // The seconds go on counting while `az` takes its time.
-    t.wait_for(&[waiting, "… 2 s ("]);
+    t.wait_for(&[&format!(" 2s {waiting}")]);
     let done = t.wait_for(&["EXIT="]);
     assert!(!done.contains(waiting), "the spinner line stayed:\n{done}");
     assert!(done.contains("EXIT=0"), "{done}");
@@ -357,4 +360,17 @@ async fn on_a_terminal_a_slow_az_shows_a_spinner_with_the_seconds_waited() {
         !done.contains(V_CLIENT),
         "a vault secret reached the screen:\n{done}"
     );
+
+    // Issue 20, item 18: on a 60-column terminal the line is cut to fit, and its redraws
+    // (ten a second for seconds) replace it: it never fills the scrollback.
+    let narrow = start(60);
+    let shown = narrow.wait_for(&[" 1s reading 4 secret(s) from Key Vault"]);
+    assert!(shown.lines().all(|l| l.chars().count() <= 60), "{shown}");
+    narrow.wait_for(&["EXIT="]);
+    let history = narrow.history();
+    let spinner_lines = history
+        .lines()
+        .filter(|l| l.contains("reading 4 secret(s)") || l.contains("often takes 10 s"))
+        .count();
+    assert_eq!(spinner_lines, 0, "redraws left lines behind:\n{history}");
 }

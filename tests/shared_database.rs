@@ -89,25 +89,91 @@ fn names_in(pg: &Cluster, schema: &str) -> String {
     )
 }
 
-#[test]
-fn every_collision_fails_verify_and_lakekeepers_own_schema_isolates_it() {
-    let Some(pg) = Cluster::start(Options::default()) else {
-        return;
-    };
+/// A cluster with role `app` owning database `appdb`, the extensions in `public` as on Azure.
+fn backend_database() -> Option<Cluster> {
+    let pg = Cluster::start(Options::default())?;
     if require_tool("psql").is_none() || !require_python_module("dotenv") {
-        return;
+        return None;
     }
     pg.sql(
         "postgres",
         &format!("CREATE ROLE app LOGIN PASSWORD '{APP_PASSWORD}'"),
     );
     pg.sql("postgres", "CREATE DATABASE appdb OWNER app");
-    // As on Azure: the extensions live in public.
     pg.sql(
         "appdb",
         "CREATE EXTENSION \"uuid-ossp\"; CREATE EXTENSION pgcrypto; CREATE EXTENSION pg_trgm; \
          CREATE EXTENSION btree_gin; CREATE EXTENSION btree_gist",
     );
+    Some(pg)
+}
+
+/// Issue 20, item 14: the 13 names only Lakekeeper's main branch creates (no release yet) do
+/// not stop the pinned v0.13.3's migrations, so a backend holding them passes `verify`, with a
+/// warning that says what to do before upgrading.
+#[test]
+fn names_only_a_later_lakekeeper_creates_warn_and_pass() {
+    let Some(pg) = backend_database() else {
+        return;
+    };
+    let mut backend = String::from("SET ROLE app;");
+    for later in objects::later() {
+        let _ = match later.kind {
+            Kind::Table => write!(backend, "CREATE TABLE \"{}\" (id int);", later.name),
+            Kind::Type => write!(backend, "CREATE TYPE \"{}\" AS ENUM ('a');", later.name),
+            Kind::Function => write!(
+                backend,
+                "CREATE FUNCTION \"{}\"() RETURNS int LANGUAGE sql AS 'SELECT 1';",
+                later.name
+            ),
+            Kind::View | Kind::Sequence => panic!("{later:?}: no later view or sequence expected"),
+        };
+    }
+    pg.sql("appdb", &backend);
+    let p = Project::empty();
+    p.write("lakekeeper-setup.toml", &profile(pg.port, Some("none")));
+    apply(&p);
+    let (code, check, _) = verify(&p, &[]);
+    assert_eq!(code, Some(0), "{check}");
+    assert_eq!(check["status"], "warning", "{check}");
+    let summary = check["summary"].as_str().unwrap_or_default();
+    assert!(
+        summary.starts_with(
+            "schema public has 13 objects with names that Lakekeeper v0.13.3 (the pinned image) does not create but a later Lakekeeper does (no release yet: Lakekeeper's main branch after v0.13.3 (at 90892e9)): "
+        ) && summary.ends_with(" — v0.13.3 migrates fine; the upgrade's `lakekeeper migrate` would stop at the first"),
+        "{summary}"
+    );
+    for name in [
+        "grant_assignment",
+        "schema_field",
+        "tabular_field",
+        "tag",
+        "tag_allowed_value",
+        "tag_definition",
+        "grant_principal_type",
+        "grant_resource_type",
+        "iceberg_type_kind",
+        "tag_source",
+        "tag_value_kind",
+        "gc_orphaned_columns",
+        "reject_schema_write",
+    ] {
+        assert!(summary.contains(name), "{name} not named in {summary}");
+    }
+    assert!(!summary.contains("already has"), "{summary}");
+    assert!(
+        check["fix"].as_str().is_some_and(|f| f.starts_with(
+            "before upgrading the image past v0.13.3: give Lakekeeper its own schema"
+        )),
+        "{check}"
+    );
+}
+
+#[test]
+fn every_collision_fails_verify_and_lakekeepers_own_schema_isolates_it() {
+    let Some(pg) = backend_database() else {
+        return;
+    };
     // The backend got there first: an object under every one of Lakekeeper's names.
     let mut backend = String::from("SET ROLE app;");
     for name in objects::names(Kind::Table)
@@ -139,26 +205,40 @@ fn every_collision_fails_verify_and_lakekeepers_own_schema_isolates_it() {
     assert_eq!(code, Some(1), "{check}");
     assert_eq!(check["status"], "failed", "{check}");
     let summary = check["summary"].as_str().unwrap_or_default();
-    let total: usize = Kind::ALL.iter().map(|k| objects::names(*k).len()).sum();
+    // Only the pinned image's names fail; the later ones are a warning of their own.
+    let total: usize = Kind::ALL.iter().map(|k| objects::pinned(*k).len()).sum();
     assert!(
         summary.starts_with(&format!(
             "schema public already has {total} objects with the names Lakekeeper's migrations create"
         )),
         "{summary}"
     );
+    let named = |text: &str, name: &str| {
+        text.contains(&format!(" {name},"))
+            || text.contains(&format!(" {name};"))
+            || text.contains(&format!(" {name} —"))
+    };
     for kind in Kind::ALL {
-        for name in objects::names(kind) {
-            assert!(
-                summary.contains(&format!(" {name},"))
-                    || summary.contains(&format!(" {name};"))
-                    || summary.contains(&format!(" {name} —")),
-                "{name} not named in {summary}"
-            );
+        for name in objects::pinned(kind) {
+            assert!(named(summary, name), "{name} not named in {summary}");
         }
+    }
+    let details = check["details"].to_string();
+    for later in objects::later() {
+        assert!(
+            !named(summary, &later.name),
+            "{} failed: {summary}",
+            later.name
+        );
+        assert!(
+            details.contains(&later.name),
+            "{} not warned: {details}",
+            later.name
+        );
     }
     // The names a FastAPI backend plausibly has, by kind, as the issue measured them.
     for (kind, name) in [
-        ("tables", "tag"),
+        ("tables", "users"),
         ("tables", "task_log"),
         ("tables", "role_membership"),
         ("enum types", "user_type"),

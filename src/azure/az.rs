@@ -147,6 +147,8 @@ pub fn parse_token(stdout: &str) -> Result<Token, AzError> {
 pub struct Account {
     pub tenant_id: String,
     pub tenant_name: Option<String>,
+    /// `tenantDefaultDomain` (az 2.37 and newer).
+    pub tenant_domain: Option<String>,
     pub user: String,
     pub subscription_id: String,
 }
@@ -157,6 +159,8 @@ struct RawAccount {
     tenant_id: String,
     #[serde(rename = "tenantDisplayName")]
     tenant_name: Option<String>,
+    #[serde(rename = "tenantDefaultDomain")]
+    tenant_domain: Option<String>,
     #[serde(default)]
     id: String,
     user: Option<RawUser>,
@@ -176,6 +180,7 @@ pub fn parse_account(stdout: &str) -> Result<Account, AzError> {
     Ok(Account {
         tenant_id: raw.tenant_id,
         tenant_name: raw.tenant_name,
+        tenant_domain: raw.tenant_domain,
         user: raw.user.map(|u| u.name).unwrap_or_default(),
         subscription_id: raw.id,
     })
@@ -297,6 +302,11 @@ impl Az {
 
     pub fn tenant(&self) -> Option<&str> {
         self.tenant.as_deref()
+    }
+
+    /// The same `az` with another `--tenant` for tokens (and a token cache of its own).
+    pub fn with_tenant(&self, tenant: Option<&str>) -> Result<Az, AzError> {
+        Az::new(self.program.clone(), self.timeout, tenant)
     }
 
     pub fn installed(&self) -> bool {

@@ -101,10 +101,11 @@ pub fn dry_run_text(changes: &[Change]) -> String {
 /// `--yes`.
 pub fn confirm(question: &str, yes: bool) -> bool {
     if yes {
+        crate::output::stdio::committed();
         return true;
     }
     if !std::io::stdin().is_terminal() {
-        eprintln!(
+        eoutln!(
             "Nothing changed: not on a terminal, so nobody could confirm. Run again with --yes to go ahead."
         );
         return false;
@@ -114,8 +115,10 @@ pub fn confirm(question: &str, yes: bool) -> bool {
         .with_default(false)
         .prompt()
         .unwrap_or(false);
-    if !go {
-        eprintln!("Nothing changed.");
+    if go {
+        crate::output::stdio::committed();
+    } else {
+        eoutln!("Nothing changed.");
     }
     go
 }

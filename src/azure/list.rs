@@ -53,6 +53,7 @@ pub async fn list_with(
                     detail: format!("{} · {}", t.default_domain, t.id),
                     unavailable: None,
                     fills: vec![(FieldId::Tenant, t.id)],
+                    accepts: Vec::new(),
                     next: None,
                 })
                 .collect())
@@ -94,6 +95,7 @@ pub async fn list_with(
                     detail: format!("container in {account}"),
                     unavailable: None,
                     fills: vec![(FieldId::StorageContainer, c.name)],
+                    accepts: Vec::new(),
                     next: None,
                 })
                 .collect())
@@ -201,6 +203,7 @@ fn app_choice(kind: &ListKind, a: &App, base: &str) -> Choice {
         detail: id.clone(),
         unavailable: None,
         fills: Vec::new(),
+        accepts: Vec::new(),
         next: None,
     };
     match kind {
@@ -211,6 +214,11 @@ fn app_choice(kind: &ListKind, a: &App, base: &str) -> Choice {
                     (FieldId::ApiClientId, id),
                     (FieldId::AppIdUri, uri.to_owned()),
                 ];
+                c.accepts = a
+                    .identifier_uris
+                    .iter()
+                    .map(|u| (FieldId::AppIdUri, u.clone()))
+                    .collect();
             } else {
                 c.unavailable = Some(format!(
                     "no App ID URI: set one under Expose an API (api://{id}) first"
@@ -242,6 +250,7 @@ fn storage_choice(a: &StorageAccount) -> Choice {
         unavailable: (!a.hns)
             .then(|| "no hierarchical namespace: not ADLS Gen2, which Lakekeeper needs".to_owned()),
         fills: vec![(FieldId::StorageAccount, a.name.clone())],
+        accepts: Vec::new(),
         next: Some(ListKind::Container {
             account_id: a.id.clone(),
         }),
@@ -273,6 +282,7 @@ fn postgres_choice(s: &PostgresServer) -> Choice {
             (FieldId::PgHost, s.fqdn.clone()),
             (FieldId::PgPort, "5432".to_owned()),
         ],
+        accepts: Vec::new(),
         next: None,
     }
 }

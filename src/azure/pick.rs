@@ -36,6 +36,9 @@ pub struct Choice {
     pub unavailable: Option<String>,
     /// The fields choosing this row fills, with their values (validators run on them as typed).
     pub fills: Vec<(FieldId, String)>,
+    /// Other values equally right for a field this row fills (an API app's other registered
+    /// identifier URIs): a field already holding one is not flagged as stale.
+    pub accepts: Vec<(FieldId, String)>,
     /// For a storage account: the ARM resource ID, so its containers can be listed next.
     pub next: Option<ListKind>,
 }

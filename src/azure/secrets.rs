@@ -251,6 +251,7 @@ pub fn origins(
                 }
                 (Source::Environment, _) => "the environment".to_owned(),
                 (Source::EnvFile, _) => "the existing .env".to_owned(),
+                (Source::Wizard, _) => "what was typed in the wizard".to_owned(),
                 (other, _) => other.to_string(),
             };
             let rotated = a.source == Source::KeyVault

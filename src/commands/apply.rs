@@ -31,6 +31,7 @@ pub fn run(
         };
     let mut answers = project.answers_with_vault(process_env, &vault.answers);
     let mut warnings: Vec<String> = vault.warnings.clone();
+    warnings.extend(super::appid::warning(&answers));
 
     match decide_key(
         project.existing_key(),
@@ -108,16 +109,16 @@ pub fn run(
     let style = Style::stdout();
     if !args.json {
         for n in &notes {
-            println!("{} {n}", style.dim("note:"));
+            outln!("{} {n}", style.dim("note:"));
         }
         for w in &warnings {
-            println!("{} {w}", style.yellow("warning:"));
+            outln!("{} {w}", style.yellow("warning:"));
         }
-        print!("{}", output::plan(&the_plan, style));
+        out!("{}", output::plan(&the_plan, style));
         if vault.spec.is_some() {
-            println!("{}", style.bold("secrets:"));
+            outln!("{}", style.bold("secrets:"));
             for o in &origins {
-                println!("  {}", o.line());
+                outln!("  {}", o.line());
             }
         }
     }
@@ -126,9 +127,9 @@ pub fn run(
         if args.json {
             print_json(&the_plan, &warnings, &notes, &[], &origins, args.dry_run);
         } else if args.dry_run {
-            println!("dry run: nothing was written");
+            outln!("dry run: nothing was written");
         } else {
-            println!(
+            outln!(
                 "{}",
                 style.green("everything is already up to date; nothing was written")
             );
@@ -137,10 +138,11 @@ pub fn run(
     }
 
     if !args.yes && std::io::stdin().is_terminal() && !args.json && !confirm()? {
-        println!("cancelled; nothing was written");
+        outln!("cancelled; nothing was written");
         return Ok(Exit::Cancelled);
     }
 
+    crate::output::stdio::committed();
     let written = crate::apply::apply(&the_plan)?;
     if args.json {
         print_json(&the_plan, &warnings, &notes, &written, &origins, false);
@@ -148,7 +150,7 @@ pub fn run(
         for w in &written {
             print_written(w, style);
         }
-        println!(
+        outln!(
             "next: `lakekeeper-setup verify`, then `docker compose up -d lakekeeper` in backend/"
         );
     }
@@ -158,7 +160,7 @@ pub fn run(
 const ROTATE_WARNING: &str = "the encryption key is being replaced (--rotate-key): warehouse secrets stored with the old key become unreadable (`Wrong key or corrupt data`); re-create their credentials afterwards";
 
 fn confirm() -> Result<bool, RunError> {
-    print!("write these changes? [y/N] ");
+    out!("write these changes? [y/N] ");
     std::io::stdout().flush().map_err(|e| RunError::Read {
         path: "stdout".into(),
         source: e,
@@ -181,13 +183,13 @@ fn finish_spec(args: &ApplyArgs, problems: &[secrets::SpecProblem]) -> Exit {
             .iter()
             .map(|p| json!({"field": p.key, "value": null, "message": p.message, "fix": p.fix}))
             .collect();
-        println!("{}", json!({"ok": false, "errors": list, "written": []}));
+        outln!("{}", json!({"ok": false, "errors": list, "written": []}));
     } else {
         let s = Style::stderr();
         for p in problems {
-            eprintln!("{} {p}", s.red("error:"));
+            eoutln!("{} {p}", s.red("error:"));
         }
-        eprintln!("nothing was written");
+        eoutln!("nothing was written");
     }
     Exit::Problems
 }
@@ -203,7 +205,7 @@ fn finish_invalid(
         if let Some(x) = &extra {
             list.push(json!({"field": FieldId::EncryptionKey.name(), "value": null, "message": x, "fix": "--rotate-key"}));
         }
-        println!(
+        outln!(
             "{}",
             json!({"ok": false, "errors": list, "warnings": warnings, "written": []})
         );
@@ -211,13 +213,13 @@ fn finish_invalid(
         let s = Style::stderr();
         // The vault's failures explain why a secret is missing.
         for w in warnings {
-            eprintln!("{} {w}", s.yellow("warning:"));
+            eoutln!("{} {w}", s.yellow("warning:"));
         }
         if !errors.is_empty() {
-            eprint!("{}", output::field_errors(errors, s));
+            eout!("{}", output::field_errors(errors, s));
         }
         if let Some(x) = extra {
-            eprintln!("{} {x}; nothing was written", s.red("error:"));
+            eoutln!("{} {x}; nothing was written", s.red("error:"));
         }
     }
     Exit::Problems
@@ -250,18 +252,18 @@ fn print_json(
         "secrets": secrets,
         "written": files,
     });
-    println!("{v}");
+    outln!("{v}");
 }
 
 /// One line per file written: its path, and where the previous version went.
 pub fn print_written(w: &crate::apply::Written, style: Style) {
     match &w.backup {
-        Some(b) => println!(
+        Some(b) => outln!(
             "{} {} (backup: {})",
             style.green("wrote"),
             w.path.display(),
             b.display()
         ),
-        None => println!("{} {}", style.green("wrote"), w.path.display()),
+        None => outln!("{} {}", style.green("wrote"), w.path.display()),
     }
 }

@@ -59,9 +59,9 @@ pub fn run(paths: &Paths, args: &CheckArgs) -> Result<Exit, RunError> {
     findings.sort_by_key(|f| (f.severity, f.line.unwrap_or(usize::MAX)));
     let errors = findings.iter().any(|f| f.severity == Severity::Error);
     if args.json {
-        println!("{}", json!({"ok": !errors, "findings": findings}));
+        outln!("{}", json!({"ok": !errors, "findings": findings}));
     } else {
-        print!("{}", output::findings(&findings, Style::stdout()));
+        out!("{}", output::findings(&findings, Style::stdout()));
     }
     Ok(if errors { Exit::Problems } else { Exit::Ok })
 }

@@ -29,13 +29,13 @@ pub fn run(
 
 fn production_errors(errors: &[ProductionError]) -> Exit {
     let s = Style::stderr();
-    eprintln!(
+    eoutln!(
         "{} {} problem(s) in the production answers; nothing was written:",
         s.red("error:"),
         errors.len()
     );
     for e in errors {
-        eprintln!("  - {e}");
+        eoutln!("  - {e}");
     }
     Exit::Problems
 }
@@ -74,7 +74,7 @@ fn run_helm(
     let validated = match validate::answers(&answers) {
         Ok(v) => v,
         Err(errors) => {
-            eprint!("{}", output::field_errors(&errors, Style::stderr()));
+            eout!("{}", output::field_errors(&errors, Style::stderr()));
             return Ok(Exit::Problems);
         }
     };
@@ -114,10 +114,10 @@ fn run_helm(
     warnings.extend(prod_warnings);
     warnings.extend(export.warnings.iter().cloned());
     for (f, n) in &validated.notes {
-        println!("{} {f}: {n}", style.dim("note:"));
+        outln!("{} {f}: {n}", style.dim("note:"));
     }
     for w in &warnings {
-        println!("{} {w}", style.yellow("warning:"));
+        outln!("{} {w}", style.yellow("warning:"));
     }
 
     refuse_foreign_files(&out_dir, &export.files, args.force)?;
@@ -126,15 +126,16 @@ fn run_helm(
         for f in &export.files {
             let path = out_dir.join(f.rel);
             if f.secret {
-                println!("--- {} (secret values withheld)", path.display());
+                outln!("--- {} (secret values withheld)", path.display());
             } else {
-                println!("--- {}\n{}", path.display(), f.text);
+                outln!("--- {}\n{}", path.display(), f.text);
             }
         }
-        println!("dry run: nothing was written");
+        outln!("dry run: nothing was written");
         return Ok(Exit::Ok);
     }
 
+    crate::output::stdio::committed();
     for f in &export.files {
         let path = out_dir.join(f.rel);
         if f.secret {
@@ -143,7 +144,7 @@ fn run_helm(
         let w = crate::apply::write_atomic(&path, &f.text, f.secret)?;
         super::apply::print_written(&w, style);
     }
-    println!(
+    outln!(
         "next, in this order (the Secret must exist before the release{}):",
         if mode == SecretsMode::ExternalSecrets {
             "; the External Secrets Operator must be installed"
@@ -152,15 +153,15 @@ fn run_helm(
         }
     );
     for (i, c) in export.commands.iter().enumerate() {
-        println!("  {}. {c}", i + 1);
+        outln!("  {}. {c}", i + 1);
     }
     if !export.backend.is_empty() {
-        println!("the production backend's own deployment, to call Lakekeeper without a secret:");
+        outln!("the production backend's own deployment, to call Lakekeeper without a secret:");
         for line in &export.backend {
-            println!("  - {line}");
+            outln!("  - {line}");
         }
     }
-    println!(
+    outln!(
         "then, from this laptop: `lakekeeper-setup verify --production --only oidc-discovery,token,token-claims,storage,lakekeeper` and `lakekeeper-setup warehouse --production` (bootstrap and warehouse at {})",
         crate::validate::base_uri_string(&prod.base_uri)
     );

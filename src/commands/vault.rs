@@ -7,7 +7,6 @@
 //! and a secret that is then missing is reported by validation as usual.
 
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
 
 use super::Project;
 use crate::azure::secrets::{self, SecretsSpec, SpecProblem, VaultRead};
@@ -107,31 +106,14 @@ pub fn read(
 }
 
 /// Runs `work`; meanwhile, on a terminal, shows `what` on stderr with a turning spinner and the
-/// seconds waited (the Azure CLI often takes ten seconds and more), and clears that line when
-/// `work` is done. Without a terminal it prints nothing.
+/// seconds waited (the Azure CLI often takes ten seconds and more), cut to the terminal's width,
+/// and clears that line when `work` is done. Without a terminal it prints nothing.
 pub(crate) async fn spinning<T>(what: &str, work: impl std::future::Future<Output = T>) -> T {
-    const FRAMES: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
-    if !std::io::stderr().is_terminal() {
-        return work.await;
-    }
-    tokio::pin!(work);
-    let started = std::time::Instant::now();
-    let mut tick = tokio::time::interval(std::time::Duration::from_millis(100));
-    let mut frame = 0;
-    loop {
-        tokio::select! {
-            out = &mut work => {
-                eprint!("\r\x1b[2K");
-                return out;
-            }
-            _ = tick.tick() => {
-                eprint!(
-                    "\r{} {what}… {} s (the Azure CLI often takes 10 s or more)",
-                    FRAMES[frame % FRAMES.len()],
-                    started.elapsed().as_secs()
-                );
-                frame += 1;
-            }
-        }
-    }
+    let line = crate::output::progress::spinner(
+        &format!("{what}… (the Azure CLI often takes 10 s or more)"),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    let out = work.await;
+    line.finish_and_clear();
+    out
 }

@@ -126,9 +126,9 @@ fn use_production(
             Ok(prod)
         }
         Err(errors) => {
-            eprintln!("{} production answers:", Style::stderr().red("error:"));
+            eoutln!("{} production answers:", Style::stderr().red("error:"));
             for e in errors {
-                eprintln!("  - {e}");
+                eoutln!("  - {e}");
             }
             Err(Exit::Problems)
         }
@@ -416,7 +416,7 @@ pub fn run(
     report.checks.iter_mut().for_each(strip);
     if let (Some(columns), Some(vault)) = (columns, &vault_check) {
         // Live output printed each check as it finished; the vault's was read before them.
-        print!(
+        out!(
             "{}",
             verify::render::render_check(vault, verify::render::name_width(), color, Some(columns))
         );
@@ -425,7 +425,7 @@ pub fn run(
     if let Some(spec) = &role {
         let checked = rt.block_on(verify::postgres::role::check_role(&backend_cfg, spec));
         if columns.is_some() {
-            print!(
+            out!(
                 "{}",
                 verify::render::render_check(
                     &checked,
@@ -439,7 +439,7 @@ pub fn run(
     }
     if let Some(columns) = columns {
         for c in access_checks.iter().chain(&expiry) {
-            print!(
+            out!(
                 "{}",
                 verify::render::render_check(c, verify::render::name_width(), color, Some(columns))
             );
@@ -450,16 +450,16 @@ pub fn run(
     report.checks.extend(expiry);
     let failed = report.has_failures();
     if args.json {
-        println!("{}", json!({"ok": !failed, "checks": report.checks}));
+        outln!("{}", json!({"ok": !failed, "checks": report.checks}));
     } else if columns.is_some() {
-        print!("{}", verify::render::render_counts(&report));
+        out!("{}", verify::render::render_counts(&report));
     } else {
-        print!("{}", verify::render_table(&report, color));
+        out!("{}", verify::render_table(&report, color));
     }
     if failed {
         if args.fix && args.json {
             for command in azure_fixes(&report) {
-                eprintln!(
+                eoutln!(
                     "fix: not with --json (its output would break the document): run `{command}`"
                 );
             }
@@ -483,31 +483,32 @@ fn fix_schema(rt: &tokio::runtime::Runtime, cfg: &VerifyConfig, yes: bool) {
     let s = Style::stderr();
     match rt.block_on(fix::plan(cfg)) {
         Ok(SchemaFix::Nothing) => {}
-        Ok(SchemaFix::AskAdmin { schema, sql }) => eprintln!(
+        Ok(SchemaFix::AskAdmin { schema, sql }) => eoutln!(
             "fix: schema {schema} is missing and this role may not create it; ask the database owner or an administrator to run:\n  {sql}"
         ),
         Ok(SchemaFix::Create { schema, sql }) => {
             if !yes && std::io::stdin().is_terminal() {
-                eprint!("fix: create schema {schema} in the database (`{sql}`)? [y/N] ");
+                eout!("fix: create schema {schema} in the database (`{sql}`)? [y/N] ");
                 let _ = std::io::stderr().flush();
                 let mut line = String::new();
                 let _ = std::io::stdin().lock().read_line(&mut line);
                 if !matches!(line.trim(), "y" | "Y" | "yes") {
-                    eprintln!("fix: left as it is");
+                    eoutln!("fix: left as it is");
                     return;
                 }
             } else if !yes {
-                eprintln!(
+                eoutln!(
                     "fix: schema {schema} is missing; run again with --yes to create it (`{sql}`), or run that SQL yourself"
                 );
                 return;
             }
+            crate::output::stdio::committed();
             match rt.block_on(fix::apply(cfg, &sql)) {
-                Ok(()) => eprintln!("{}", s.green(&format!("fix: created schema {schema}"))),
-                Err(e) => eprintln!("{} could not create schema {schema}: {e}", s.red("fix:")),
+                Ok(()) => eoutln!("{}", s.green(&format!("fix: created schema {schema}"))),
+                Err(e) => eoutln!("{} could not create schema {schema}: {e}", s.red("fix:")),
             }
         }
-        Err(e) => eprintln!("fix: could not look at PostgreSQL: {e}"),
+        Err(e) => eoutln!("fix: could not look at PostgreSQL: {e}"),
     }
 }
 
@@ -549,7 +550,7 @@ fn fix_in_azure(
     }
     let s = Style::stderr();
     for command in &fixes {
-        eprintln!("fix: running `{command}`");
+        eoutln!("fix: running `{command}`");
         let write = AzureWriteArgs {
             dry_run: false,
             yes,
@@ -581,10 +582,10 @@ fn fix_in_azure(
             )
         };
         if let Err(e) = outcome {
-            eprintln!("{} {e}", s.red("fix:"));
+            eoutln!("{} {e}", s.red("fix:"));
         }
     }
-    eprintln!(
+    eoutln!(
         "fix: run `lakekeeper-setup verify` again to see the result (new role assignments take a few minutes to apply)"
     );
 }
@@ -624,9 +625,9 @@ fn warehouse(
         Ok(outcome) => report_warehouse(&outcome, json_out),
         Err(e) => {
             if json_out {
-                println!("{}", json!({"ok": false, "error": e.to_string()}));
+                outln!("{}", json!({"ok": false, "error": e.to_string()}));
             } else {
-                eprintln!("{} {e}", Style::stderr().red("error:"));
+                eoutln!("{} {e}", Style::stderr().red("error:"));
             }
             Exit::Problems
         }
@@ -681,12 +682,12 @@ fn report_warehouse(outcome: &WarehouseOutcome, json_out: bool) -> Exit {
             }
             _ => serde_json::Value::Null,
         };
-        println!(
+        outln!(
             "{}",
             json!({"ok": true, "warehouse": status, "request": body})
         );
     } else {
-        println!("{}", s.green(&text));
+        outln!("{}", s.green(&text));
     }
     Exit::Ok
 }

@@ -47,7 +47,7 @@ pub fn run_from(
         paths
     } else {
         let Some(dir) = ask_root(cwd)? else {
-            println!("cancelled; nothing was written");
+            outln!("cancelled; nothing was written");
             return Ok(Exit::Cancelled);
         };
         Paths::at(g, dir, Origin::Explicit)
@@ -59,7 +59,7 @@ pub fn run_from(
 fn ask_root(cwd: &Path) -> Result<Option<PathBuf>, RunError> {
     // Said before the question, wrapped at word boundaries: inquire prints its prompt as is.
     for line in prompt::said(&crate::strings::root_not_found(cwd), prompt::columns()) {
-        println!("{line}");
+        outln!("{line}");
     }
     let answer = inquire::Text::new(crate::strings::ROOT_QUESTION)
         .with_default(&cwd.display().to_string())
@@ -178,8 +178,8 @@ pub fn run(
     }
     if wizard.export_requested() {
         // Asked for on the Done screen, which said the command: run it as if typed.
-        println!();
-        println!("$ {}", wizard.export_command());
+        outln!();
+        outln!("$ {}", wizard.export_command());
         let args = crate::cli::HelmArgs {
             out: None,
             secrets: None,
@@ -193,7 +193,7 @@ pub fn run(
     Ok(match outcome {
         Outcome::Written | Outcome::DryRun | Outcome::UpToDate => Exit::Ok,
         Outcome::Cancelled => {
-            println!("cancelled; nothing was written");
+            outln!("cancelled; nothing was written");
             Exit::Cancelled
         }
         Outcome::Failed => Exit::CouldNotRun,
@@ -218,8 +218,8 @@ fn bootstrap_then_again(
     }
     // The wizard's prompts may have left the terminal raw (Enter would not end a line).
     let _ = ratatui::crossterm::terminal::disable_raw_mode();
-    println!();
-    println!("$ lakekeeper-setup azure bootstrap");
+    outln!();
+    outln!("$ lakekeeper-setup azure bootstrap");
     let args = crate::cli::BootstrapArgs {
         write: crate::cli::AzureWriteArgs {
             dry_run,
@@ -231,16 +231,17 @@ fn bootstrap_then_again(
         new_secret: false,
         production: false,
         aks_cluster: None,
+        tenant: None,
     };
     let exit = super::azure::bootstrap::run(paths, &args, &env)?;
     if exit != Exit::Ok {
-        println!(
+        outln!(
             "the wizard was left; run `lakekeeper-setup` again when the app registrations exist"
         );
         return Ok(exit);
     }
-    println!();
-    println!("Starting the wizard again with the new app registrations …");
+    outln!();
+    outln!("Starting the wizard again with the new app registrations …");
     run(paths, plain, dry_run, &env)
 }
 
@@ -391,22 +392,15 @@ impl Driver<'_> {
             self.vault.spec.as_ref(),
             &self.project.env_answers(),
         );
-        let mut notes: Vec<String> = v.notes.iter().map(|(f, n)| format!("{f}: {n}")).collect();
+        let notes: Vec<String> = v.notes.iter().map(|(f, n)| format!("{f}: {n}")).collect();
         let mut warnings: Vec<String> = self.vault.warnings.clone();
-        if self.vault.spec.is_some() {
-            notes.extend(
-                origins
-                    .iter()
-                    .filter(|o| !o.rotated)
-                    .map(crate::azure::secrets::SecretOrigin::line),
-            );
-            warnings.extend(
-                origins
-                    .iter()
-                    .filter(|o| o.rotated)
-                    .map(crate::azure::secrets::SecretOrigin::line),
-            );
-        }
+        // Each secret's origin is said beside it on the review; a rotated one is also a warning.
+        warnings.extend(
+            origins
+                .iter()
+                .filter(|o| o.rotated)
+                .map(crate::azure::secrets::SecretOrigin::line),
+        );
         warnings.extend(
             v.warnings
                 .iter()
@@ -423,6 +417,7 @@ impl Driver<'_> {
             changes_anything: p.changes_anything(),
             notes,
             warnings,
+            secrets: origins,
         };
         self.plan = Some(p);
         Ok(summary)
@@ -467,6 +462,7 @@ impl Driver<'_> {
             .plan
             .as_ref()
             .ok_or_else(|| "no plan to write; go back to the review".to_owned())?;
+        crate::output::stdio::committed();
         let written = apply::apply(p).map_err(|e| e.to_string())?;
         Ok(written
             .into_iter()
@@ -490,6 +486,69 @@ mod tests {
             override_file: None,
             profile: None,
         }
+    }
+
+    /// Issue 20, item 17, through the driver: the plan summary the review shows carries each
+    /// secret's origin, and a vault value that differs from `.env` is a warning.
+    #[test]
+    fn the_review_summary_says_where_each_secret_came_from() {
+        use crate::model::{FieldId, Source};
+        use crate::wizard::tests::{BACKEND_SECRET, complete};
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("backend")).expect("mkdir");
+        std::fs::write(
+            dir.path().join("backend/.env"),
+            "LAKEKEEPER__OAUTH2__CLIENT_SECRET=fake-old-secret-from-env-0000000000000000\n",
+        )
+        .expect("write");
+        let profile = "[secrets]\nvault = \"https://team-dev-kv.vault.azure.net\"\nbackend_client_secret = \"lakekeeper-backend-client-secret\"\n";
+        std::fs::write(dir.path().join("lakekeeper-setup.toml"), profile).expect("write");
+        let paths = Paths::at(&global(None), dir.path().to_path_buf(), Origin::Explicit);
+        let project = Project::load(&paths).expect("load");
+        let mut vault = super::super::vault::VaultLayer {
+            spec: crate::azure::secrets::spec(profile).expect("spec"),
+            ..super::super::vault::VaultLayer::default()
+        };
+        vault
+            .answers
+            .set(FieldId::BackendSecret, BACKEND_SECRET, Source::KeyVault);
+        let mut answers = complete();
+        answers.set(FieldId::BackendSecret, BACKEND_SECRET, Source::KeyVault);
+        let (tx, _rx) = std::sync::mpsc::channel();
+        let env = BTreeMap::new();
+        let mut driver = Driver {
+            project: &project,
+            plan: None,
+            vault: &vault,
+            paths: &paths,
+            process_env: &env,
+            tx,
+            lister: std::sync::Arc::new(|_| Ok(Vec::new())),
+        };
+        let summary = driver.compute(&answers, false, None).expect("a plan");
+        let secret = summary
+            .secrets
+            .iter()
+            .find(|o| o.key == "LAKEKEEPER__OAUTH2__CLIENT_SECRET")
+            .expect("the client secret's origin");
+        assert_eq!(
+            secret.from,
+            "Key Vault team-dev-kv: lakekeeper-backend-client-secret"
+        );
+        assert!(secret.rotated);
+        let password = summary
+            .secrets
+            .iter()
+            .find(|o| o.key == "POSTGRES_PASSWORD")
+            .expect("the password's origin");
+        assert_eq!(password.from, "the existing .env");
+        assert!(
+            summary.warnings.iter().any(|w| w.starts_with(
+                "LAKEKEEPER__OAUTH2__CLIENT_SECRET ••••WXYZ from Key Vault team-dev-kv"
+            ) && w.contains("differs from the value in .env")),
+            "{:?}",
+            summary.warnings
+        );
     }
 
     #[test]

@@ -118,7 +118,7 @@ pub fn production(w: &Wizard) -> Asked<Msg> {
     let prod = w.production();
     let Some(f) = w.focused_production() else {
         for p in prod.problems() {
-            println!("  {} {p}", Style::stdout().yellow("!"));
+            outln!("  {} {p}", Style::stdout().yellow("!"));
         }
         let opts = prod.options();
         let labels: Vec<String> = opts.iter().map(|c| prod.describe(*c)).collect();

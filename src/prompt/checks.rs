@@ -21,8 +21,8 @@ pub fn wait(
     inbox: &Receiver<Msg>,
     style: Style,
 ) -> Option<Outcome> {
-    println!();
-    println!(
+    outln!();
+    outln!(
         "{}",
         style.bold("Checking the setup live (lakekeeper-setup verify)…")
     );
@@ -42,10 +42,10 @@ pub fn wait(
     }
     match w.verify() {
         VerifyState::Done(Ok(report)) => {
-            println!();
-            print!("{}", verify::render_table(report, style.color));
+            outln!();
+            out!("{}", verify::render_table(report, style.color));
             if report.has_failures() {
-                println!(
+                outln!(
                     "{}",
                     style.red(
                         "Some checks failed. The files are written (the wizard still exits 0): fix the values named above, then run `lakekeeper-setup verify` again."
@@ -53,7 +53,7 @@ pub fn wait(
                 );
             }
         }
-        VerifyState::Done(Err(e)) => println!("{} the checks could not run: {e}", style.red("✗")),
+        VerifyState::Done(Err(e)) => outln!("{} the checks could not run: {e}", style.red("✗")),
         VerifyState::Idle | VerifyState::Running(_) => {}
     }
     None

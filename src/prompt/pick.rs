@@ -50,7 +50,7 @@ pub fn round(
     };
     let msg = match &p.state {
         PickerState::Loading { .. } => {
-            println!("{}", style.dim(&strings::pick_loading(&p.kind)));
+            outln!("{}", style.dim(&strings::pick_loading(&p.kind)));
             let msg = match inbox.recv_timeout(SILENCE) {
                 Ok(m) => m,
                 Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => Msg::Listed(
@@ -64,21 +64,21 @@ pub fn round(
             if w.picker().is_none()
                 && let Some(how) = w.assist_off()
             {
-                println!("{}", style.yellow(how));
+                outln!("{}", style.yellow(how));
             }
             return Ok(out);
         }
         PickerState::Failed(e) => {
-            println!("{} {}: {e}", style.red("✗"), strings::PICK_FAILED);
+            outln!("{} {}: {e}", style.red("✗"), strings::PICK_FAILED);
             Msg::Cancel
         }
         PickerState::Loaded(l) if l.choices.is_empty() => {
-            println!("{}", style.yellow(strings::PICK_EMPTY));
+            outln!("{}", style.yellow(strings::PICK_EMPTY));
             Msg::Cancel
         }
         PickerState::Loaded(l) => {
             if let Some(r) = &l.refused {
-                println!("{} {r}", style.red("✗"));
+                outln!("{} {r}", style.red("✗"));
             }
             match ask(l, strings::pick_title(&p.kind), &p.seed) {
                 Ok(i) => Msg::Choose(i),

@@ -93,7 +93,28 @@ fn plan_summary() -> PlanSummary {
         changes_anything: true,
         notes: vec!["storage.account: normalised to fakeaccount".into()],
         warnings: Vec::new(),
+        secrets: Vec::new(),
     }
+}
+
+/// A plan whose client secret came from the team's vault (rotated there), the password from
+/// the existing `.env`.
+fn vault_origins() -> Vec<crate::azure::secrets::SecretOrigin> {
+    use crate::azure::secrets::SecretOrigin;
+    vec![
+        SecretOrigin {
+            key: "LAKEKEEPER__OAUTH2__CLIENT_SECRET",
+            from: "Key Vault team-dev-kv: lakekeeper-backend-client-secret".into(),
+            masked: "••••abcd".into(),
+            rotated: true,
+        },
+        SecretOrigin {
+            key: "POSTGRES_PASSWORD",
+            from: "the existing .env".into(),
+            masked: "••••5678".into(),
+            rotated: false,
+        },
+    ]
 }
 
 /// Every screen in the states worth seeing; the name is the snapshot's.
@@ -171,8 +192,18 @@ fn screens() -> Vec<(&'static str, Wizard)> {
     );
     out.push(("10_done_production_export_offered", exported));
     to_step(&mut w, Step::Review);
+    // Issue 20, item 17: each secret says where it came from; a rotated one is flagged.
+    let mut from_vault = w.clone();
     send(&mut w, [Msg::PlanReady(Ok(plan_summary()))]);
     out.push(("09_review", w.clone()));
+    send(
+        &mut from_vault,
+        [Msg::PlanReady(Ok(PlanSummary {
+            secrets: vault_origins(),
+            ..plan_summary()
+        }))],
+    );
+    out.push(("09_review_secrets_say_where_they_came_from", from_vault));
     let mut scrolled = w.clone();
     send(&mut scrolled, [Msg::Forward, Msg::Forward, Msg::Forward]);
     out.push(("09_review_scrolled_to_the_diff", scrolled));

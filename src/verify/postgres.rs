@@ -5,7 +5,8 @@
 //! extensions Lakekeeper's migrations create and whether its search path reaches them, that the
 //! schema Lakekeeper creates into exists and is usable, and whether any object there already
 //! has one of the names Lakekeeper's migrations create (`assets/lakekeeper-objects.toml`)
-//! without being Lakekeeper's.
+//! without being Lakekeeper's: a failure for the names the pinned image creates, a warning
+//! (with the release and what to do before upgrading) for those only a later Lakekeeper does.
 //! It only reads: it never creates an extension or a table, and never prints the password.
 
 mod connect;
@@ -285,9 +286,13 @@ async fn inspect_server(
     } else {
         Owner::Nobody
     };
-    let state = inspect::collisions(&found, owner, &schema, configured.is_some());
     let lakekeeper_there = matches!(owner, Owner::Lakekeeper { .. });
-    findings.push(state);
+    findings.extend(inspect::collisions(
+        &found,
+        owner,
+        &schema,
+        configured.is_some(),
+    ));
     let installed = client
         .query(
             "SELECT e.extname::text, n.nspname::text FROM pg_extension e \

@@ -116,6 +116,28 @@ pub fn welcome_lines(w: &Wizard) -> Vec<Line> {
     out
 }
 
+/// Where secret `f` came from and whether the vault's value differs from `.env`'s: the plan's
+/// account once it is computed, else the answer's source. `None` for a field that is no secret.
+fn secret_origin(w: &Wizard, f: crate::model::FieldId) -> Option<(String, bool)> {
+    if !f.is_secret() {
+        return None;
+    }
+    let key = f.env_key()?;
+    if let Review::Ready(p) = w.review()
+        && let Some(o) = p.secrets.iter().find(|o| o.key == key)
+    {
+        return Some((o.from.clone(), o.rotated));
+    }
+    let from = match w.answers().source(f)? {
+        crate::model::Source::KeyVault => "Key Vault".to_owned(),
+        crate::model::Source::EnvFile => "the existing .env".to_owned(),
+        crate::model::Source::Environment => "the environment".to_owned(),
+        crate::model::Source::Wizard => "what was typed in the wizard".to_owned(),
+        other => other.to_string(),
+    };
+    Some((from, false))
+}
+
 /// Every value that will be written (secrets masked), the derived values with why, the diff.
 pub fn review_lines(w: &Wizard) -> Vec<Line> {
     let mut out = Vec::new();
@@ -156,10 +178,19 @@ pub fn review_lines(w: &Wizard) -> Vec<Line> {
             if v.is_empty() {
                 continue;
             }
+            let from = secret_origin(w, *f)
+                .map(|(from, _)| format!("  (from {from})"))
+                .unwrap_or_default();
             out.push(line(
                 LineKind::Text,
-                format!("  {:<49} {v}", strings::label(*f)),
+                format!("  {:<49} {v}{from}", strings::label(*f)),
             ));
+            if let Some((_, true)) = secret_origin(w, *f) {
+                out.push(line(
+                    LineKind::Warning,
+                    "      warning: the vault's value differs from the one in .env (rotated in the vault): the vault's replaces it",
+                ));
+            }
         }
     }
     if let Some(warn) = w.key_warning() {

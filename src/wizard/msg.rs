@@ -153,6 +153,9 @@ pub struct PlanSummary {
     pub changes_anything: bool,
     pub notes: Vec<String>,
     pub warnings: Vec<String>,
+    /// Where each secret came from (Key Vault, `.env`, the environment, typed), masked, and
+    /// whether the vault's value differs from `.env`'s: said beside each secret on the review.
+    pub secrets: Vec<crate::azure::secrets::SecretOrigin>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

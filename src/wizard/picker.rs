@@ -202,6 +202,7 @@ impl Wizard {
                 self.assist_off = None;
                 let field = p.field;
                 self.note_unknown_app(kind, &choices);
+                self.correct_app_id_uri(kind, &choices);
                 let current = self.fields.get(&field).map(|s| s.text.clone());
                 let p = self.picker.as_mut().expect("checked above");
                 p.state = PickerState::Loaded(PickList::new(
@@ -218,6 +219,63 @@ impl Wizard {
             Err(e) => p.state = PickerState::Failed(e),
         }
         Vec::new()
+    }
+
+    /// After the API app list: an App ID URI the held app does not register (an old `.env`'s
+    /// `api://lakekeeper`) is replaced by the app's own, with a note naming both.
+    fn correct_app_id_uri(&mut self, kind: &ListKind, choices: &[Choice]) {
+        if *kind != ListKind::ApiApp {
+            return;
+        }
+        let held_id = self
+            .field(FieldId::ApiClientId)
+            .text
+            .trim()
+            .to_ascii_lowercase();
+        let Some(app) = choices.iter().find(|c| {
+            c.fills.iter().any(|(f, v)| {
+                *f == FieldId::ApiClientId
+                    && !held_id.is_empty()
+                    && v.eq_ignore_ascii_case(&held_id)
+            })
+        }) else {
+            return;
+        };
+        let uris = |list: &[(FieldId, String)]| -> Vec<String> {
+            list.iter()
+                .filter(|(f, _)| *f == FieldId::AppIdUri)
+                .map(|(_, v)| v.clone())
+                .collect()
+        };
+        let right = uris(&app.fills);
+        let mut registered = uris(&app.accepts);
+        for r in &right {
+            if !registered.contains(r) {
+                registered.push(r.clone());
+            }
+        }
+        let held = self.field(FieldId::AppIdUri).text.trim().to_owned();
+        let Some(right) =
+            crate::azure::appid::stale(&held, &registered, right.first().map(String::as_str))
+        else {
+            return;
+        };
+        let origin = match self.answers.source(FieldId::AppIdUri) {
+            Some(s) => format!("from the {s}"),
+            None => "as typed".to_owned(),
+        };
+        let note = format!(
+            "{}; it was filled in instead",
+            crate::azure::appid::line(&held, &origin, &app.label, &registered, right)
+        );
+        let right = right.to_owned();
+        let st = self.field_mut(FieldId::AppIdUri);
+        st.set_text(&right);
+        st.status = FieldStatus::Unchecked;
+        self.commit(FieldId::AppIdUri);
+        if let FieldStatus::Valid { notes, .. } = &mut self.field_mut(FieldId::AppIdUri).status {
+            notes.push(note);
+        }
     }
 
     /// After an app list: whether it lacks the client ID the field holds (or has no app).

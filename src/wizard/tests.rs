@@ -87,6 +87,7 @@ pub(crate) fn summary(changes_anything: bool) -> PlanSummary {
         changes_anything,
         notes: Vec::new(),
         warnings: Vec::new(),
+        secrets: Vec::new(),
     }
 }
 
@@ -605,4 +606,64 @@ fn the_welcome_screen_warns_of_a_secret_that_runs_out_and_only_then() {
     assert_eq!(warned.len(), 1, "{lines:?}");
     assert_eq!(warned[0].kind, LineKind::Warning);
     assert_eq!(warned[0].text, format!("  warning: {soon}"));
+}
+
+/// Issue 20, item 17: the review says where each secret came from and flags a vault value that
+/// differs from `.env`, as `apply --dry-run` does.
+#[test]
+fn the_review_says_where_each_secret_came_from_and_flags_a_rotated_one() {
+    use crate::azure::secrets::SecretOrigin;
+    let mut answers = complete();
+    answers.set(FieldId::BackendSecret, BACKEND_SECRET, Source::KeyVault);
+    let mut w = fresh(answers);
+    send(&mut w, [Msg::Enter]);
+    while w.step() < Step::Review {
+        send(&mut w, [Msg::Forward]);
+    }
+    // Before the plan: from the answers' sources.
+    let text = |w: &Wizard| -> Vec<String> {
+        crate::wizard::lines::review_lines(w)
+            .into_iter()
+            .map(|l| l.text)
+            .collect()
+    };
+    let before = text(&w);
+    assert!(
+        before
+            .iter()
+            .any(|l| l.contains("Backend service account client secret")
+                && l.ends_with("(from Key Vault)")),
+        "{before:#?}"
+    );
+    assert!(
+        before
+            .iter()
+            .any(|l| l.contains("PostgreSQL password") && l.ends_with("(from the existing .env)")),
+        "{before:#?}"
+    );
+    w.update(Msg::PlanReady(Ok(PlanSummary {
+        secrets: vec![SecretOrigin {
+            key: "LAKEKEEPER__OAUTH2__CLIENT_SECRET",
+            from: "Key Vault team-dev-kv: lakekeeper-backend-client-secret".into(),
+            masked: crate::secret::mask(BACKEND_SECRET),
+            rotated: true,
+        }],
+        ..summary(true)
+    })));
+    let after = text(&w);
+    let at = after
+        .iter()
+        .position(|l| {
+            l.contains("Backend service account client secret")
+                && l.ends_with("(from Key Vault team-dev-kv: lakekeeper-backend-client-secret)")
+        })
+        .unwrap_or_else(|| panic!("{after:#?}"));
+    assert_eq!(
+        after[at + 1],
+        "      warning: the vault's value differs from the one in .env (rotated in the vault): the vault's replaces it"
+    );
+    assert!(
+        !after.iter().any(|l| l.contains(BACKEND_SECRET)),
+        "{after:#?}"
+    );
 }

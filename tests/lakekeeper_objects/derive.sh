@@ -13,6 +13,9 @@
 # are found by a regex over `CREATE [OR REPLACE] TABLE|VIEW|TYPE|SEQUENCE|FUNCTION <name>` and
 # merged in (at v0.13.3 there are none; main at 90892e9 has `reject_schema_write`).
 # Prints TOML sections for assets/lakekeeper-objects.toml; run it when the pinned image changes.
+# A section other than the pinned tag's also needs a `release` line, written by hand: the first
+# release whose migrations create its extra names (`git tag --contains <commit of the migration>`),
+# or "no release yet: …" when no tag has them; verify's warning quotes it.
 set -euo pipefail
 repo=$1; shift
 bin=/usr/lib/postgresql/15/bin

@@ -12,11 +12,25 @@ Secrets Operator objects against the operator's CRD schemas.
       version's openAPIV3Schema from CRD_DIR, strictly: `additionalProperties: false` is added to
       every object schema that declares properties and has no additionalProperties of its own
       (as `kubeconform -strict` does). Prints one line per error; exit 1 when there are any.
+  helm_render.py fetch-chart REPO_URL NAME VERSION SHA256 DEST
+      Pulls NAME-VERSION.tgz with Helm from the chart repository REPO_URL (helm-python-sdk's
+      `pull`, as `helm pull --repo` does) and refuses it (exit 1, nothing written) unless its
+      digest (`helm_python.digest`, the sha256 a repository index lists) is SHA256; then
+      unpacks it to DEST/NAME and prints that path. DEST appears only complete and verified.
+  helm_render.py fetch-file URL SHA256 DEST
+      Downloads URL and refuses it (exit 1, nothing written) unless its sha256 is SHA256; then
+      writes it to DEST.
 """
 
+import hashlib
 import json
+import os
 import pathlib
+import shutil
 import sys
+import tarfile
+import tempfile
+import urllib.request
 
 import yaml
 
@@ -95,6 +109,64 @@ def eso(crd_dir, manifest):
     sys.exit(1 if errors or checked == 0 else 0)
 
 
+def refuse(what, got, pinned):
+    print(
+        f"refused: {what} has digest sha256:{got}, but sha256:{pinned} is pinned; "
+        "nothing was written. If the pinned release was re-published, check it and update "
+        "the pin in tests/support/helm.rs",
+        file=sys.stderr,
+    )
+    sys.exit(1)
+
+
+def fetch_chart(repo_url, name, version, sha256, dest):
+    import helm_python as helm
+
+    dest = pathlib.Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        helm.pull(name, repo_url=repo_url, version=version, destination=tmp)
+        archive = pathlib.Path(tmp) / f"{name}-{version}.tgz"
+        got = helm.digest(archive).removeprefix("sha256:")
+        if got != sha256:
+            refuse(f"{name}-{version}.tgz from {repo_url}", got, sha256)
+        staging = pathlib.Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}."))
+        with tarfile.open(archive) as tar:
+            tar.extractall(staging, filter="data")
+        if not (staging / name / "Chart.yaml").is_file():
+            shutil.rmtree(staging)
+            print(f"{archive.name} holds no {name}/Chart.yaml", file=sys.stderr)
+            sys.exit(1)
+        try:
+            os.replace(staging, dest)
+        except OSError:
+            # Another test process got there first with the same verified archive.
+            shutil.rmtree(staging)
+            if not (dest / name / "Chart.yaml").is_file():
+                raise
+    print(dest / name)
+
+
+def fetch_file(url, sha256, dest):
+    with urllib.request.urlopen(url, timeout=60) as response:
+        body = response.read()
+    got = hashlib.sha256(body).hexdigest()
+    if got != sha256:
+        refuse(url, got, sha256)
+    dest = pathlib.Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    staging = dest.with_name(f".{dest.name}.{os.getpid()}.part")
+    staging.write_bytes(body)
+    os.replace(staging, dest)
+    print(dest)
+
+
 if __name__ == "__main__":
     command, args = sys.argv[1], sys.argv[2:]
-    {"render": render, "load": load, "eso": eso}[command](*args)
+    {
+        "render": render,
+        "load": load,
+        "eso": eso,
+        "fetch-chart": fetch_chart,
+        "fetch-file": fetch_file,
+    }[command](*args)

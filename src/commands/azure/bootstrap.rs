@@ -16,12 +16,13 @@ use crate::azure::bootstrap::{
 };
 use crate::azure::change::{self, Change};
 use crate::azure::keyvault::SecretName;
+use crate::azure::tenant::{self, Choice, Origin, SignedIn};
 use crate::azure::{ListError, Session};
 use crate::cli::{BootstrapArgs, Paths};
 use crate::commands::{Exit, Project, RunError};
 use crate::envfile::EnvFile;
 use crate::keys;
-use crate::model::{ClientId, FieldId};
+use crate::model::{ClientId, FieldId, Source};
 use crate::output::Style;
 use crate::secret::Secret;
 
@@ -46,9 +47,9 @@ pub fn run(
         Ok(s) => s,
         Err(problems) => {
             for p in &problems {
-                eprintln!("{} {p}", err.red("error:"));
+                eoutln!("{} {p}", err.red("error:"));
             }
-            eprintln!("nothing was changed");
+            eoutln!("nothing was changed");
             return Ok(Exit::Problems);
         }
     };
@@ -75,24 +76,38 @@ pub fn run(
         .get(keys::OAUTH2_CLIENT_SECRET)
         .filter(|v| !v.is_empty())
         .map(Secret::new);
-    let tenant = answers.get(FieldId::Tenant).map(str::to_owned);
+    let env_label = paths.env.display().to_string();
+    let configured = answers.get(FieldId::Tenant).map(|t| {
+        (
+            t.to_owned(),
+            Origin::Answer {
+                source: answers.source(FieldId::Tenant).unwrap_or(Source::Profile),
+                profile: paths.profile.display().to_string(),
+                env: env_label.clone(),
+            },
+        )
+    });
+    let tenant = args
+        .tenant
+        .clone()
+        .or_else(|| configured.as_ref().map(|(t, _)| t.clone()));
 
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| RunError::Usage(format!("could not start the Azure client: {e}")))?;
-    let session = match rt.block_on(Session::from_az(tenant.as_deref())) {
+    let session = match rt.block_on(Session::from_az(None)) {
         Ok(s) => s,
         Err(e) => {
             let why = match e {
                 ListError::AssistOff(s) | ListError::Forbidden(s) | ListError::Failed(s) => s,
             };
-            eprintln!(
+            eoutln!(
                 "{} {}",
                 err.red("error:"),
                 why.trim_start_matches("Azure assist off: ")
             );
-            eprintln!(
+            eoutln!(
                 "bootstrap works with your own Azure CLI sign-in: install az 2.54 or newer and run az login{}; nothing was changed",
                 tenant
                     .as_deref()
@@ -101,21 +116,37 @@ pub fn run(
             return Ok(Exit::CouldNotRun);
         }
     };
-    let tenant_text = tenant
-        .clone()
-        .unwrap_or_else(|| session.account.tenant_id.clone());
-    println!(
-        "Tenant {}{} · signed in as {}",
-        tenant_text,
-        session
-            .account
-            .tenant_name
-            .as_deref()
-            .filter(|_| tenant.is_none())
-            .map_or_else(String::new, |n| format!(" ({n})")),
+    let signed_in = rt.block_on(signed_in_tenant(&session));
+    let configured = configured
+        .as_ref()
+        .map(|(t, origin)| (t.as_str(), origin.clone()));
+    let reachable = match configured.as_ref() {
+        Some((t, _)) if args.tenant.is_none() && !t.eq_ignore_ascii_case(&signed_in.id) => {
+            rt.block_on(reaches(&session, t))
+        }
+        _ => false,
+    };
+    let Some((tenant_text, origin)) = choose_tenant(args, configured, reachable, &signed_in, err)
+    else {
+        return Ok(Exit::CouldNotRun);
+    };
+    let session = session
+        .with_tenant(Some(&tenant_text))
+        .map_err(|e| RunError::Usage(e.to_string()))?;
+    let known = if tenant_text.eq_ignore_ascii_case(&signed_in.id) {
+        match signed_in.label() {
+            l if l.is_empty() => String::new(),
+            l => format!(" ({l})"),
+        }
+    } else {
+        String::new()
+    };
+    outln!(
+        "Tenant {tenant_text}{known}, {} · signed in as {}",
+        origin.describe(),
         session.account.user
     );
-    println!(
+    outln!(
         "Looking for the app registrations {}, {}, {} …",
         opts.unique_name(Role::Api),
         opts.unique_name(Role::Backend),
@@ -170,13 +201,13 @@ pub fn run(
     let profile_now = bootstrap::profile_text(before.as_deref(), &tenant_text, &known, &home)?;
     let profile_changes = !steps.is_empty() || Some(&profile_now) != before.as_ref();
 
-    println!("{}", out.bold("Plan:"));
-    print!(
+    outln!("{}", out.bold("Plan:"));
+    out!(
         "{}",
         change::plan_text(&bootstrap::exists_lines(&found, &opts), &changes)
     );
     if found.ui.is_none() && !opts.with_ui {
-        println!(
+        outln!(
             "  {}",
             out.dim("the UI app is not asked for (--with-ui adds it)")
         );
@@ -192,7 +223,7 @@ pub fn run(
         && someone_holds_one
         && !opts.new_secret
     {
-        println!(
+        outln!(
             "  {} {} already has a current client secret that this machine does not hold: each teammate without one adds their own. With a team Key Vault ([secrets] vault in the profile, then `lakekeeper-setup azure store-secrets` once) everyone shares one",
             out.yellow("note:"),
             found
@@ -202,7 +233,7 @@ pub fn run(
         );
     }
     if profile_changes {
-        println!(
+        outln!(
             "  then: write the client IDs and the App ID URI (no secret) into {}",
             paths.profile.display()
         );
@@ -210,21 +241,21 @@ pub fn run(
 
     if args.write.dry_run {
         if !changes.is_empty() {
-            println!("{}", out.bold("Requests it would send (secrets masked):"));
-            print!("{}", change::dry_run_text(&changes));
+            outln!("{}", out.bold("Requests it would send (secrets masked):"));
+            out!("{}", change::dry_run_text(&changes));
         }
-        println!("dry run: nothing was sent or written");
+        outln!("dry run: nothing was sent or written");
         return Ok(Exit::Ok);
     }
     if !profile_changes {
-        println!(
+        outln!(
             "{}",
             out.green("everything is in place; nothing was changed")
         );
         return Ok(Exit::Ok);
     }
     if !args.write.yes && !std::io::stdin().is_terminal() {
-        eprintln!(
+        eoutln!(
             "Nothing changed: not on a terminal, so nobody could confirm. Run again with --yes to go ahead."
         );
         return Ok(Exit::CouldNotRun);
@@ -233,14 +264,14 @@ pub fn run(
     if matches!(home, SecretHome::EnvFile { .. }) && steps.contains(&Step::AddSecret) {
         let status = crate::git::start(&paths.env).wait();
         if let Some((msg, fix)) = crate::git::advice(&paths.env, status) {
-            println!("{} {msg}. Fix: {fix}", out.yellow("warning:"));
+            outln!("{} {msg}. Fix: {fix}", out.yellow("warning:"));
         }
     }
     if !change::confirm("Make these changes?", args.write.yes) {
         return Ok(Exit::Cancelled);
     }
 
-    let mut line = |l: &str| println!("{l}");
+    let mut line = |l: &str| outln!("{l}");
     let env_path = paths.env.clone();
     let mut save_env = |s: &Secret| {
         write_env_secret(&env_path, s)
@@ -273,26 +304,26 @@ pub fn run(
     let saved = save_profile(&paths.profile, &tenant_text, &done, &home, failed.is_some());
     if let Some(f) = failed {
         if matches!(saved, Ok(true)) {
-            println!("wrote what was done so far to {}", paths.profile.display());
+            outln!("wrote what was done so far to {}", paths.profile.display());
         }
         report_failure(&f, true, err);
         if let Err(e) = saved {
-            eprintln!("{} {e}", err.red("error:"));
+            eoutln!("{} {e}", err.red("error:"));
         }
         return Ok(Exit::CouldNotRun);
     }
     let wrote_profile = saved?;
     if wrote_profile {
-        println!(
+        outln!(
             "{} {} — commit it: everyone on the team gets the same app registrations",
             out.green("wrote"),
             paths.profile.display()
         );
     }
     if let Some(to) = &done.secret_to {
-        println!("the backend's client secret is in {to} (it was never shown)");
+        outln!("the backend's client secret is in {to} (it was never shown)");
     }
-    println!(
+    outln!(
         "next: `lakekeeper-setup apply` (or the wizard) writes backend/.env from the profile{}",
         if matches!(home, SecretHome::Vault { .. }) {
             " and the vault"
@@ -300,7 +331,7 @@ pub fn run(
             ""
         }
     );
-    println!(
+    outln!(
         "and the other portal steps: `lakekeeper-setup azure extensions` (PostgreSQL) and `lakekeeper-setup azure roles` (storage); `lakekeeper-setup verify --fix` checks everything"
     );
     Ok(Exit::Ok)
@@ -328,6 +359,84 @@ pub(crate) fn secret_home(
     }
 }
 
+/// The tenant the Azure CLI is signed in to, with its name and default domain: from `az account
+/// show`, else (an `az` older than 2.37) from ARM's tenants list, as the wizard's picker reads it.
+async fn signed_in_tenant(session: &Session) -> SignedIn {
+    let a = &session.account;
+    let mut me = SignedIn {
+        id: a.tenant_id.clone(),
+        name: a.tenant_name.clone().filter(|n| !n.is_empty()),
+        domain: a.tenant_domain.clone().filter(|d| !d.is_empty()),
+    };
+    if (me.name.is_none() || me.domain.is_none())
+        && let Ok(list) = crate::azure::arm::tenants(session).await
+        && let Some(t) = list.iter().find(|t| t.id.eq_ignore_ascii_case(&me.id))
+    {
+        me.name = me
+            .name
+            .or_else(|| Some(t.name.clone()).filter(|n| !n.is_empty()));
+        me.domain = me
+            .domain
+            .or_else(|| Some(t.default_domain.clone()).filter(|d| !d.is_empty()));
+    }
+    me
+}
+
+/// Whether the sign-in gets a Microsoft Graph token for `tenant` (a guest may work in a tenant
+/// other than its default subscription's; a placeholder or stale tenant fails here).
+async fn reaches(session: &Session, tenant: &str) -> bool {
+    match session.with_tenant(Some(tenant)) {
+        Ok(s) => s.token(&s.endpoints.graph_resource).await.is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// The tenant to work in and where it came from. A configured tenant that is not the signed-in
+/// one is offered against the signed-in one on a terminal; otherwise the run stops naming both
+/// (`None`).
+fn choose_tenant(
+    args: &BootstrapArgs,
+    configured: Option<(&str, Origin)>,
+    reachable: bool,
+    signed_in: &SignedIn,
+    err: Style,
+) -> Option<(String, Origin)> {
+    match tenant::choose(args.tenant.as_deref(), configured, reachable, signed_in) {
+        Choice::Use { id, origin } => Some((id, origin)),
+        Choice::Mismatch {
+            configured,
+            origin,
+            signed_in,
+        } => {
+            let (line, fix) = tenant::mismatch(&configured, &origin, &signed_in);
+            if args.write.yes || !std::io::stdin().is_terminal() {
+                eoutln!("{} {line}; nothing was changed", err.red("error:"));
+                eoutln!("fix: {fix}");
+                return None;
+            }
+            eoutln!("{line}.");
+            let mine = format!("the signed-in tenant {}", signed_in.describe());
+            let theirs = format!(
+                "{configured}, {} (you must be signed in to it: az login --tenant {configured})",
+                origin.describe()
+            );
+            match inquire::Select::new(
+                "Which tenant should bootstrap work in?",
+                vec![mine.clone(), theirs],
+            )
+            .prompt()
+            {
+                Ok(pick) if pick == mine => Some((signed_in.id.clone(), Origin::SignedIn)),
+                Ok(_) => Some((configured, origin)),
+                Err(_) => {
+                    eoutln!("Nothing changed.");
+                    None
+                }
+            }
+        }
+    }
+}
+
 /// Writes the bootstrap's results into the profile as it is now (read again), unless that
 /// changes nothing or a failed run changed nothing in Azure. Whether it wrote.
 fn save_profile(
@@ -350,11 +459,11 @@ fn save_profile(
 }
 
 fn report_failure(f: &Failed, resumable: bool, err: Style) {
-    eprintln!("{} {}", err.red("error:"), f.message);
+    eoutln!("{} {}", err.red("error:"), f.message);
     if let Some(fix) = &f.fix {
-        eprintln!("fix: {fix}");
+        eoutln!("fix: {fix}");
     } else if resumable {
-        eprintln!("fix: run `lakekeeper-setup azure bootstrap` again: it resumes where it stopped");
+        eoutln!("fix: run `lakekeeper-setup azure bootstrap` again: it resumes where it stopped");
     }
 }
 

@@ -51,9 +51,11 @@ pub fn run(
     let rt = common::runtime()?;
     rt.block_on(async {
         let session = common::session(&answers).await?;
-        println!(
+        outln!(
             "Tenant {} · signed in as {} · production target {}",
-            session.account.tenant_id, session.account.user, answers_prod.base_uri
+            session.account.tenant_id,
+            session.account.user,
+            answers_prod.base_uri
         );
         let now = bootstrap::iso_now(SystemTime::now());
         let home = SecretHome::EnvFile {
@@ -235,7 +237,7 @@ async fn apply(
     prod_steps: &[ProdStep],
 ) -> Result<Option<production_answers::Raw>, (Option<production_answers::Raw>, Refusal)> {
     let backoff = bootstrap::backoff_from_env();
-    let mut line = |l: &str| println!("{l}");
+    let mut line = |l: &str| outln!("{l}");
     let mut no_env =
         |_: &crate::secret::Secret| Err("production keeps no client secret".to_owned());
     let mut progress = Progress {
@@ -275,7 +277,7 @@ async fn apply(
             },
         ));
     };
-    let mut line = |l: &str| println!("{l}");
+    let mut line = |l: &str| outln!("{l}");
     let result = prod::run::run(
         session, opts, target, pfound, api, prod_steps, backoff, &mut line,
     )
@@ -302,7 +304,7 @@ fn write_profile(paths: &Paths, values: &production_answers::Raw) -> Result<(), 
         .map_err(|e| RunError::Usage(e.to_string()))?;
     if Some(&text) != now.as_ref() {
         write_atomic(&paths.profile, &text, false)?;
-        println!(
+        outln!(
             "{} the IDs under [production] in {} — commit it",
             Style::stdout().green("wrote"),
             paths.profile.display()
@@ -312,19 +314,19 @@ fn write_profile(paths: &Paths, values: &production_answers::Raw) -> Result<(), 
 }
 
 fn report(target: &Target) {
-    println!(
+    outln!(
         "Only holders of {} get a token for the production API. Next: `lakekeeper-setup azure roles --production` (Lakekeeper's storage roles), `lakekeeper-setup azure grant <user or app>` for everyone else, then `lakekeeper-setup export helm`.",
         target.app_role
     );
 }
 
 fn problems(errors: &[production_answers::ProductionError]) -> Exit {
-    eprintln!(
+    eoutln!(
         "{} the [production] answers need fixing first; nothing was changed:",
         Style::stderr().red("error:")
     );
     for e in errors {
-        eprintln!("  - {e}");
+        eoutln!("  - {e}");
     }
     Exit::Problems
 }

@@ -52,14 +52,14 @@ pub fn who(session: &Session) -> Who {
 
 /// One line of progress on standard error.
 pub fn progress(line: &str) {
-    eprintln!("  … {line}");
+    eoutln!("  … {line}");
 }
 
 /// Prints a refusal (what, then its fix) on standard error.
 pub fn refused(r: &Refusal) {
-    eprintln!("{} {}", Style::stderr().red("error:"), r.what);
+    eoutln!("{} {}", Style::stderr().red("error:"), r.what);
     if let Some(fix) = &r.fix {
-        eprintln!("  fix: {fix}");
+        eoutln!("  fix: {fix}");
     }
 }
 
@@ -82,17 +82,17 @@ pub fn plan_and_confirm(
     args: &AzureWriteArgs,
     question: &str,
 ) -> Go {
-    println!("{title}");
-    print!("{}", change::plan_text(exists, changes));
+    outln!("{title}");
+    out!("{}", change::plan_text(exists, changes));
     for n in notes {
-        println!("{n}");
+        outln!("{n}");
     }
     if changes.is_empty() {
         return Go::Stop(Exit::Ok);
     }
     if args.dry_run {
-        println!("\n--dry-run: these requests would be sent; nothing was changed.");
-        print!("{}", change::dry_run_text(changes));
+        outln!("\n--dry-run: these requests would be sent; nothing was changed.");
+        out!("{}", change::dry_run_text(changes));
         return Go::Stop(Exit::Ok);
     }
     if change::confirm(question, args.yes) {

@@ -96,13 +96,13 @@ pub fn run(
                 return Err(RunError::Usage(e.to_string()));
             }
             Err(FindError::Call(e)) => {
-                eprintln!("{} finding the PostgreSQL server: {e}", Style::stderr().red("error:"));
+                eoutln!("{} finding the PostgreSQL server: {e}", Style::stderr().red("error:"));
                 return Ok(Exit::Problems);
             }
         };
         let group = arm::resource_group(&server.id);
         if !server.state.is_empty() && server.state != "Ready" {
-            eprintln!(
+            eoutln!(
                 "{} server {} is {}: its parameters can be changed only while it runs\n  fix: start it, then run this again: az postgres flexible-server start --name {} --resource-group {group}",
                 Style::stderr().red("error:"),
                 server.name,
@@ -190,7 +190,7 @@ pub fn run(
         };
         let now = extensions::merge(&after.value, &merge.kept.iter().chain(&merge.added).map(String::as_str).collect::<Vec<_>>(), None);
         if now.changes_anything() {
-            eprintln!(
+            eoutln!(
                 "{} Azure accepted the change but reports {PARAMETER} = {}; missing: {}. Look at the server's parameters in the portal.",
                 Style::stderr().red("error:"),
                 after.value,
@@ -198,16 +198,16 @@ pub fn run(
             );
             return Ok(Exit::Problems);
         }
-        println!("{PARAMETER} on server {} is now {}", server.name, after.value);
+        outln!("{PARAMETER} on server {} is now {}", server.name, after.value);
         if after.pending_restart {
-            println!(
+            outln!(
                 "Azure says the change waits for a restart: az postgres flexible-server restart --name {} --resource-group {group}",
                 server.name
             );
         } else {
-            println!("No restart needed.");
+            outln!("No restart needed.");
         }
-        println!(
+        outln!(
             "Next: Lakekeeper's migration creates the extensions; `lakekeeper-setup verify --only postgres` checks them."
         );
         Ok(end)

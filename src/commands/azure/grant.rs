@@ -218,7 +218,7 @@ pub fn grant(
         }
         for p in &todo {
             match access::assign(&session, &api.sp, &p.id, &api.role_id).await {
-                Ok(_) => println!(
+                Ok(_) => outln!(
                     "{} may now get a token for the production API ({})",
                     who_text(p),
                     api.role
@@ -290,7 +290,7 @@ pub fn revoke(
             if let Err(e) = access::unassign(&session, &api.sp, &a.id).await {
                 return Ok(stop(&refusal(&session, &api, p, &e)));
             }
-            println!("{} no longer holds {} (a token it already has lasts until it expires, about an hour)", who_text(p), api.role);
+            outln!("{} no longer holds {} (a token it already has lasts until it expires, about an hour)", who_text(p), api.role);
         }
         Ok(Exit::Ok)
     })
@@ -314,17 +314,17 @@ fn list(api: &Api, assignments: &[Assignment]) {
         .iter()
         .filter(|a| a.app_role_id == api.role_id)
         .collect();
-    println!(
+    outln!(
         "{} on {} is held by {}:",
         api.role,
         api.app.name,
         held.len()
     );
     for a in &held {
-        println!("  {}", assignment_text(a));
+        outln!("  {}", assignment_text(a));
     }
     for n in required_note(api) {
-        println!("{n}");
+        outln!("{n}");
     }
 }
 

@@ -139,7 +139,7 @@ pub fn run(
         .and_then(|c| crate::validate::storage_credential(c).ok())
         .map_or(StorageCredentialKind::ClientCredentials, |c| c.value);
     if kind == StorageCredentialKind::SharedKey && !args.production {
-        println!(
+        outln!(
             "The warehouse reaches storage with the account key (storage credential = shared-key): it needs no role. Nothing to do."
         );
         return Ok(Exit::Ok);
@@ -181,7 +181,7 @@ pub fn run(
         let sp = match roles::service_principal(&session, app).await {
             Ok(sp) => sp,
             Err(SpError::Missing) => {
-                eprintln!(
+                eoutln!(
                     "{} app {app} ({}) has no service principal in tenant {}, so it cannot hold a role\n  fix: create it (`az ad sp create --id {app}`, or `lakekeeper-setup azure bootstrap`), then run this again",
                     Style::stderr().red("error:"),
                     principal.who,
@@ -262,8 +262,8 @@ pub fn run(
         for (w, name, target, place) in &missing {
             common::progress(&format!("granting {} on {place}", w.role.name));
             match arm::put_role_assignment(&session, &w.scope, name, w.role.guid, &sp.id, &common::progress).await {
-                Ok(Granted::Created) => println!("granted {} on {place}", w.role.name),
-                Ok(Granted::AlreadyThere) => println!(
+                Ok(Granted::Created) => outln!("granted {} on {place}", w.role.name),
+                Ok(Granted::AlreadyThere) => outln!(
                     "{} on {place}: already assigned (Azure: RoleAssignmentExists)",
                     w.role.name
                 ),
@@ -273,7 +273,7 @@ pub fn run(
                 }
             }
         }
-        println!(
+        outln!(
             "Role assignments take a few minutes to apply; then `lakekeeper-setup verify --only storage` checks the warehouse's access."
         );
         Ok(Exit::Ok)

@@ -91,7 +91,7 @@ pub fn run(
     };
     for step in &steps {
         match runner.step(step) {
-            Ok(Some(line)) => println!("  ✓ {line}"),
+            Ok(Some(line)) => outln!("  ✓ {line}"),
             Ok(None) => return Ok(Exit::Ok),
             Err(stop) => return Ok(stopped(&stop, true)),
         }
@@ -279,10 +279,10 @@ fn notes(f: &Found, opts: rotate::Options) -> Vec<String> {
 
 fn stopped(stop: &Stop, started: bool) -> Exit {
     let err = Style::stderr();
-    eprintln!("{} {}", err.red("error:"), stop.message);
-    eprintln!("fix: {}", stop.fix);
+    eoutln!("{} {}", err.red("error:"), stop.message);
+    eoutln!("fix: {}", stop.fix);
     if started {
-        eprintln!(
+        eoutln!(
             "the old client secret still works until this run finishes (`{COMMAND}` resumes where it stopped)"
         );
     }
@@ -292,14 +292,14 @@ fn stopped(stop: &Stop, started: bool) -> Exit {
 /// What the rest of the team does now.
 fn teammates(home: &SecretHome, keep_old: bool) {
     let out = Style::stdout();
-    println!("{}", out.green("the client secret is rotated"));
+    outln!("{}", out.green("the client secret is rotated"));
     match home {
-        SecretHome::Vault { vault, .. } => println!(
+        SecretHome::Vault { vault, .. } => outln!(
             "teammates: nothing to do — their next `lakekeeper-setup apply` (or the wizard) reads the new version from Key Vault {}",
             vault.name()
         ),
         SecretHome::EnvFile { label } => {
-            println!(
+            outln!(
                 "teammates: the new secret is only in your {label}. Pass it on through a channel meant for secrets (a password manager's shared vault), never chat or email; each teammate puts it in backend/.env as {} (or runs `lakekeeper-setup azure bootstrap`, which adds a secret of their own).{}",
                 keys::OAUTH2_CLIENT_SECRET,
                 if keep_old {
@@ -308,7 +308,7 @@ fn teammates(home: &SecretHome, keep_old: bool) {
                     " Until then the old one no longer works for them."
                 }
             );
-            println!(
+            outln!(
                 "a team Key Vault is better: name it under [secrets] in lakekeeper-setup.toml, run `lakekeeper-setup azure store-secrets` once, and every later rotation reaches everyone with their next apply — no secret passed by hand"
             );
         }

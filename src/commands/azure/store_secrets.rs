@@ -64,7 +64,7 @@ pub fn run(
         Ok(None) => return Err(RunError::Usage(NO_TABLE.into())),
         Err(problems) => {
             for p in problems {
-                eprintln!("{} {p}", Style::stderr().red("error:"));
+                eoutln!("{} {p}", Style::stderr().red("error:"));
             }
             return Ok(Exit::Problems);
         }
@@ -153,9 +153,9 @@ pub fn run(
                 common::refused(&consent::explain(&target, &who, &e));
                 return Ok(Exit::Problems);
             }
-            println!("stored {} ({}) in Key Vault {vault_name}", item.name.as_str(), item.key);
+            outln!("stored {} ({}) in Key Vault {vault_name}", item.name.as_str(), item.key);
         }
-        println!(
+        outln!(
             "Everyone else on the team: `az login`, then `lakekeeper-setup apply --yes` (or the wizard) reads these from the vault."
         );
         Ok(Exit::Ok)

@@ -73,7 +73,7 @@ pub(super) fn fix_production_role(
         Ok(AdminFix::Run { database, sql }) => (database, sql, true),
         Ok(AdminFix::AskAdmin { database, sql }) => (database, sql, false),
         Err(e) => {
-            eprintln!("fix: could not look at production's database: {e}");
+            eoutln!("fix: could not look at production's database: {e}");
             return;
         }
     };
@@ -84,21 +84,21 @@ pub(super) fn fix_production_role(
     } else {
         "run it as an administrator (on Azure, the server's admin, a member of azure_pg_admin)"
     };
-    eprintln!(
+    eoutln!(
         "fix: production's database {database} needs Lakekeeper's own role {user}, in schema {schema}; {who}, once, in database {database}:",
         user = spec.user,
         schema = spec.schema
     );
     for line in &sql {
-        eprintln!("  {line}");
+        eoutln!("  {line}");
     }
-    eprintln!(
+    eoutln!(
         "fix: use the same password for {} in the Secret export helm writes (`{PASSWORD_VAR}` when exporting with --secrets kubernetes; the vault secret [production] postgres_password_secret otherwise)",
         spec.user
     );
     if !runnable {
         if may {
-            eprintln!(
+            eoutln!(
                 "fix: set {PASSWORD_VAR} to the role's password and run again with --yes to run it from here"
             );
         }
@@ -109,14 +109,14 @@ pub(super) fn fix_production_role(
     }
     let password = password.map(String::as_str).unwrap_or_default();
     match rt.block_on(role::run_admin_sql(cfg, spec, password)) {
-        Ok(()) => eprintln!(
+        Ok(()) => eoutln!(
             "{}",
             s.green(&format!(
                 "fix: role {} set up in schema {}",
                 spec.user, spec.schema
             ))
         ),
-        Err(e) => eprintln!("{} {e}", s.red("fix:")),
+        Err(e) => eoutln!("{} {e}", s.red("fix:")),
     }
 }
 
@@ -127,10 +127,10 @@ fn confirmed(yes: bool, what: &str) -> bool {
         return true;
     }
     if !std::io::stdin().is_terminal() {
-        eprintln!("fix: run again with --yes to {what}");
+        eoutln!("fix: run again with --yes to {what}");
         return false;
     }
-    eprint!("fix: {what}? [y/N] ");
+    eout!("fix: {what}? [y/N] ");
     let _ = std::io::stderr().flush();
     let mut line = String::new();
     let _ = std::io::stdin().lock().read_line(&mut line);
@@ -150,9 +150,9 @@ pub(super) fn production_warehouse(
     use crate::verify::warehouse::{create_production_warehouse, system_identity_body};
     let fail = |e: String| {
         if json_out {
-            println!("{}", json!({"ok": false, "error": e}));
+            outln!("{}", json!({"ok": false, "error": e}));
         } else {
-            eprintln!("{} {e}", Style::stderr().red("error:"));
+            eoutln!("{} {e}", Style::stderr().red("error:"));
         }
         Exit::Problems
     };

@@ -150,25 +150,79 @@ pub enum Owner {
     Other,
 }
 
-/// Judges the objects found under Lakekeeper's names in `schema`. They stop `lakekeeper
-/// migrate` (`relation "users" already exists`, `type "user_type" already exists`) unless
-/// Lakekeeper's own migrations made them. `own_schema`: the URL already gives Lakekeeper a
-/// schema of its own (so the fix is another name, not the option).
-pub fn collisions(found: &[Found], owner: Owner, schema: &str, own_schema: bool) -> Finding {
+/// Judges the objects found under Lakekeeper's names in `schema`. Those the pinned image
+/// creates stop its `lakekeeper migrate` (`relation "users" already exists`, `type "user_type"
+/// already exists`) unless Lakekeeper's own migrations made them: a failure. Those only a later
+/// Lakekeeper creates do not stop the pinned image: a warning naming the release and what to do
+/// before upgrading. `own_schema`: the URL already gives Lakekeeper a schema of its own (so
+/// the fix is another name, not the option).
+pub fn collisions(found: &[Found], owner: Owner, schema: &str, own_schema: bool) -> Vec<Finding> {
     if let Owner::Lakekeeper { migrations } = owner {
-        return Finding::ok(format!(
+        return vec![Finding::ok(format!(
             "schema {schema} holds Lakekeeper's own objects ({migrations} of its migrations applied before)"
-        ));
+        ))];
     }
+    let (now, later): (Vec<&Found>, Vec<&Found>) = found
+        .iter()
+        .partition(|f| objects::is_pinned(&f.name) || objects::later_release(&f.name).is_none());
+    let pinned = objects::meta("pinned").unwrap_or_default();
+    let mut out = Vec::new();
+    let count = |names: fn(Kind) -> &'static [String]| -> usize {
+        Kind::ALL.iter().map(|k| names(*k).len()).sum()
+    };
     if found.is_empty() {
-        return Finding::ok(format!(
+        out.push(Finding::ok(format!(
             "schema {schema} holds none of the {} names Lakekeeper's migrations create",
-            Kind::ALL
-                .iter()
-                .map(|k| objects::names(*k).len())
-                .sum::<usize>()
+            count(objects::names)
+        )));
+    } else if now.is_empty() {
+        out.push(Finding::ok(format!(
+            "schema {schema} holds none of the {} names Lakekeeper {pinned} (the pinned image) creates",
+            count(objects::pinned)
+        )));
+    } else {
+        let why = if owner == Owner::Other {
+            " (its _sqlx_migrations is another application's)"
+        } else {
+            ""
+        };
+        out.push(Finding::failed(
+            format!(
+                "schema {schema} already has {} objects with the names Lakekeeper's migrations create, not made by Lakekeeper{why}: {} — `lakekeeper migrate` stops at the first (`relation … already exists`)",
+                now.len(),
+                by_kind(&now)
+            ),
+            own_schema_fix(schema, own_schema, why),
         ));
     }
+    let mut releases: Vec<&str> = later
+        .iter()
+        .filter_map(|f| objects::later_release(&f.name))
+        .collect();
+    releases.dedup();
+    for release in releases {
+        let these: Vec<&Found> = later
+            .iter()
+            .copied()
+            .filter(|f| objects::later_release(&f.name) == Some(release))
+            .collect();
+        out.push(Finding::warning(
+            format!(
+                "schema {schema} has {} objects with names that Lakekeeper {pinned} (the pinned image) does not create but a later Lakekeeper does ({release}): {} — {pinned} migrates fine; the upgrade's `lakekeeper migrate` would stop at the first",
+                these.len(),
+                by_kind(&these)
+            ),
+            format!(
+                "before upgrading the image past {pinned}: {}, or rename those objects",
+                own_schema_fix(schema, own_schema, "")
+            ),
+        ));
+    }
+    out
+}
+
+/// "tables tag, users; enum type user_type", in the order found.
+fn by_kind(found: &[&Found]) -> String {
     let mut by_kind: Vec<(&str, Vec<&str>)> = Vec::new();
     for f in found {
         match by_kind.iter_mut().find(|(k, _)| *k == f.kind) {
@@ -176,16 +230,16 @@ pub fn collisions(found: &[Found], owner: Owner, schema: &str, own_schema: bool)
             None => by_kind.push((&f.kind, vec![&f.name])),
         }
     }
-    let listed: Vec<String> = by_kind
+    by_kind
         .iter()
         .map(|(kind, names)| format!("{} {}", plural(kind, names.len()), names.join(", ")))
-        .collect();
-    let why = if owner == Owner::Other {
-        " (its _sqlx_migrations is another application's)"
-    } else {
-        ""
-    };
-    let fix = if own_schema {
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The way out of a name clash: Lakekeeper's own schema (or another one, when it has one).
+fn own_schema_fix(schema: &str, own_schema: bool, why: &str) -> String {
+    if own_schema {
         format!(
             "schema {schema} is in use by something else{why}: choose another schema for Lakekeeper (`[postgres] schema` in lakekeeper-setup.toml, or the wizard's PostgreSQL step), then run `lakekeeper-setup apply`"
         )
@@ -195,15 +249,7 @@ pub fn collisions(found: &[Found], owner: Owner, schema: &str, own_schema: bool)
             searchpath::DEFAULT_SCHEMA,
             searchpath::DEFAULT_SCHEMA
         )
-    };
-    Finding::failed(
-        format!(
-            "schema {schema} already has {} objects with the names Lakekeeper's migrations create, not made by Lakekeeper{why}: {} — `lakekeeper migrate` stops at the first (`relation … already exists`)",
-            found.len(),
-            listed.join("; ")
-        ),
-        fix,
-    )
+    }
 }
 
 fn plural(kind: &str, n: usize) -> String {
@@ -369,15 +415,23 @@ mod tests {
         }));
     }
 
-    #[test]
-    fn collisions_fail_naming_each_object_by_kind() {
-        let f = |n: &str, k: &str| Found {
+    fn found(n: &str, k: &str) -> Found {
+        Found {
             name: n.into(),
             kind: k.into(),
-        };
+        }
+    }
+
+    fn statuses(findings: &[Finding]) -> Vec<Status> {
+        findings.iter().map(|f| f.status).collect()
+    }
+
+    #[test]
+    fn collisions_fail_naming_each_object_by_kind() {
+        let f = found;
         assert_eq!(
-            collisions(&[], Owner::Nobody, "public", false).status,
-            Status::Ok
+            statuses(&collisions(&[], Owner::Nobody, "public", false)),
+            [Status::Ok]
         );
         let own = collisions(
             &[f("users", "table")],
@@ -385,11 +439,11 @@ mod tests {
             "public",
             false,
         );
-        assert_eq!(own.status, Status::Ok);
+        assert_eq!(statuses(&own), [Status::Ok]);
         let clash = collisions(
             &[
-                f("tag", "table"),
                 f("users", "table"),
+                f("task_log", "table"),
                 f("user_type", "enum type"),
                 f("set_updated_at", "function"),
             ],
@@ -397,16 +451,16 @@ mod tests {
             "public",
             false,
         );
-        assert_eq!(clash.status, Status::Failed);
+        assert_eq!(statuses(&clash), [Status::Failed]);
         assert!(
-            clash.line.contains(
-                "4 objects with the names Lakekeeper's migrations create, not made by Lakekeeper: tables tag, users; enum type user_type; function set_updated_at"
+            clash[0].line.contains(
+                "4 objects with the names Lakekeeper's migrations create, not made by Lakekeeper: tables users, task_log; enum type user_type; function set_updated_at"
             ),
             "{}",
-            clash.line
+            clash[0].line
         );
         assert!(
-            clash
+            clash[0]
                 .fix
                 .as_deref()
                 .is_some_and(|x| x.contains("[postgres] schema = \"lakekeeper\"")
@@ -419,16 +473,64 @@ mod tests {
             true,
         );
         assert!(
-            taken.line.contains("another application's"),
+            taken[0].line.contains("another application's"),
             "{}",
-            taken.line
+            taken[0].line
         );
         assert!(
-            taken
+            taken[0]
                 .fix
                 .as_deref()
                 .is_some_and(|x| x.contains("choose another schema"))
         );
+    }
+
+    #[test]
+    fn names_only_a_later_lakekeeper_creates_warn_naming_the_release_and_do_not_fail() {
+        // Issue 20, item 14: the pinned v0.13.3 creates no `tag` table or `tag_source` type, so
+        // a backend's own ones do not stop its migrations; an upgrade to main's would.
+        let later = collisions(
+            &[
+                found("tag", "table"),
+                found("tag_source", "enum type"),
+                found("gc_orphaned_columns", "function"),
+            ],
+            Owner::Nobody,
+            "public",
+            false,
+        );
+        assert_eq!(statuses(&later), [Status::Ok, Status::Warning]);
+        assert!(
+            later[0]
+                .line
+                .starts_with("schema public holds none of the ")
+                && later[0]
+                    .line
+                    .ends_with(" names Lakekeeper v0.13.3 (the pinned image) creates"),
+            "{}",
+            later[0].line
+        );
+        assert_eq!(
+            later[1].line,
+            "schema public has 3 objects with names that Lakekeeper v0.13.3 (the pinned image) does not create but a later Lakekeeper does (no release yet: Lakekeeper's main branch after v0.13.3 (at 90892e9)): table tag; enum type tag_source; function gc_orphaned_columns — v0.13.3 migrates fine; the upgrade's `lakekeeper migrate` would stop at the first"
+        );
+        let fix = later[1].fix.as_deref().unwrap_or_default();
+        assert!(
+            fix.starts_with(
+                "before upgrading the image past v0.13.3: give Lakekeeper its own schema"
+            ) && fix.ends_with("or rename those objects"),
+            "{fix}"
+        );
+        // Both at once: the pinned name fails, the later one still only warns.
+        let both = collisions(
+            &[found("tag", "table"), found("users", "table")],
+            Owner::Nobody,
+            "public",
+            false,
+        );
+        assert_eq!(statuses(&both), [Status::Failed, Status::Warning]);
+        assert!(both[0].line.contains(": table users —"), "{}", both[0].line);
+        assert!(both[1].line.contains(": table tag —"), "{}", both[1].line);
     }
 
     #[test]

@@ -59,12 +59,95 @@ pub const DATA: &str = include_str!("../../../assets/lakekeeper-objects.toml");
 /// dated one): a `_sqlx_migrations` holding both was written by Lakekeeper.
 pub const FIRST_VERSIONS: [i64; 2] = [1, 20_240_620_151_429];
 
-/// Every name of one kind, over all sections of the data file (the pinned tag and main).
+/// Every name of one kind, over all sections of the data file (the pinned tag and main):
+/// what `verify` looks for ([`pinned`] names fail it, [`later`] ones warn).
 pub fn names(kind: Kind) -> &'static [String] {
     static ALL: OnceLock<Vec<Vec<String>>> = OnceLock::new();
     let all = ALL.get_or_init(|| Kind::ALL.iter().map(|k| parse(DATA, *k)).collect());
     let i = Kind::ALL.iter().position(|k| *k == kind).unwrap_or(0);
     all.get(i).map_or(&[], Vec::as_slice)
+}
+
+/// The names of `kind` the pinned image's migrations create: only these stop its
+/// `lakekeeper migrate`.
+pub fn pinned(kind: Kind) -> &'static [String] {
+    static ALL: OnceLock<Vec<Vec<String>>> = OnceLock::new();
+    let all = ALL.get_or_init(|| {
+        let tag = meta("pinned").unwrap_or_default();
+        Kind::ALL
+            .iter()
+            .map(|k| section_names(DATA, Some(&tag), *k))
+            .collect()
+    });
+    let i = Kind::ALL.iter().position(|k| *k == kind).unwrap_or(0);
+    all.get(i).map_or(&[], Vec::as_slice)
+}
+
+/// Whether the pinned image creates an object named `name` (of any kind: a table's row type
+/// takes the name too, so a backend table `user_type` stops `CREATE TYPE user_type`).
+pub fn is_pinned(name: &str) -> bool {
+    Kind::ALL
+        .iter()
+        .any(|k| pinned(*k).iter().any(|n| n == name))
+}
+
+/// A name that a later Lakekeeper creates and the pinned image does not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Later {
+    pub name: String,
+    pub kind: Kind,
+    /// The section's `release`: which release first creates it, or that none does yet.
+    pub release: String,
+}
+
+/// Every name of a later section that the pinned image does not create, with the first
+/// (earliest listed) section's release.
+pub fn later() -> &'static [Later] {
+    static LATER: OnceLock<Vec<Later>> = OnceLock::new();
+    LATER.get_or_init(|| later_in(DATA))
+}
+
+/// [`later`] over `text` (the data file's shape), for tests.
+pub fn later_in(text: &str) -> Vec<Later> {
+    let Ok(doc) = text.parse::<toml_edit::DocumentMut>() else {
+        return Vec::new();
+    };
+    let tag = doc
+        .get("pinned")
+        .and_then(toml_edit::Item::as_str)
+        .unwrap_or_default();
+    let mut out: Vec<Later> = Vec::new();
+    for (section, item) in doc.iter() {
+        if section == tag || !item.is_table() {
+            continue;
+        }
+        let release = item
+            .get("release")
+            .and_then(toml_edit::Item::as_str)
+            .unwrap_or(section)
+            .to_owned();
+        for kind in Kind::ALL {
+            for name in section_names(text, Some(section), kind) {
+                let at_tag = section_names(text, Some(tag), kind).contains(&name);
+                if !at_tag && !out.iter().any(|l| l.name == name && l.kind == kind) {
+                    out.push(Later {
+                        name,
+                        kind,
+                        release: release.clone(),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The release that first creates `name`, when only a later Lakekeeper does.
+pub fn later_release(name: &str) -> Option<&'static str> {
+    later()
+        .iter()
+        .find(|l| l.name == name)
+        .map(|l| l.release.as_str())
 }
 
 /// The names of `kind` in every table (section) of `text`, sorted and deduplicated.
@@ -168,6 +251,73 @@ mod tests {
             .expect("files");
         assert!(files.len() > 60, "{}", files.len());
         assert_eq!(files.get(0).and_then(|f| f.as_str()), Some("01_setup.sql"));
+    }
+
+    #[test]
+    fn the_issues_eleven_names_and_mains_two_functions_are_later_not_pinned() {
+        // Issue 20, item 14: v0.13.3 creates none of these; main does, and no release has them.
+        let later_names = [
+            (Kind::Table, "grant_assignment"),
+            (Kind::Table, "schema_field"),
+            (Kind::Table, "tabular_field"),
+            (Kind::Table, "tag"),
+            (Kind::Table, "tag_allowed_value"),
+            (Kind::Table, "tag_definition"),
+            (Kind::Type, "grant_principal_type"),
+            (Kind::Type, "grant_resource_type"),
+            (Kind::Type, "iceberg_type_kind"),
+            (Kind::Type, "tag_source"),
+            (Kind::Type, "tag_value_kind"),
+            (Kind::Function, "gc_orphaned_columns"),
+            (Kind::Function, "reject_schema_write"),
+        ];
+        let later = later();
+        assert_eq!(
+            later
+                .iter()
+                .map(|l| (l.kind, l.name.as_str()))
+                .collect::<BTreeSet<_>>(),
+            later_names.into_iter().collect::<BTreeSet<_>>()
+        );
+        for (_, name) in later_names {
+            assert!(!is_pinned(name), "{name}");
+            assert_eq!(
+                later_release(name),
+                Some("no release yet: Lakekeeper's main branch after v0.13.3 (at 90892e9)")
+            );
+        }
+        for name in [
+            "users",
+            "user_type",
+            "set_updated_at",
+            "_sqlx_migrations",
+            "task_log",
+        ] {
+            assert!(is_pinned(name), "{name}");
+            assert_eq!(later_release(name), None, "{name}");
+        }
+        let total: usize = Kind::ALL.iter().map(|k| names(*k).len()).sum();
+        let at_tag: usize = Kind::ALL.iter().map(|k| pinned(*k).len()).sum();
+        assert_eq!(total, at_tag + later.len());
+    }
+
+    #[test]
+    fn a_later_section_without_a_release_is_named_by_its_section_and_the_first_wins() {
+        let text = "pinned = \"v1\"\n[\"v1\"]\ntables = [\"a\"]\n\
+            [\"v2\"]\nrelease = \"v2.0.0\"\ntables = [\"a\", \"b\"]\n\
+            [\"main\"]\ntables = [\"a\", \"b\", \"c\"]\ntypes = [\"b\"]\n";
+        let got: Vec<(String, Kind, String)> = later_in(text)
+            .into_iter()
+            .map(|l| (l.name, l.kind, l.release))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("b".to_owned(), Kind::Table, "v2.0.0".to_owned()),
+                ("c".to_owned(), Kind::Table, "main".to_owned()),
+                ("b".to_owned(), Kind::Type, "main".to_owned()),
+            ]
+        );
     }
 
     #[test]

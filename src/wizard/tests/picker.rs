@@ -15,6 +15,7 @@ pub(crate) fn row(label: &str, detail: &str, fills: &[(FieldId, &str)]) -> Choic
         detail: detail.into(),
         unavailable: None,
         fills: fills.iter().map(|(f, v)| (*f, (*v).to_owned())).collect(),
+        accepts: Vec::new(),
         next: None,
     }
 }
@@ -586,4 +587,67 @@ fn taking_the_bootstrap_offer_leaves_without_writing_and_only_while_it_is_offere
     assert!(e.bootstrap_requested());
     assert_eq!(e.phase(), Phase::Finished(Outcome::Cancelled));
     assert_eq!(e.field(FieldId::Tenant).text, TENANT, "the tenant is kept");
+}
+
+/// Issue 20, item 16: the `.env`'s old `api://lakekeeper` is not among the API app's
+/// identifier URIs; when Graph lists the app, the wizard fills in the app's own with a note.
+#[test]
+fn a_stale_app_id_uri_is_replaced_by_the_apps_own_with_a_note_when_the_list_arrives() {
+    let mut answers = complete();
+    answers.set(FieldId::AppIdUri, "api://lakekeeper", Source::EnvFile);
+    let mut w = fresh(answers);
+    send(&mut w, [Msg::Enter]);
+    while w.step() < Step::ApiApp {
+        send(&mut w, [Msg::Forward]);
+    }
+    let right = format!("api://{API_ID}");
+    let mut app = row(
+        "lakekeeper-api",
+        &format!("{API_ID} · {right}"),
+        &[(FieldId::ApiClientId, API_ID), (FieldId::AppIdUri, &right)],
+    );
+    app.accepts = vec![(FieldId::AppIdUri, right.clone())];
+    send(
+        &mut w,
+        [
+            Msg::Pick,
+            Msg::Listed(ListKind::ApiApp, Ok(vec![app.clone()])),
+        ],
+    );
+    let st = w.field(FieldId::AppIdUri);
+    assert_eq!(st.text, right);
+    let FieldStatus::Valid { notes, .. } = &st.status else {
+        panic!("{:?}", st.status);
+    };
+    assert!(
+        notes.iter().any(|n| n
+            == &format!(
+                "the App ID URI api://lakekeeper (from the .env) is not one Entra ID registers for the API app lakekeeper-api ({right}): the audience and scope would be wrong; the right one is {right}; it was filled in instead"
+            )),
+        "{notes:?}"
+    );
+    assert_eq!(w.answers().get(FieldId::AppIdUri), Some(right.as_str()));
+
+    // A URI the app does register (another of its identifierUris) is left alone.
+    let mut answers = complete();
+    answers.set(
+        FieldId::AppIdUri,
+        "https://contoso.com/lakekeeper",
+        Source::EnvFile,
+    );
+    let mut w = fresh(answers);
+    send(&mut w, [Msg::Enter]);
+    while w.step() < Step::ApiApp {
+        send(&mut w, [Msg::Forward]);
+    }
+    app.accepts
+        .push((FieldId::AppIdUri, "https://contoso.com/lakekeeper".into()));
+    send(
+        &mut w,
+        [Msg::Pick, Msg::Listed(ListKind::ApiApp, Ok(vec![app]))],
+    );
+    assert_eq!(
+        w.field(FieldId::AppIdUri).text,
+        "https://contoso.com/lakekeeper"
+    );
 }

@@ -206,7 +206,7 @@ async fn one(
     backoff: Duration,
     line: &mut dyn FnMut(&str),
 ) -> Result<String, CallError> {
-    let progress = |l: &str| eprintln!("    … {l}");
+    let progress = |l: &str| eoutln!("    … {l}");
     let api = done.api.clone().ok_or_else(|| {
         CallError::Rest(RestError::Unexpected(
             "the production API app is missing".into(),

@@ -53,7 +53,7 @@ impl Runner<'_> {
                     rotate::describe(p)
                 );
                 if !change::confirm(&question, self.yes) {
-                    println!(
+                    outln!(
                         "kept the old client secret: it works until {}; run `{COMMAND}` again to remove it",
                         p.end.get(..10).unwrap_or("it expires")
                     );
@@ -109,7 +109,7 @@ impl Runner<'_> {
 
     fn add(&mut self, replaces: Option<&Password>) -> Result<String, Stop> {
         let env_path = self.paths.env.clone();
-        let mut line = |l: &str| println!("{l}");
+        let mut line = |l: &str| outln!("{l}");
         let mut save_env = |s: &Secret| {
             write_env_secret(&env_path, s)
                 .map(|()| env_path.display().to_string())
@@ -272,7 +272,7 @@ impl Runner<'_> {
             }
             let wait = backoff * 2u32.pow(attempt);
             attempt += 1;
-            println!(
+            outln!(
                 "    … no token yet ({}); retry {attempt} of {} in {:.0} s",
                 result.summary,
                 bootstrap::RETRIES,
