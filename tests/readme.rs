@@ -78,22 +78,6 @@ const OTHER_TOOLS: [&str; 48] = [
     "--object-id",
 ];
 
-/// Guides other branches bring (linked before they are merged): path → the issue that adds it.
-const AWAITED: [(&str, &str); 3] = [
-    (
-        "docs/production-access.md",
-        "issue 19 (production access: azure grant / revoke)",
-    ),
-    (
-        "docs/production-identities.md",
-        "issue 19 (production identities, workload identity, the database role)",
-    ),
-    (
-        "docs/secrets.md",
-        "issue 21 (secret expiry and rotation: azure rotate-secret)",
-    ),
-];
-
 /// Variables the docs name that belong to others: Lakekeeper's own that the tool does not use,
 /// and those AKS's workload identity webhook injects into a pod.
 const OTHER_VARS: [&str; 5] = [
@@ -854,10 +838,6 @@ fn link_problems(
             normalise(base, file)
         };
         let rel_str = rel.to_string_lossy().replace('\\', "/");
-        if AWAITED.iter().any(|(p, _)| *p == rel_str) && !Path::new(ROOT).join(&rel).exists() {
-            // Reported by `the_guides_other_branches_bring_are_merged`.
-            continue;
-        }
         if !Path::new(ROOT).join(&rel).exists() {
             say(format!("link ({target}): {rel_str} does not exist"));
             continue;
@@ -960,16 +940,6 @@ fn every_problem_kind_is_reported() {
     }
     // And nothing else: the good link, anchor and names pass.
     assert_eq!(found.len(), 13, "{text}");
-}
-
-#[test]
-fn the_guides_other_branches_bring_are_merged() {
-    let missing: Vec<String> = AWAITED
-        .iter()
-        .filter(|(p, _)| !Path::new(ROOT).join(p).exists())
-        .map(|(p, from)| format!("{p} is linked from the README and docs/ but missing: it comes with {from}; merge that branch"))
-        .collect();
-    assert!(missing.is_empty(), "{}", missing.join("\n"));
 }
 
 /// The README's commands table and `--help` agree: every command `--help` lists has a row, every
