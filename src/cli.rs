@@ -71,13 +71,13 @@ pub struct Global {
     #[arg(long, global = true, value_name = "DIR")]
     pub root: Option<PathBuf>,
 
-    /// The backend's .env file, read by every command; only apply, the wizard and azure
-    /// bootstrap edit it [default: <root>/backend/.env].
+    /// The backend's .env file, read by every command; only apply, the wizard, azure bootstrap
+    /// and azure rotate-secret edit it [default: <root>/backend/.env].
     #[arg(long, global = true, value_name = "PATH")]
     pub env_file: Option<PathBuf>,
 
-    /// The compose override, which only apply and the wizard write [default: the override
-    /// Compose would load from <root>/backend/, else
+    /// The compose override, which only apply and the wizard write (azure rotate-secret runs
+    /// apply) [default: the override Compose would load from <root>/backend/, else
     /// <root>/backend/docker-compose.override.yml].
     #[arg(long, global = true, value_name = "PATH")]
     pub override_file: Option<PathBuf>,

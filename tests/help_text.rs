@@ -45,6 +45,31 @@ fn check_and_verify_say_they_read_the_env_file_and_the_override() {
     }
 }
 
+/// The global flags' help names every command that writes those files: `azure rotate-secret`
+/// puts a new secret into `.env` without a vault and runs `apply`, which writes both.
+#[test]
+fn the_file_flags_name_every_command_that_writes_them() {
+    for command in [&[][..], &["check"], &["azure", "rotate-secret"]] {
+        let text = help(command);
+        let words = |flag| {
+            flag_help(&text, flag)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let env = words("--env-file");
+        assert!(
+            env.contains("only apply, the wizard, azure bootstrap and azure rotate-secret edit it"),
+            "{command:?}: {env}"
+        );
+        let over = words("--override-file");
+        assert!(
+            over.contains("(azure rotate-secret runs apply)"),
+            "{command:?}: {over}"
+        );
+    }
+}
+
 #[test]
 fn completions_help_keeps_each_install_command_on_one_line() {
     let text = help(&["completions"]);

@@ -942,6 +942,96 @@ fn every_problem_kind_is_reported() {
     assert_eq!(found.len(), 13, "{text}");
 }
 
+/// The test of the test, on the guides themselves: one drift at a time, made in a real page of
+/// `docs/` (a renamed flag, a changed default, a renamed key or variable, a broken link — its
+/// file, its anchor, or a path written as if from the repository root), is reported against
+/// that page; and a heading renamed in a guide breaks the README's link to it. Links in a guide
+/// resolve from `docs/`, as GitHub resolves them.
+#[test]
+fn a_drift_in_a_guide_is_reported_against_that_guide() {
+    let tree = Tree::from_clap();
+    let real = read_docs();
+    assert!(
+        problems(&real, &tree).is_empty(),
+        "the real docs drifted already"
+    );
+    for (path, from, to, want) in [
+        (
+            "docs/troubleshooting.md",
+            "`lakekeeper-setup verify --only oidc-discovery`",
+            "`lakekeeper-setup verify --onlyy oidc-discovery`",
+            "docs/troubleshooting.md: `lakekeeper-setup verify --onlyy oidc-discovery`: --onlyy is no flag of `lakekeeper-setup verify`",
+        ),
+        (
+            "docs/verify.md",
+            "(`--timeout`, default 10 s)",
+            "(`--timeout`, default 30 s)",
+            "docs/verify.md: says --timeout defaults to `30`; clap's default is `10`",
+        ),
+        (
+            "docs/wizard.md",
+            "port = 5432                 # default 5432",
+            "port = 5432                 # default 6432",
+            "says postgres.port defaults to `6432`; the code's default is `5432`",
+        ),
+        (
+            "docs/wizard.md",
+            "sslmode = \"require\"         # default require",
+            "ssl_mode = \"require\"        # default require",
+            "postgres.ssl_mode is no profile key",
+        ),
+        (
+            "docs/troubleshooting.md",
+            "`LAKEKEEPER__OAUTH2__SCOPE` does not name",
+            "`LAKEKEEPER__OAUTH2__SCOPES` does not name",
+            "LAKEKEEPER__OAUTH2__SCOPES is no variable the code knows",
+        ),
+        (
+            "docs/troubleshooting.md",
+            "[shared-postgres.md](shared-postgres.md)",
+            "[shared-postgres.md](shared-postgre.md)",
+            "docs/troubleshooting.md: link (shared-postgre.md): docs/shared-postgre.md does not exist",
+        ),
+        (
+            "docs/troubleshooting.md",
+            "(verify.md#network-failures-and-proxies)",
+            "(verify.md#network-failure-and-proxies)",
+            "docs/troubleshooting.md: link (verify.md#network-failure-and-proxies): docs/verify.md has no heading #network-failure-and-proxies",
+        ),
+        (
+            "docs/troubleshooting.md",
+            "(verify.md#network-failures-and-proxies)",
+            "(docs/verify.md#network-failures-and-proxies)",
+            "docs/troubleshooting.md: link (docs/verify.md#network-failures-and-proxies): docs/docs/verify.md does not exist",
+        ),
+        (
+            "docs/verify.md",
+            "## `warehouse`: bootstrap and the warehouse",
+            "## `warehouse`: bootstrapping",
+            "README.md: link (docs/verify.md#warehouse-bootstrap-and-the-warehouse): docs/verify.md has no heading #warehouse-bootstrap-and-the-warehouse",
+        ),
+    ] {
+        let docs: Vec<Doc> = real
+            .iter()
+            .map(|d| Doc {
+                path: d.path.clone(),
+                text: if d.path == path {
+                    assert!(d.text.contains(from), "{path} no longer has `{from}`");
+                    d.text.replacen(from, to, 1)
+                } else {
+                    d.text.clone()
+                },
+            })
+            .collect();
+        let found = problems(&docs, &tree);
+        let text = report(&found);
+        assert!(
+            found.iter().any(|p| p.contains(want)),
+            "{path}: `{from}` → `{to}` is not reported as `{want}`:\n{text}"
+        );
+    }
+}
+
 /// The README's commands table and `--help` agree: every command `--help` lists has a row, every
 /// row is a command, and each row shows exactly that command's own flags.
 #[test]
