@@ -47,7 +47,7 @@ impl Cli {
     pub fn writes(&self) -> bool {
         match &self.command {
             Some(Command::Apply(a)) => !a.dry_run,
-            Some(Command::Verify(v)) => v.fix,
+            Some(Command::Verify(v)) => v.fix || v.create_warehouse,
             Some(Command::Warehouse(w)) => !w.dry_run,
             Some(Command::Export(ExportTarget::Helm(h))) => !h.dry_run,
             Some(Command::Azure(

@@ -7,6 +7,8 @@ mod support;
 
 use std::process::{Command, Stdio};
 
+use support::http_mock::MockServer;
+use support::oidc::{API_ID, BACKEND_ID, BACKEND_SECRET, OidcProvider, TENANT};
 use support::project::Project;
 
 const PROFILE: &str = "[entra]\ntenant = \"11111111-2222-3333-4444-555555555555\"\nauthority_host = \"http://127.0.0.1:9\"\n\n\
@@ -131,4 +133,58 @@ fn a_confirmed_apply_finishes_its_writes_when_stdout_closes() {
         env.contains("LAKEKEEPER__PG_ENCRYPTION_KEY="),
         "the .env was written: {env}"
     );
+}
+
+#[tokio::test]
+async fn verify_create_warehouse_still_creates_it_when_stdout_closes() {
+    // `verify --create-warehouse` changes Lakekeeper once the checks pass: a reader that closed
+    // at once must not end it before the warehouse is created (as `warehouse` itself goes on).
+    let Some(idp) = OidcProvider::start(2) else {
+        return;
+    };
+    let lk = MockServer::start().await;
+    lk.on("POST", "/management/v1/bootstrap", 204, "")
+        .on(
+            "GET",
+            "/management/v1/warehouse",
+            200,
+            r#"{"warehouses":[]}"#,
+        )
+        .on(
+            "POST",
+            "/management/v1/warehouse",
+            201,
+            r#"{"warehouse-id":"0194b3c2-0000-7000-8000-000000000001"}"#,
+        );
+    let p = Project::empty();
+    p.write(
+        "lakekeeper-setup.toml",
+        &format!(
+            "[entra]\ntenant = \"{TENANT}\"\nauthority_host = \"{}\"\n\n\
+             [lakekeeper_api]\nclient_id = \"{API_ID}\"\n\n\
+             [backend_service]\nclient_id = \"{BACKEND_ID}\"\n\n\
+             [postgres]\nhost = \"127.0.0.1\"\ndatabase = \"lake\"\nuser = \"lake\"\nsslmode = \"disable\"\n\n\
+             [storage]\naccount = \"fakeacct01\"\ncontainer = \"lakehouse\"\n\n\
+             [lakekeeper]\nbase_uri = \"{}\"\n",
+            idp.authority(),
+            lk.base.trim_end_matches('/')
+        ),
+    );
+    p.apply_ok(&[
+        ("LAKEKEEPER__OAUTH2__CLIENT_SECRET", BACKEND_SECRET),
+        ("POSTGRES_PASSWORD", "fake-pg-password"),
+    ]);
+    let mut c = p.cmd();
+    c.args(["verify", "--only", "oidc-discovery", "--create-warehouse"])
+        .stdin(Stdio::null());
+    let (code, stderr) = tokio::task::spawn_blocking(move || run_closed(c, Closed::Stdout))
+        .await
+        .expect("join");
+    assert!(!stderr.contains("internal error"), "{stderr}");
+    let created = lk
+        .requests()
+        .iter()
+        .any(|r| r.method == "POST" && r.path == "/management/v1/warehouse");
+    assert!(created, "the warehouse was not created: {stderr}");
+    assert_eq!(code, Some(0), "verify's own exit code: {stderr}");
 }

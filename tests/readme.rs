@@ -1296,3 +1296,40 @@ fn the_docs_name_everything_tests_setup_sh_installs() {
         assert!(named(&dev, pkg), "docs/development.md omits {pkg}");
     }
 }
+
+/// What the merged behaviour does is what the pages that describe it say (each line was missing
+/// or untrue once): a closed pipe, later Lakekeeper names, an existing warehouse's credential.
+#[test]
+fn the_docs_describe_the_behaviour_as_it_is() {
+    let read = |p: &str| std::fs::read_to_string(Path::new(ROOT).join(p)).expect(p);
+    let readme = read("README.md");
+    let exits = readme
+        .split("### Exit codes")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("### Exit codes")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        exits.contains("head -c 100`) ends a command quietly with 0, whichever stream it closed"),
+        "{exits}"
+    );
+    let verify = read("docs/verify.md");
+    let postgres = verify
+        .lines()
+        .find(|l| l.starts_with("| `postgres` |"))
+        .expect("postgres row");
+    assert!(
+        postgres.contains("a warning for names only a later Lakekeeper creates"),
+        "{postgres}"
+    );
+    let warehouse = verify
+        .split("## `warehouse`: bootstrap and the warehouse")
+        .nth(1)
+        .expect("warehouse section");
+    assert!(
+        warehouse.contains("sent the configured storage credential again"),
+        "{warehouse}"
+    );
+}
