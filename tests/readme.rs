@@ -93,7 +93,8 @@ const SEED_ERRORS: [&str; 4] = [
     r#"Failed to parse openid configuration. Expected fields: ["jwks_uri", "issuer"]"#,
     "401 Unauthorized",
     r#"extension "uuid-ossp" does not exist"#,
-    "the container cannot reach Entra",
+    // The seed says "Container cannot reach Azure AD endpoints"; Azure AD is Entra ID now.
+    "the container cannot reach Entra (Azure AD) endpoints",
 ];
 
 const PROFILE_TABLES: [&str; 9] = [
