@@ -309,8 +309,9 @@ pub struct BootstrapArgs {
     #[arg(long, value_name = "ID", requires = "production")]
     pub aks_cluster: Option<String>,
     /// The tenant to work in (its ID, or a verified domain) [default: the profile's, else
-    /// backend/.env's, when it is the one the Azure CLI is signed in to; else the signed-in
-    /// tenant, offered on a terminal].
+    /// backend/.env's, when your Azure CLI sign-in reaches it; with none configured, the
+    /// signed-in tenant; one the sign-in cannot reach is offered against the signed-in one on a
+    /// terminal, and without one (or with --yes) the run stops naming both].
     #[arg(long, value_name = "TENANT", value_parser = parse_tenant)]
     pub tenant: Option<String>,
 }

@@ -70,6 +70,24 @@ fn the_file_flags_name_every_command_that_writes_them() {
     }
 }
 
+/// `azure bootstrap --tenant`'s default says what happens to a configured tenant the sign-in
+/// cannot reach, without a terminal too (the run stops; tests/azure_bootstrap.rs proves it).
+#[test]
+fn bootstrap_tenant_help_says_what_a_stale_tenant_does() {
+    let text = help(&["azure", "bootstrap"]);
+    let tenant = flag_help(&text, "--tenant")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for said in [
+        "when your Azure CLI sign-in reaches it",
+        "with none configured, the signed-in tenant",
+        "without one (or with --yes) the run stops naming both",
+    ] {
+        assert!(tenant.contains(said), "{said}: {tenant}");
+    }
+}
+
 #[test]
 fn completions_help_keeps_each_install_command_on_one_line() {
     let text = help(&["completions"]);

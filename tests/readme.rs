@@ -1333,4 +1333,13 @@ fn the_docs_describe_the_behaviour_as_it_is() {
         warehouse.contains("sent the configured storage credential again"),
         "{warehouse}"
     );
+    let azure = read("docs/azure.md")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        azure.contains("**Which tenant.**")
+            && azure.contains("without one (or with `--yes`) it stops, changing nothing"),
+        "docs/azure.md does not say how bootstrap picks its tenant"
+    );
 }
