@@ -146,6 +146,14 @@ async fn extensions_merge_keeps_every_entry_through_a_busy_server_and_a_polled_o
         err(&o).contains("waiting for Azure to finish the change (InProgress"),
         "{all}"
     );
+    // Two polls in the same second: one line (a long change reports every 30 s, not per poll).
+    assert_eq!(
+        err(&o)
+            .matches("waiting for Azure to finish the change")
+            .count(),
+        1,
+        "{all}"
+    );
     assert!(
         out(&o).contains("azure.extensions on server lakehouse-pg is now PG_TRGM,Vector,UUID-OSSP,PGCRYPTO,BTREE_GIN,BTREE_GIST"),
         "{all}"

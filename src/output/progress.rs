@@ -1,8 +1,9 @@
 //! Progress lines on a terminal, drawn by indicatif: one line redrawn in place and cut to the
 //! terminal's width (`{wide_msg}`), so a narrow terminal never gets a new line per redraw (a
 //! line wider than the terminal wraps, and `\r` only returns to the start of its last part).
-//! Off a terminal indicatif draws nothing. Every progress line the tool draws outside the
-//! full-screen wizard is made here.
+//! Off a terminal indicatif draws nothing. Every line the tool redraws in place outside the
+//! full-screen wizard is made here; the Azure commands' steps (`  … storing …`) are log lines,
+//! and a long Azure operation logs its wait at most every 30 s (`azure::arm::write`).
 
 use std::time::Duration;
 

@@ -3,8 +3,9 @@
 //! followed through `Azure-AsyncOperation` (or `Location`) until it succeeds or fails.
 //!
 //! Polling URLs are absolute and come from Azure: they are followed only on the origin the
-//! endpoints name for ARM, so the token never travels elsewhere. Each wait is reported through
-//! `progress` (one line, for a terminal); nothing here logs a body.
+//! endpoints name for ARM, so the token never travels elsewhere. Each retry is reported through
+//! `progress` (one line); a long operation's polls only every [`WAIT_REPORT_EVERY`], so a
+//! five-minute change is a handful of lines, not one per poll. Nothing here logs a body.
 
 use std::time::Duration;
 
@@ -36,6 +37,15 @@ pub const BUSY_RETRY: Retry = Retry {
 /// [`POLL_DELAY`]).
 pub const MAX_POLLS: u32 = 300;
 pub const POLL_DELAY: Duration = Duration::from_secs(3);
+
+/// A long operation says it is still waiting at its first poll, then at most this often.
+pub const WAIT_REPORT_EVERY: Duration = Duration::from_secs(30);
+
+/// Whether a poll at `now` (since the operation started) reports its wait, the last report
+/// having been at `last`.
+fn wait_report_due(last: Option<Duration>, now: Duration) -> bool {
+    last.is_none_or(|l| now >= l + WAIT_REPORT_EVERY)
+}
 
 /// `Retry-After` in seconds (the HTTP-date form is not used by ARM), capped at `max`.
 pub fn retry_after(answer: &Answer, max: Duration) -> Option<Duration> {
@@ -142,6 +152,14 @@ async fn follow(
     let url = poll_url(session, link)?;
     let mut wait = retry_after(first, BUSY_RETRY.max_delay).unwrap_or(POLL_DELAY);
     let started = std::time::Instant::now();
+    let mut reported: Option<Duration> = None;
+    let mut report = |line: String| {
+        let now = started.elapsed();
+        if wait_report_due(reported, now) {
+            reported = Some(now);
+            progress(&line);
+        }
+    };
     for _ in 0..MAX_POLLS {
         tokio::time::sleep(wait).await;
         let token = session.token(&session.endpoints.arm_resource).await?;
@@ -168,7 +186,7 @@ async fn follow(
             match status.to_ascii_lowercase().as_str() {
                 "succeeded" => return Ok(Value::Null),
                 "failed" | "canceled" | "cancelled" => return Err(failed(&v).into()),
-                _ => progress(&format!(
+                _ => report(format!(
                     "waiting for Azure to finish the change ({}, {} s)",
                     if status.is_empty() {
                         "InProgress"
@@ -179,7 +197,7 @@ async fn follow(
                 )),
             }
         } else if answer.status == 202 {
-            progress(&format!(
+            report(format!(
                 "waiting for Azure to finish the change ({} s)",
                 started.elapsed().as_secs()
             ));
@@ -227,6 +245,21 @@ mod tests {
                 .map(|v| vec![("retry-after".to_owned(), v.to_owned())])
                 .unwrap_or_default(),
         }
+    }
+
+    #[test]
+    fn a_long_operation_reports_its_wait_at_the_first_poll_then_every_30_s() {
+        // Five minutes of polls every 3 s: 100 polls, 10 lines (3 s, 33 s, 63 s, …).
+        let mut last = None;
+        let mut lines = Vec::new();
+        for poll in 1..=100u64 {
+            let now = Duration::from_secs(3 * poll);
+            if wait_report_due(last, now) {
+                last = Some(now);
+                lines.push(now.as_secs());
+            }
+        }
+        assert_eq!(lines, [3, 33, 63, 93, 123, 153, 183, 213, 243, 273]);
     }
 
     #[test]
