@@ -210,12 +210,13 @@ impl CheckName {
 /// command), but a name `--only` takes like theirs.
 pub const KEY_VAULT: &str = "key-vault";
 
-/// Every name `--only` takes, in report order.
+/// Every name `--only` takes, in report order: the concurrent checks, then the results the
+/// command reads before them (the vault's, and the client secrets' expiry from Graph).
 pub fn only_names() -> Vec<&'static str> {
     CheckName::ALL
         .map(CheckName::as_str)
         .into_iter()
-        .chain([KEY_VAULT])
+        .chain([KEY_VAULT, expiry::BACKEND.check, expiry::STORAGE.check])
         .collect()
 }
 

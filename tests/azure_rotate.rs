@@ -628,6 +628,36 @@ async fn verify_judges_the_secret_s_expiry_against_graph_with_a_pinned_clock() {
         s(&r["fix"]).contains("lakekeeper-storage › Certificates & secrets"),
         "{r}"
     );
+    // `--only` takes both names, as the results are named: those two and nothing else, judged
+    // as on a full run (the backend's 6-month secret is long expired by then).
+    let mut c = p.cmd();
+    c.args(["verify", "--json", "--timeout", "2"])
+        .args(["--only", "storage-client-secret,client-secret"])
+        .env("PATH", az.path_var())
+        .env(
+            "LAKEKEEPER_SETUP_NOW",
+            lakekeeper_setup::clock::iso8601(pinned),
+        )
+        .stdin(std::process::Stdio::null());
+    let out = tokio::task::spawn_blocking(move || c.output().expect("verify"))
+        .await
+        .expect("join");
+    let v: Value = serde_json::from_str(&String::from_utf8_lossy(&out.stdout)).expect("json");
+    let got: Vec<(String, String)> = v["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .map(|c| (s(&c["name"]), s(&c["status"])))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("client-secret".to_owned(), "failed".to_owned()),
+            ("storage-client-secret".to_owned(), "warning".to_owned())
+        ],
+        "{v}"
+    );
+    assert_eq!(out.status.code(), Some(1), "{v}");
     p.write("backend/.env", &env);
     // A secret from elsewhere.
     let env = p.read("backend/.env");

@@ -1,7 +1,7 @@
 //! `verify` and `warehouse`: build a `VerifyConfig` from `backend/.env`, the profile and the
 //! environment, run the live checks (or the warehouse creation) on a tokio runtime, and report.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::IsTerminal;
 use std::time::Duration;
 
@@ -261,6 +261,36 @@ fn with_graph<T>(
     })
 }
 
+/// The expiry results `--only` asks for (all of them without `--only`); `run` reads Graph only
+/// when one is asked. `--only storage-client-secret` without a separate warehouse app says so.
+fn expiry_asked(
+    asked: Option<&BTreeSet<String>>,
+    env: &BTreeMap<String, String>,
+    run: impl FnOnce() -> Vec<verify::CheckResult>,
+) -> Vec<verify::CheckResult> {
+    use crate::verify::expiry::{self, BACKEND, STORAGE};
+    let Some(only) = asked else {
+        return run();
+    };
+    if !only.contains(BACKEND.check) && !only.contains(STORAGE.check) {
+        return Vec::new();
+    }
+    let mut out: Vec<_> = run()
+        .into_iter()
+        .filter(|c| only.contains(&c.name))
+        .collect();
+    if only.contains(STORAGE.check) && !expiry::wanted(env).contains(&STORAGE) {
+        out.push(expiry::skipped(
+            STORAGE,
+            format!(
+                "the warehouse has no app of its own ({} and {} are not set, or name the backend's app): its secret is the backend's, see client-secret",
+                STORAGE.id_key, STORAGE.secret_key
+            ),
+        ));
+    }
+    out
+}
+
 /// `client-secret` (and `storage-client-secret` for a separate warehouse app): each client
 /// secret in `.env` judged against its app's credentials in Microsoft Graph, with the user's own
 /// `az login`. Skipped, with the reason, when `az` cannot be used.
@@ -382,12 +412,10 @@ pub fn run(
     } else {
         Vec::new()
     };
-    let expiry = if asked.is_none() {
+    let expiry = expiry_asked(asked.as_ref(), &cfg.env, || {
         let answers = project.answers(process_env);
         expiry_checks(answers.get(FieldId::Tenant), &cfg.env)
-    } else {
-        Vec::new()
-    };
+    });
     let rt = runtime()?;
     match (&role, args.fix) {
         (Some(spec), true) => {
@@ -696,6 +724,57 @@ fn report_warehouse(outcome: &WarehouseOutcome, json_out: bool) -> Exit {
 mod tests {
     use super::*;
     use crate::verify::{CheckName, CheckResult, Status, VerifyReport};
+
+    #[test]
+    fn only_asks_graph_for_the_expiry_results_it_names() {
+        use crate::verify::expiry::{self, BACKEND, STORAGE};
+        let judged = || vec![expiry::skipped(BACKEND, "b"), expiry::skipped(STORAGE, "s")];
+        let separate: BTreeMap<String, String> = [
+            (STORAGE.id_key, "cccccccc-0000-4000-8000-000000000003"),
+            (STORAGE.secret_key, "fake-storage-secret"),
+            (BACKEND.secret_key, "fake-backend-secret"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let only = |names: &[&str]| names.iter().map(|n| (*n).to_owned()).collect();
+        let names = |r: Vec<CheckResult>| r.into_iter().map(|c| c.name).collect::<Vec<_>>();
+        for (asked, env, want) in [
+            (None, &separate, vec![BACKEND.check, STORAGE.check]),
+            (Some(only(&["token"])), &separate, vec![]),
+            (
+                Some(only(&["client-secret"])),
+                &separate,
+                vec![BACKEND.check],
+            ),
+            (
+                Some(only(&["storage-client-secret", "token"])),
+                &separate,
+                vec![STORAGE.check],
+            ),
+            // No warehouse app of its own: the name is answered, skipped with why.
+            (
+                Some(only(&["storage-client-secret"])),
+                &BTreeMap::new(),
+                vec![STORAGE.check],
+            ),
+        ] {
+            let got = names(expiry_asked(asked.as_ref(), env, || {
+                let all = judged();
+                if env.is_empty() {
+                    all[..1].to_vec()
+                } else {
+                    all
+                }
+            }));
+            assert_eq!(got, want, "{asked:?}");
+        }
+        // Graph is not asked when no expiry result is.
+        let none = expiry_asked(Some(&only(&["postgres"])), &separate, || {
+            panic!("Graph was asked")
+        });
+        assert!(none.is_empty());
+    }
 
     #[test]
     fn fix_runs_the_azure_commands_failed_checks_name_in_order_and_only_those() {
