@@ -782,3 +782,69 @@ async fn without_a_vault_the_new_secret_goes_to_env_and_the_end_says_how_to_pass
     }
     assert_clean("the output", &all, &w.graph.secrets());
 }
+
+/// Without a team vault each teammate may hold a client secret of their own. A teammate's
+/// `warehouse` leaves the shared warehouse's credential as it is (Lakekeeper shows only its kind)
+/// and says how to replace it; `--update-credential` replaces it and says whose secret it now
+/// is. With a vault, `warehouse` sends the team's one value every time (the rotation test).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_vault_a_teammate_s_warehouse_keeps_the_shared_credential_unless_asked() {
+    let Some(w) = world_with(false).await else {
+        return;
+    };
+    let first = held(&w);
+    // A teammate's checkout: the committed profile, a secret of their own from bootstrap.
+    let mate = Project::empty();
+    mate.write("lakekeeper-setup.toml", &w.p.read("lakekeeper-setup.toml"));
+    let out = w.run(&mate, &["azure", "bootstrap", "--yes"], &[]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = w
+        .run(&mate, &["apply", "--yes", "--generate-key"], &[PG])
+        .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let theirs =
+        support::wizard::read_env(&mate.path("backend/.env"))["LAKEKEEPER__OAUTH2__CLIENT_SECRET"]
+            .clone();
+    assert_ne!(theirs, first, "the teammate holds a secret of their own");
+    assert!(w.graph.accepts(&w.backend_id(), &theirs));
+
+    let stored = || {
+        s(&w.lk
+            .credential("lakekeeper")
+            .expect("the warehouse's credential")["client-secret"])
+    };
+    let updates = w.lk.with(|c| c.updates);
+    for args in [&["warehouse", "--dry-run"][..], &["warehouse"][..]] {
+        let out = w.run(&mate, args, &[]).await;
+        let all = text(&out);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {all}");
+        assert!(
+            all.contains("warehouse `lakekeeper` already exists at abfss://lakehouse@fakeacct01.dfs.core.windows.net/lakekeeper with a client-credentials storage credential, left as it is: Lakekeeper does not show whose client secret it holds, and without a team vault each teammate may hold a secret of their own."),
+            "{args:?}: {all}"
+        );
+        assert!(
+            all.contains("`lakekeeper-setup warehouse --update-credential` gives it the one in"),
+            "{args:?}: {all}"
+        );
+        assert_eq!(stored(), first, "{args:?}: the shared credential stays");
+        assert_eq!(w.lk.with(|c| c.updates), updates, "{args:?}: nothing sent");
+        assert_clean("warehouse", &all, &w.graph.secrets());
+    }
+
+    // Asked: the teammate's secret replaces it, and the output says so and whose it is.
+    let out = w
+        .run(&mate, &["warehouse", "--update-credential"], &[])
+        .await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert_eq!(stored(), theirs);
+    assert!(
+        all.contains(&format!(
+            "the warehouse now signs with client {}'s secret from {}, which replaced the one it held: without a team vault it may be yours alone",
+            w.backend_id(),
+            mate.path("backend/.env").display()
+        )),
+        "{all}"
+    );
+    assert_clean("warehouse --update-credential", &all, &w.graph.secrets());
+}

@@ -470,7 +470,7 @@ pub fn run(
         return Ok(Exit::Problems);
     }
     if args.create_warehouse {
-        return Ok(warehouse(&rt, &cfg, false, args.json));
+        return Ok(warehouse(&rt, &project, &cfg, false, args.json, false));
     }
     Ok(Exit::Ok)
 }
@@ -599,7 +599,14 @@ pub fn run_warehouse(
     let mut cfg = config(&project, process_env, args.timeout)?;
     if !args.production {
         let rt = runtime()?;
-        return Ok(warehouse(&rt, &cfg, args.dry_run, args.json));
+        return Ok(warehouse(
+            &rt,
+            &project,
+            &cfg,
+            args.dry_run,
+            args.json,
+            args.update_credential,
+        ));
     }
     let prod = match use_production(&project, &mut cfg) {
         Ok(p) => p,
@@ -615,14 +622,68 @@ pub fn run_warehouse(
     ))
 }
 
+/// Whether the profile keeps the warehouse's client secret in the team's vault: the backend's,
+/// or a separate warehouse app's (`AZURE_STORAGE_CLIENT_ID` set). Then every teammate's `.env`
+/// holds the same value, and sending it to the shared warehouse ties it to no one person.
+fn team_holds_warehouse_secret(project: &Project, cfg: &VerifyConfig) -> bool {
+    let field = if cfg
+        .env
+        .get(k::STORAGE_CLIENT_ID)
+        .is_some_and(|v| !v.is_empty())
+    {
+        FieldId::StorageClientSecret
+    } else {
+        FieldId::BackendSecret
+    };
+    super::vault::spec(project)
+        .ok()
+        .flatten()
+        .is_some_and(|s| s.name_of(field).is_some())
+}
+
+/// `warehouse` (and `verify --create-warehouse`) for the laptop: an existing warehouse's
+/// client-credentials storage credential is sent again when the team shares the secret (a
+/// vault) or `update_credential`; otherwise only when the stored kind differs. Says whose
+/// secret the shared warehouse signs with after a send.
 fn warehouse(
     rt: &tokio::runtime::Runtime,
+    project: &Project,
     cfg: &VerifyConfig,
     dry_run: bool,
     json_out: bool,
+    update_credential: bool,
 ) -> Exit {
-    match rt.block_on(verify::warehouse::create_warehouse(cfg, dry_run)) {
-        Ok(outcome) => report_warehouse(&outcome, json_out),
+    let team_holds = team_holds_warehouse_secret(project, cfg);
+    let resend = verify::warehouse::resend(cfg, team_holds, update_credential);
+    let env_label = project.paths.env.display().to_string();
+    match rt.block_on(verify::warehouse::create_warehouse(cfg, dry_run, resend)) {
+        Ok(WarehouseOutcome::Kept {
+            name,
+            location,
+            kind,
+            ..
+        }) if !json_out => {
+            outln!(
+                "{}",
+                crate::strings::warehouse_credential_kept(&name, &location, &kind, &env_label)
+            );
+            Exit::Ok
+        }
+        Ok(outcome) => {
+            let exit = report_warehouse(&outcome, json_out);
+            if let (
+                false,
+                WarehouseOutcome::CredentialUpdated { .. },
+                WarehouseCredential::ClientCredentials { client_id, .. },
+            ) = (json_out, &outcome, &cfg.warehouse_credential)
+            {
+                outln!(
+                    "{}",
+                    crate::strings::warehouse_signs_with(client_id, &env_label, team_holds)
+                );
+            }
+            exit
+        }
         Err(e) => {
             if json_out {
                 outln!("{}", json!({"ok": false, "error": e.to_string()}));
@@ -666,13 +727,22 @@ fn report_warehouse(outcome: &WarehouseOutcome, json_out: bool) -> Exit {
         } => (
             "exists",
             format!(
-                "warehouse `{name}` already exists at {location}; its storage credential is now the configured one ({now}{}): Lakekeeper shows only a credential's kind, so the current one is sent each time",
+                "warehouse `{name}` already exists at {location}; its storage credential is now the configured one ({now}{}): Lakekeeper shows only a credential's kind, so the configured one was sent again",
                 match was.as_deref() {
                     Some(w) if w != now => format!(", was {w}"),
                     None => ", none was shown before".to_owned(),
                     _ => String::new(),
                 }
             ),
+        ),
+        WarehouseOutcome::Kept {
+            name,
+            location,
+            kind,
+            ..
+        } => (
+            "kept",
+            crate::strings::warehouse_credential_kept(name, location, kind, "your backend/.env"),
         ),
     };
     if json_out {
