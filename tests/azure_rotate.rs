@@ -402,7 +402,8 @@ async fn a_rotation_replaces_the_secret_everywhere_and_a_second_checkout_gets_it
 
 /// A stop at each step (each Graph and vault write refused or its answer lost, apply failing,
 /// no token, Lakekeeper dropping the update), then a re-run: the same end state, one new secret,
-/// none that nobody holds; and until the re-run, the old secret still works.
+/// none that nobody holds; and until the re-run, the old secret still works. With the team's
+/// vault and without one (the secret's home is then `backend/.env`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stopped_at_each_step_a_re_run_finishes_with_one_new_secret_held() {
     #[derive(Debug, Clone, Copy)]
@@ -412,22 +413,36 @@ async fn stopped_at_each_step_a_re_run_finishes_with_one_new_secret_held() {
         Token,
         Warehouse,
     }
-    // Writes during a rotation: 1 addPassword, 2 the vault's PUT, 3 removePassword.
-    for stop in [
+    // Writes during a rotation: 1 addPassword, 2 the vault's PUT, 3 removePassword; without a
+    // vault, 1 addPassword and 2 removePassword.
+    let with_vault = [
         Stop::Write(1, Failure::Refused),
         Stop::Write(1, Failure::Lost),
         Stop::Write(2, Failure::Refused),
+        Stop::Write(2, Failure::Lost),
         Stop::Apply,
         Stop::Token,
         Stop::Warehouse,
         Stop::Write(3, Failure::Refused),
         Stop::Write(3, Failure::Lost),
-    ] {
-        let what = format!("{stop:?}");
-        let Some(w) = world().await else {
+    ]
+    .map(|s| (true, s));
+    let without = [
+        Stop::Write(1, Failure::Refused),
+        Stop::Write(1, Failure::Lost),
+        Stop::Apply,
+        Stop::Token,
+        Stop::Warehouse,
+        Stop::Write(2, Failure::Refused),
+        Stop::Write(2, Failure::Lost),
+    ]
+    .map(|s| (false, s));
+    for (vault, stop) in with_vault.into_iter().chain(without) {
+        let what = format!("{stop:?}, vault: {vault}");
+        let Some(w) = world_with(vault).await else {
             return;
         };
-        let old = w.graph.vault(VAULT_NAME).expect("old");
+        let old = held(&w);
         let old_key = key_of(&w.credentials()[0]);
         let profile = w.p.read("lakekeeper-setup.toml");
         let first = match stop {
@@ -456,7 +471,8 @@ async fn stopped_at_each_step_a_re_run_finishes_with_one_new_secret_held() {
             }
         };
         let all = text(&first);
-        let lost_removal = matches!(stop, Stop::Write(3, Failure::Lost));
+        let removal = if vault { 3 } else { 2 };
+        let lost_removal = matches!(stop, Stop::Write(n, Failure::Lost) if n == removal);
         if !lost_removal {
             assert_eq!(first.status.code(), Some(2), "{what}: {all}");
             assert!(all.contains("fix: "), "{what}: {all}");
@@ -474,13 +490,13 @@ async fn stopped_at_each_step_a_re_run_finishes_with_one_new_secret_held() {
             Some(0),
             "{what}: {all}\n--- re-run:\n{all2}"
         );
-        let held = w.graph.vault(VAULT_NAME).expect("vault");
+        let now_held = held(&w);
         if lost_removal {
             // The removal happened though its answer was lost: the re-run rotated once more,
             // replacing the secret the first run added. Still one secret, held.
             let creds = w.credentials();
             assert_eq!(creds.len(), 1, "{what}: {creds:#?}");
-            assert!(w.graph.accepts(&w.backend_id(), &held), "{what}");
+            assert!(w.graph.accepts(&w.backend_id(), &now_held), "{what}");
             assert!(!w.graph.accepts(&w.backend_id(), &old), "{what}");
         } else {
             w.assert_rotated(&old, &old_key, &what).await;
@@ -488,11 +504,11 @@ async fn stopped_at_each_step_a_re_run_finishes_with_one_new_secret_held() {
         if matches!(stop, Stop::Write(1, Failure::Lost)) {
             assert!(all2.contains("nobody holds it"), "{what}: {all2}");
         }
-        // Every secret Graph lists is the vault's: none is left that nobody holds.
+        // Every secret Graph lists is the home's: none is left that nobody holds.
         for c in w.credentials() {
             let key = key_of(&c);
             let value = w.graph.with(|t| t.issued.get(&key).map(|(_, v)| v.clone()));
-            assert_eq!(value.as_ref(), Some(&held), "{what}: {c}");
+            assert_eq!(value.as_ref(), Some(&now_held), "{what}: {c}");
         }
         assert_clean(&what, &format!("{all}{all2}"), &w.graph.secrets());
         assert_clean("az's argv", &w.az.argv().join("\n"), &w.graph.secrets());
