@@ -729,6 +729,52 @@ fn the_wizard_welcome_says_when_the_secret_runs_out() {
     assert_clean("the terminal", &t.history(), &graph.secrets());
 }
 
+/// An `az` that hangs (an offline laptop: each call may take the CLI's whole 60 s timeout) costs
+/// the wizard's start at most `WELCOME_WAIT` (8 s): the welcome opens without the expiry line.
+#[test]
+fn a_hanging_az_delays_the_wizard_s_welcome_by_at_most_a_few_seconds() {
+    use support::tmux::Tmux;
+    use support::tools::require_tool;
+    if require_tool("tmux").is_none() {
+        return;
+    }
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let stand = rt.block_on(StandIn::start());
+    let _graph = GraphModel::serve(&stand);
+    let az = FakeAz::new(&stand.base, AzMode::Slow(45));
+    let p = Project::empty();
+    p.write(
+        "lakekeeper-setup.toml",
+        &format!("[entra]\ntenant = \"{TENANT}\"\n"),
+    );
+    p.write(
+        "backend/.env",
+        "LAKEKEEPER__OAUTH2__CLIENT_ID=a0000001-0000-4000-8000-000000000001\nLAKEKEEPER__OAUTH2__CLIENT_SECRET=S01~fake-secret-for-a-slow-az-0123456789\n",
+    );
+    let root = p.root().display().to_string();
+    let path = az.path_var();
+    let started = std::time::Instant::now();
+    let t = Tmux::start(
+        p.root(),
+        std::path::Path::new(support::wizard::BIN),
+        &["--plain", "--root", &root],
+        &[("NO_COLOR", "1"), ("PATH", &path)],
+        240,
+        50,
+    );
+    let screen = t.wait_for(&["value(s) found and pre-filled"]);
+    let waited = started.elapsed();
+    assert!(
+        waited < std::time::Duration::from_secs(15),
+        "the welcome took {waited:?}"
+    );
+    assert!(!screen.contains("client secret ("), "{screen}");
+    t.keys(&["Escape"]);
+    t.wait_for(&["Leave without writing anything?"]);
+    t.keys(&["y", "Enter"]);
+    t.wait_for(&["EXIT=130"]);
+}
+
 /// `--keep-old` leaves the old secret working (both sign in); a later run resumes the same
 /// rotation and, asked, removes the old one — no second new secret.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

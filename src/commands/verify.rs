@@ -236,29 +236,45 @@ fn no_vault_named() -> verify::CheckResult {
     }
 }
 
+/// How long the wizard waits for `az` and Graph before its welcome opens without the expiry
+/// line: every start of the wizard asks, and an offline laptop's `az` may take its whole
+/// timeout (60 s by default) for each call.
+pub const WELCOME_WAIT: Duration = Duration::from_secs(8);
+
 /// Runs `work` with the user's own Azure CLI session (the team's tenant), off any other runtime,
-/// with a spinner while `az` answers; `Err` says why there is none.
+/// with a spinner while `az` answers, within `limit` when given (an unfinished `az` is killed);
+/// `Err` says why there is no result.
 fn with_graph<T>(
     tenant: Option<&str>,
+    limit: Option<Duration>,
     work: impl AsyncFnOnce(&crate::azure::Session) -> T,
 ) -> Result<T, String> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
-    rt.block_on(async {
-        let session = super::vault::spinning(
-            "reading the apps' client secrets from Microsoft Graph through the Azure CLI",
-            crate::azure::Session::from_az(tenant),
-        )
-        .await
-        .map_err(|e| {
+    let all = async {
+        let session = crate::azure::Session::from_az(tenant).await.map_err(|e| {
             e.to_string()
                 .trim_start_matches("Azure assist off: ")
                 .to_owned()
         })?;
         Ok(work(&session).await)
-    })
+    };
+    rt.block_on(super::vault::spinning(
+        "reading the apps' client secrets from Microsoft Graph through the Azure CLI",
+        async {
+            match limit {
+                Some(limit) => tokio::time::timeout(limit, all).await.unwrap_or_else(|_| {
+                    Err(format!(
+                        "the Azure CLI and Microsoft Graph did not answer within {} s",
+                        limit.as_secs()
+                    ))
+                }),
+                None => all.await,
+            }
+        },
+    ))
 }
 
 /// `client-secret` (and `storage-client-secret` for a separate warehouse app): each client
@@ -282,7 +298,7 @@ pub fn expiry_checks(
     }
     let started = std::time::Instant::now();
     let now = crate::clock::now();
-    let outcome = with_graph(tenant, async |session| {
+    let outcome = with_graph(tenant, None, async |session| {
         let mut out = Vec::new();
         for w in &wanted {
             out.push(expiry::check(session, *w, env, now).await);
@@ -310,12 +326,14 @@ pub fn expiry_checks(
 }
 
 /// The wizard's welcome lines: each client secret with 30 days or fewer left (or none of its
-/// app's). Nothing when `az` cannot be used (the wizard never waits on a failure).
+/// app's). Nothing when `az` cannot be used or takes longer than [`WELCOME_WAIT`] (the wizard
+/// never waits long on a failure).
 pub fn expiry_welcome(tenant: Option<&str>, env: &BTreeMap<String, String>) -> Vec<String> {
     use crate::verify::expiry;
     let wanted = expiry::wanted(env);
     let now = crate::clock::now();
-    with_graph(tenant, async |session| {
+    let limit = WELCOME_WAIT.min(crate::azure::az::timeout_from_env());
+    with_graph(tenant, Some(limit), async |session| {
         let mut out = Vec::new();
         for w in &wanted {
             if let Ok((app, e)) = expiry::lookup(session, *w, env, now).await {
