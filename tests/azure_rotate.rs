@@ -284,6 +284,23 @@ fn assert_clean(what: &str, hay: &str, secrets: &[String]) {
     }
 }
 
+/// [`assert_clean`] for every file in `p` but `.env` and its backups (0600, beside it: where a
+/// secret belongs).
+fn assert_files_clean(p: &Project, secrets: &[String]) {
+    for f in support::wizard::files_under(p.root()) {
+        let rel = f
+            .strip_prefix(p.root())
+            .expect("inside")
+            .to_string_lossy()
+            .into_owned();
+        if rel == "backend/.env" || rel.starts_with("backend/.lakekeeper-setup-backups/.env") {
+            continue;
+        }
+        let bytes = std::fs::read(&f).expect("read");
+        assert_clean(&rel, &String::from_utf8_lossy(&bytes), secrets);
+    }
+}
+
 fn key_of(cred: &Value) -> String {
     s(&cred["keyId"])
 }
@@ -362,19 +379,7 @@ async fn a_rotation_replaces_the_secret_everywhere_and_a_second_checkout_gets_it
     assert_clean("the rotation's output", &all, &secrets);
     assert_clean("az's argv", &w.az.argv().join("\n"), &secrets);
     for p in [&w.p, &mate] {
-        for f in support::wizard::files_under(p.root()) {
-            let rel = f
-                .strip_prefix(p.root())
-                .expect("inside")
-                .to_string_lossy()
-                .into_owned();
-            // `.env` and its backups (0600, beside it) are where a secret belongs.
-            if rel == "backend/.env" || rel.starts_with("backend/.lakekeeper-setup-backups/.env") {
-                continue;
-            }
-            let bytes = std::fs::read(&f).expect("read");
-            assert_clean(&rel, &String::from_utf8_lossy(&bytes), &secrets);
-        }
+        assert_files_clean(p, &secrets);
     }
 
     // verify, with az signed in: the new secret's expiry, read from Graph by its hint.
@@ -512,6 +517,7 @@ async fn stopped_at_each_step_a_re_run_finishes_with_one_new_secret_held() {
         }
         assert_clean(&what, &format!("{all}{all2}"), &w.graph.secrets());
         assert_clean("az's argv", &w.az.argv().join("\n"), &w.graph.secrets());
+        assert_files_clean(&w.p, &w.graph.secrets());
     }
 }
 
