@@ -916,3 +916,59 @@ async fn without_a_vault_a_teammate_s_warehouse_keeps_the_shared_credential_unle
     );
     assert_clean("warehouse --update-credential", &all, &w.graph.secrets());
 }
+
+/// The tenant comes from `backend/.env` (the profile names none) and the Azure CLI is signed in
+/// to another one that cannot reach it (a stale `.env`, or the wrong `az login`): the rotation
+/// stops before it reads or changes anything, naming both tenants, where the stale one came
+/// from, and the ways out — as bootstrap's tenant check does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tenant_the_sign_in_cannot_reach_stops_the_rotation_before_anything_changes() {
+    use support::azure::SIGNED_IN_TENANT;
+    let Some(w) = world().await else {
+        return;
+    };
+    let profile = w.p.read("lakekeeper-setup.toml");
+    w.p.write(
+        "lakekeeper-setup.toml",
+        &profile.replace(&format!("tenant = \"{TENANT}\"\n"), ""),
+    );
+    let elsewhere = FakeAz::new(&w.stand.base, AzMode::WrongTenant);
+    let writes = w.graph.with(|t| t.writes);
+    let before = w.credentials();
+    let mut c = w.p.cmd();
+    c.args(["azure", "rotate-secret", "--yes"])
+        .env("PATH", elsewhere.path_var())
+        .env("LAKEKEEPER_SETUP_AZURE_RETRY_MS", "5")
+        .env(PG.0, PG.1)
+        .stdin(std::process::Stdio::null());
+    let out = tokio::task::spawn_blocking(move || c.output().expect("run"))
+        .await
+        .expect("join");
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{all}");
+    let env = w.p.path("backend/.env").display().to_string();
+    assert!(
+        all.contains(&format!(
+            "error: the tenant {TENANT} comes from {env} (LAKEKEEPER__OPENID_PROVIDER_URI), but the Azure CLI's sign-in cannot reach it; it is signed in to tenant {SIGNED_IN_TENANT}"
+        )),
+        "{all}"
+    );
+    assert!(
+        all.contains(&format!("fix: run `az login --tenant {TENANT}`")),
+        "{all}"
+    );
+    assert!(all.contains("nothing was changed"), "{all}");
+    assert!(
+        !all.contains("the old client secret still works until"),
+        "{all}"
+    );
+    assert_eq!(w.graph.with(|t| t.writes), writes, "nothing written");
+    assert_eq!(w.credentials(), before);
+    // Not a blind try: no Graph call was made in the stale tenant beyond the one token probe.
+    let argv = elsewhere.argv().join("\n");
+    assert_eq!(
+        argv.matches(&format!("--tenant {TENANT}")).count(),
+        1,
+        "{argv}"
+    );
+}
