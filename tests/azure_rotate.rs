@@ -136,7 +136,10 @@ impl World {
         );
         assert_eq!(
             creds[0]["displayName"],
-            format!("lakekeeper-setup (replaces {})", &old_key[..8]),
+            format!(
+                "lakekeeper-setup (replaces {} by user@contoso.com)",
+                &old_key[..8]
+            ),
             "{what}"
         );
         assert_ne!(creds[0]["keyId"], old_key, "{what}");
@@ -971,4 +974,67 @@ async fn a_tenant_the_sign_in_cannot_reach_stops_the_rotation_before_anything_ch
         1,
         "{argv}"
     );
+}
+
+/// Without a team vault, A rotates with `--keep-old` (the new secret only in A's `.env`); B, who
+/// still holds the old one and is signed in as someone else, rotates too. B's run must not take
+/// A's new secret for one "nobody holds": it is left (and named as A's), A still signs in, and
+/// B ends with a secret of their own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_vault_another_person_s_rotation_is_not_removed_as_unheld() {
+    let Some(w) = world_with(false).await else {
+        return;
+    };
+    let shared = held(&w);
+    let out = w.rotate(&["--keep-old"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let a_new = held(&w);
+    assert_ne!(a_new, shared);
+    // B: a checkout with the old shared secret, signed in to the Azure CLI as bob.
+    let b = Project::empty();
+    b.write("lakekeeper-setup.toml", &w.p.read("lakekeeper-setup.toml"));
+    b.write(
+        "backend/.env",
+        &w.p.read("backend/.env").replace(&a_new, &shared),
+    );
+    let bob = FakeAz::new(&w.stand.base, AzMode::SignedIn);
+    let account = bob.dir.path().join("account.json");
+    let text_of = std::fs::read_to_string(&account).expect("account.json");
+    std::fs::write(
+        &account,
+        text_of.replace("user@contoso.com", "bob@contoso.com"),
+    )
+    .expect("write account.json");
+    let mut c = b.cmd();
+    c.args(["azure", "rotate-secret", "--yes", "--keep-old"])
+        .env("PATH", bob.path_var())
+        .env("LAKEKEEPER_SETUP_AZURE_RETRY_MS", "5")
+        .env(PG.0, PG.1)
+        .stdin(std::process::Stdio::null());
+    let out = tokio::task::spawn_blocking(move || c.output().expect("run"))
+        .await
+        .expect("join");
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(!all.contains("nobody holds it"), "{all}");
+    assert!(
+        all.contains("is another person's rotation of the same secret"),
+        "{all}"
+    );
+    assert!(w.token_works(&a_new).await, "A's new secret still works");
+    let b_new =
+        support::wizard::read_env(&b.path("backend/.env"))["LAKEKEEPER__OAUTH2__CLIENT_SECRET"]
+            .clone();
+    assert!(b_new != shared && b_new != a_new);
+    assert!(w.token_works(&b_new).await, "B's new secret works");
+    let names: Vec<String> = w
+        .credentials()
+        .iter()
+        .map(|c| s(&c["displayName"]))
+        .collect();
+    assert!(
+        names.iter().any(|n| n.ends_with(" by bob@contoso.com)")),
+        "{names:?}"
+    );
+    assert_clean("B's rotation", &all, &w.graph.secrets());
 }

@@ -268,6 +268,7 @@ async fn discover(
         home,
         in_home,
         in_env,
+        by: session.account.user.clone(),
     })
 }
 
@@ -312,7 +313,12 @@ fn exists_lines(f: &Found, stage: &Stage) -> Vec<String> {
             "an earlier run added {}: this run resumes it",
             rotate::describe(new)
         )),
-        Stage::Start { .. } => {}
+        Stage::Start { others, .. } => out.extend(others.iter().map(|p| {
+            format!(
+                "{} is another person's rotation of the same secret (without a team vault it may be only in their backend/.env): left as it is; ask them to finish theirs (`{COMMAND}`) or pass the new secret on",
+                rotate::describe(p)
+            )
+        })),
     }
     out
 }
