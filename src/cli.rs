@@ -396,7 +396,8 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_secs)]
     pub timeout: Duration,
     /// Run only these checks: oidc-discovery, token, token-claims, postgres, storage,
-    /// lakekeeper, shadowing, key-vault (the profile's [secrets] against backend/.env).
+    /// lakekeeper, shadowing, key-vault (the profile's [secrets] against backend/.env),
+    /// client-secret (the client secrets' expiry, read from Microsoft Graph with your az login).
     #[arg(long, value_name = "NAME,…", value_delimiter = ',')]
     pub only: Vec<String>,
     /// Afterwards, bootstrap Lakekeeper and create the warehouse (as `warehouse`).

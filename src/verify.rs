@@ -210,12 +210,16 @@ impl CheckName {
 /// command), but a name `--only` takes like theirs.
 pub const KEY_VAULT: &str = "key-vault";
 
+/// `--only client-secret`: the client secrets' expiry (`client-secret`, and
+/// `storage-client-secret` for a separate warehouse app), read from Microsoft Graph.
+pub const CLIENT_SECRET: &str = "client-secret";
+
 /// Every name `--only` takes, in report order.
 pub fn only_names() -> Vec<&'static str> {
     CheckName::ALL
         .map(CheckName::as_str)
         .into_iter()
-        .chain([KEY_VAULT])
+        .chain([KEY_VAULT, CLIENT_SECRET])
         .collect()
 }
 

@@ -673,6 +673,24 @@ async fn verify_judges_the_secret_s_expiry_against_graph_with_a_pinned_clock() {
         s(&r["fix"]).contains("lakekeeper-setup azure rotate-secret"),
         "{r}"
     );
+    // Alone: `--only client-secret` runs that result and nothing else.
+    let mut c = p.cmd();
+    c.args(["verify", "--json", "--only", "client-secret"])
+        .env("PATH", az.path_var())
+        .stdin(std::process::Stdio::null());
+    let out = tokio::task::spawn_blocking(move || c.output().expect("verify"))
+        .await
+        .expect("join");
+    let v: Value = serde_json::from_str(&String::from_utf8_lossy(&out.stdout)).expect("json");
+    let names: Vec<String> = v["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .map(|c| s(&c["name"]))
+        .collect();
+    assert_eq!(names, ["client-secret"], "{v}");
+    assert_eq!(v["checks"][0]["status"], "failed", "{v}");
+    assert_eq!(out.status.code(), Some(1), "{v}");
     // Without az: skipped, with the reason.
     let r = verify(None, "/nonexistent".into(), "client-secret").await;
     assert_eq!(r["status"], "skipped", "{r}");

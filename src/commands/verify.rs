@@ -400,7 +400,10 @@ pub fn run(
     } else {
         Vec::new()
     };
-    let expiry = if asked.is_none() {
+    let expiry = if asked
+        .as_ref()
+        .is_none_or(|o| o.contains(verify::CLIENT_SECRET))
+    {
         let answers = project.answers(process_env);
         expiry_checks(answers.get(FieldId::Tenant), &cfg.env)
     } else {
