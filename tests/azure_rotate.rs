@@ -82,9 +82,20 @@ impl World {
 
     /// Runs the binary in `p` off the runtime, with the fake `az` first on PATH.
     async fn run(&self, p: &Project, args: &[&str], env: &[(&str, &str)]) -> Output {
+        self.run_as(&self.az, p, args, env).await
+    }
+
+    /// [`World::run`] with another fake `az` (another sign-in).
+    async fn run_as(
+        &self,
+        az: &FakeAz,
+        p: &Project,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Output {
         let mut c = p.cmd();
         c.args(args)
-            .env("PATH", self.az.path_var())
+            .env("PATH", az.path_var())
             .env("LAKEKEEPER_SETUP_AZURE_RETRY_MS", "5")
             .stdin(std::process::Stdio::null());
         for (k, v) in env {
@@ -700,11 +711,33 @@ async fn verify_judges_the_secret_s_expiry_against_graph_with_a_pinned_clock() {
     );
 }
 
+/// The wizard in line mode on a real terminal in `root`, with `path` (a fake `az` first) and `env`.
+fn wizard_in_tmux(root: &std::path::Path, path: &str, env: &[(&str, &str)]) -> support::tmux::Tmux {
+    let root_arg = root.display().to_string();
+    let mut all = vec![("NO_COLOR", "1"), ("PATH", path)];
+    all.extend_from_slice(env);
+    support::tmux::Tmux::start(
+        root,
+        std::path::Path::new(support::wizard::BIN),
+        &["--plain", "--root", &root_arg],
+        &all,
+        240,
+        50,
+    )
+}
+
+/// Leaves the wizard from its welcome without writing anything.
+fn leave(t: &support::tmux::Tmux) {
+    t.keys(&["Escape"]);
+    t.wait_for(&["Leave without writing anything?"]);
+    t.keys(&["y", "Enter"]);
+    t.wait_for(&["EXIT=130"]);
+}
+
 /// The wizard's welcome screen (line mode, on a real terminal) says when the backend's secret
 /// has 30 days or fewer left, read from the Graph stand-in before the first question.
 #[test]
 fn the_wizard_welcome_says_when_the_secret_runs_out() {
-    use support::tmux::Tmux;
     use support::tools::require_tool;
     if require_tool("tmux").is_none() {
         return;
@@ -731,28 +764,13 @@ fn the_wizard_welcome_says_when_the_secret_runs_out() {
     let end_t = lakekeeper_setup::clock::parse_iso8601(&end).expect("end");
     let now =
         lakekeeper_setup::clock::iso8601(end_t - std::time::Duration::from_hours(12 * 24 + 1));
-    let root = p.root().display().to_string();
     let path = az.path_var();
-    let t = Tmux::start(
-        p.root(),
-        std::path::Path::new(support::wizard::BIN),
-        &["--plain", "--root", &root],
-        &[
-            ("NO_COLOR", "1"),
-            ("PATH", &path),
-            ("LAKEKEEPER_SETUP_NOW", &now),
-        ],
-        240,
-        50,
-    );
+    let t = wizard_in_tmux(p.root(), &path, &[("LAKEKEEPER_SETUP_NOW", &now)]);
     t.wait_for(&[&format!(
         "warning: the backend's client secret (lakekeeper-backend, `lakekeeper-setup`) expires in 12 days ({}); `lakekeeper-setup azure rotate-secret` replaces it",
         &end[..10]
     )]);
-    t.keys(&["Escape"]);
-    t.wait_for(&["Leave without writing anything?"]);
-    t.keys(&["y", "Enter"]);
-    t.wait_for(&["EXIT=130"]);
+    leave(&t);
     assert_clean("the terminal", &t.history(), &graph.secrets());
 }
 
@@ -760,7 +778,6 @@ fn the_wizard_welcome_says_when_the_secret_runs_out() {
 /// the wizard's start at most `WELCOME_WAIT` (8 s): the welcome opens without the expiry line.
 #[test]
 fn a_hanging_az_delays_the_wizard_s_welcome_by_at_most_a_few_seconds() {
-    use support::tmux::Tmux;
     use support::tools::require_tool;
     if require_tool("tmux").is_none() {
         return;
@@ -778,17 +795,9 @@ fn a_hanging_az_delays_the_wizard_s_welcome_by_at_most_a_few_seconds() {
         "backend/.env",
         "LAKEKEEPER__OAUTH2__CLIENT_ID=a0000001-0000-4000-8000-000000000001\nLAKEKEEPER__OAUTH2__CLIENT_SECRET=S01~fake-secret-for-a-slow-az-0123456789\n",
     );
-    let root = p.root().display().to_string();
     let path = az.path_var();
     let started = std::time::Instant::now();
-    let t = Tmux::start(
-        p.root(),
-        std::path::Path::new(support::wizard::BIN),
-        &["--plain", "--root", &root],
-        &[("NO_COLOR", "1"), ("PATH", &path)],
-        240,
-        50,
-    );
+    let t = wizard_in_tmux(p.root(), &path, &[]);
     let screen = t.wait_for(&["value(s) found and pre-filled"]);
     let waited = started.elapsed();
     assert!(
@@ -796,10 +805,7 @@ fn a_hanging_az_delays_the_wizard_s_welcome_by_at_most_a_few_seconds() {
         "the welcome took {waited:?}"
     );
     assert!(!screen.contains("client secret ("), "{screen}");
-    t.keys(&["Escape"]);
-    t.wait_for(&["Leave without writing anything?"]);
-    t.keys(&["y", "Enter"]);
-    t.wait_for(&["EXIT=130"]);
+    leave(&t);
 }
 
 /// `--keep-old` leaves the old secret working (both sign in); a later run resumes the same
@@ -956,15 +962,14 @@ async fn a_tenant_the_sign_in_cannot_reach_stops_the_rotation_before_anything_ch
     let elsewhere = FakeAz::new(&w.stand.base, AzMode::WrongTenant);
     let writes = w.graph.with(|t| t.writes);
     let before = w.credentials();
-    let mut c = w.p.cmd();
-    c.args(["azure", "rotate-secret", "--yes"])
-        .env("PATH", elsewhere.path_var())
-        .env("LAKEKEEPER_SETUP_AZURE_RETRY_MS", "5")
-        .env(PG.0, PG.1)
-        .stdin(std::process::Stdio::null());
-    let out = tokio::task::spawn_blocking(move || c.output().expect("run"))
-        .await
-        .expect("join");
+    let out = w
+        .run_as(
+            &elsewhere,
+            &w.p,
+            &["azure", "rotate-secret", "--yes"],
+            &[PG],
+        )
+        .await;
     let all = text(&out);
     assert_eq!(out.status.code(), Some(2), "{all}");
     let env = w.p.path("backend/.env").display().to_string();
@@ -1023,15 +1028,14 @@ async fn without_a_vault_another_person_s_rotation_is_not_removed_as_unheld() {
         text_of.replace("user@contoso.com", "bob@contoso.com"),
     )
     .expect("write account.json");
-    let mut c = b.cmd();
-    c.args(["azure", "rotate-secret", "--yes", "--keep-old"])
-        .env("PATH", bob.path_var())
-        .env("LAKEKEEPER_SETUP_AZURE_RETRY_MS", "5")
-        .env(PG.0, PG.1)
-        .stdin(std::process::Stdio::null());
-    let out = tokio::task::spawn_blocking(move || c.output().expect("run"))
-        .await
-        .expect("join");
+    let out = w
+        .run_as(
+            &bob,
+            &b,
+            &["azure", "rotate-secret", "--yes", "--keep-old"],
+            &[PG],
+        )
+        .await;
     let all = text(&out);
     assert_eq!(out.status.code(), Some(0), "{all}");
     assert!(!all.contains("nobody holds it"), "{all}");

@@ -263,6 +263,21 @@ async fn missing_storage_settings_are_named() {
     );
 }
 
+/// The OIDC provider, the stand-in that follows Lakekeeper's OpenAPI document (v0.13.3) and keeps
+/// what it is sent, and a configuration pointing at both. `None` without node (outside CI).
+async fn lakekeeper_stand_in() -> Option<(
+    OidcProvider,
+    support::azure::StandIn,
+    support::lakekeeper_api::LakekeeperModel,
+    lakekeeper_setup::verify::VerifyConfig,
+)> {
+    let idp = OidcProvider::start(2)?;
+    let stand = support::azure::StandIn::start().await;
+    let lk = support::lakekeeper_api::LakekeeperModel::serve(&stand);
+    let cfg = config(&idp.authority(), &stand.base);
+    Some((idp, stand, lk, cfg))
+}
+
 /// Against the stand-in that follows Lakekeeper's OpenAPI document (v0.13.3) and keeps what it
 /// is sent: a warehouse created with one secret, then the configuration's new secret (a rotation,
 /// a teammate's fix) — `warehouse` puts the new one in place of the old, `--dry-run` shows the
@@ -270,14 +285,9 @@ async fn missing_storage_settings_are_named() {
 #[tokio::test]
 async fn the_warehouse_follows_its_credential_and_verify_says_what_lakekeeper_shows() {
     use lakekeeper_setup::verify::{self, CheckName, Status};
-    use support::azure::StandIn;
-    use support::lakekeeper_api::LakekeeperModel;
-    let Some(idp) = OidcProvider::start(2) else {
+    let Some((_idp, _stand, lk, mut cfg)) = lakekeeper_stand_in().await else {
         return;
     };
-    let stand = StandIn::start().await;
-    let lk = LakekeeperModel::serve(&stand);
-    let mut cfg = config(&idp.authority(), &stand.base);
     let created = create_warehouse(&cfg, false, Resend::Always)
         .await
         .expect("created");
@@ -371,14 +381,9 @@ async fn the_warehouse_follows_its_credential_and_verify_says_what_lakekeeper_sh
 async fn without_a_team_vault_the_same_kind_is_kept_and_another_kind_replaced() {
     use lakekeeper_setup::verify::WarehouseCredential;
     use lakekeeper_setup::verify::warehouse::resend;
-    use support::azure::StandIn;
-    use support::lakekeeper_api::LakekeeperModel;
-    let Some(idp) = OidcProvider::start(2) else {
+    let Some((_idp, _stand, lk, mut cfg)) = lakekeeper_stand_in().await else {
         return;
     };
-    let stand = StandIn::start().await;
-    let lk = LakekeeperModel::serve(&stand);
-    let mut cfg = config(&idp.authority(), &stand.base);
     create_warehouse(&cfg, false, Resend::WhenKindDiffers)
         .await
         .expect("created");
