@@ -443,6 +443,12 @@ pub struct WarehouseArgs {
     /// identity as its storage credential.
     #[arg(long)]
     pub production: bool,
+    /// For a warehouse that exists with a client-credentials storage credential: send the client
+    /// secret in your backend/.env as its credential even when the profile keeps no team vault
+    /// (Lakekeeper shows only a credential's kind, so without a vault the one it holds may be a
+    /// teammate's; use this when that one was removed or expired).
+    #[arg(long, conflicts_with = "production")]
+    pub update_credential: bool,
 }
 
 fn parse_secs(s: &str) -> Result<Duration, String> {

@@ -265,6 +265,28 @@ pub fn stored_credential(kind: Option<&str>) -> String {
     }
 }
 
+/// `warehouse` left an existing warehouse's client-credentials storage credential as it is: the
+/// profile keeps no team vault, so the secret in this `.env` may be this person's alone.
+pub fn warehouse_credential_kept(name: &str, location: &str, kind: &str, env: &str) -> String {
+    format!(
+        "warehouse `{name}` already exists at {location} with a {kind} storage credential, left as it is: Lakekeeper does not show whose client secret it holds, and without a team vault each teammate may hold a secret of their own. If its tables fail with an Azure authentication error (that secret was removed or expired), `lakekeeper-setup warehouse --update-credential` gives it the one in {env}; `lakekeeper-setup azure rotate-secret` updates it by itself"
+    )
+}
+
+/// After `warehouse` sent a client-credentials storage credential: whose secret the shared
+/// warehouse now signs with.
+pub fn warehouse_signs_with(client_id: &str, env: &str, team_holds: bool) -> String {
+    if team_holds {
+        format!(
+            "the warehouse signs with client {client_id}'s secret from the team's Key Vault (the value every teammate's apply writes)"
+        )
+    } else {
+        format!(
+            "the warehouse now signs with client {client_id}'s secret from {env}, which replaced the one it held: without a team vault it may be yours alone, and when it is removed or expires the team's tables stop loading until someone runs `lakekeeper-setup warehouse --update-credential` with a live one (a team Key Vault avoids this: docs/secrets.md)"
+        )
+    }
+}
+
 /// The Done screen when production answers exist but production's own identities do not.
 pub const PRODUCTION_NEEDS_BOOTSTRAP: &str = "Production needs identities of its own before `export helm` writes anything (its own API app, UI app and Lakekeeper's managed identity, so no laptop's secret gets a production token): run `lakekeeper-setup azure bootstrap --production`, then `lakekeeper-setup export helm`.";
 

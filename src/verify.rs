@@ -210,6 +210,9 @@ impl CheckName {
 /// command), but a name `--only` takes like theirs.
 pub const KEY_VAULT: &str = "key-vault";
 
+/// `--only client-secret`: the backend's client secret's expiry, read from Microsoft Graph.
+pub const CLIENT_SECRET: &str = "client-secret";
+
 /// Every name `--only` takes, in report order: the concurrent checks, then the results the
 /// command reads before them (the vault's, and the client secrets' expiry from Graph).
 pub fn only_names() -> Vec<&'static str> {

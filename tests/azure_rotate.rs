@@ -82,9 +82,20 @@ impl World {
 
     /// Runs the binary in `p` off the runtime, with the fake `az` first on PATH.
     async fn run(&self, p: &Project, args: &[&str], env: &[(&str, &str)]) -> Output {
+        self.run_as(&self.az, p, args, env).await
+    }
+
+    /// [`World::run`] with another fake `az` (another sign-in).
+    async fn run_as(
+        &self,
+        az: &FakeAz,
+        p: &Project,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Output {
         let mut c = p.cmd();
         c.args(args)
-            .env("PATH", self.az.path_var())
+            .env("PATH", az.path_var())
             .env("LAKEKEEPER_SETUP_AZURE_RETRY_MS", "5")
             .stdin(std::process::Stdio::null());
         for (k, v) in env {
@@ -136,7 +147,10 @@ impl World {
         );
         assert_eq!(
             creds[0]["displayName"],
-            format!("lakekeeper-setup (replaces {})", &old_key[..8]),
+            format!(
+                "lakekeeper-setup (replaces {} by user@contoso.com)",
+                &old_key[..8]
+            ),
             "{what}"
         );
         assert_ne!(creds[0]["keyId"], old_key, "{what}");
@@ -284,6 +298,23 @@ fn assert_clean(what: &str, hay: &str, secrets: &[String]) {
     }
 }
 
+/// [`assert_clean`] for every file in `p` but `.env` and its backups (0600, beside it: where a
+/// secret belongs).
+fn assert_files_clean(p: &Project, secrets: &[String]) {
+    for f in support::wizard::files_under(p.root()) {
+        let rel = f
+            .strip_prefix(p.root())
+            .expect("inside")
+            .to_string_lossy()
+            .into_owned();
+        if rel == "backend/.env" || rel.starts_with("backend/.lakekeeper-setup-backups/.env") {
+            continue;
+        }
+        let bytes = std::fs::read(&f).expect("read");
+        assert_clean(&rel, &String::from_utf8_lossy(&bytes), secrets);
+    }
+}
+
 fn key_of(cred: &Value) -> String {
     s(&cred["keyId"])
 }
@@ -362,19 +393,7 @@ async fn a_rotation_replaces_the_secret_everywhere_and_a_second_checkout_gets_it
     assert_clean("the rotation's output", &all, &secrets);
     assert_clean("az's argv", &w.az.argv().join("\n"), &secrets);
     for p in [&w.p, &mate] {
-        for f in support::wizard::files_under(p.root()) {
-            let rel = f
-                .strip_prefix(p.root())
-                .expect("inside")
-                .to_string_lossy()
-                .into_owned();
-            // `.env` and its backups (0600, beside it) are where a secret belongs.
-            if rel == "backend/.env" || rel.starts_with("backend/.lakekeeper-setup-backups/.env") {
-                continue;
-            }
-            let bytes = std::fs::read(&f).expect("read");
-            assert_clean(&rel, &String::from_utf8_lossy(&bytes), &secrets);
-        }
+        assert_files_clean(p, &secrets);
     }
 
     // verify, with az signed in: the new secret's expiry, read from Graph by its hint.
@@ -402,7 +421,8 @@ async fn a_rotation_replaces_the_secret_everywhere_and_a_second_checkout_gets_it
 
 /// A stop at each step (each Graph and vault write refused or its answer lost, apply failing,
 /// no token, Lakekeeper dropping the update), then a re-run: the same end state, one new secret,
-/// none that nobody holds; and until the re-run, the old secret still works.
+/// none that nobody holds; and until the re-run, the old secret still works. With the team's
+/// vault and without one (the secret's home is then `backend/.env`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stopped_at_each_step_a_re_run_finishes_with_one_new_secret_held() {
     #[derive(Debug, Clone, Copy)]
@@ -412,22 +432,36 @@ async fn stopped_at_each_step_a_re_run_finishes_with_one_new_secret_held() {
         Token,
         Warehouse,
     }
-    // Writes during a rotation: 1 addPassword, 2 the vault's PUT, 3 removePassword.
-    for stop in [
+    // Writes during a rotation: 1 addPassword, 2 the vault's PUT, 3 removePassword; without a
+    // vault, 1 addPassword and 2 removePassword.
+    let with_vault = [
         Stop::Write(1, Failure::Refused),
         Stop::Write(1, Failure::Lost),
         Stop::Write(2, Failure::Refused),
+        Stop::Write(2, Failure::Lost),
         Stop::Apply,
         Stop::Token,
         Stop::Warehouse,
         Stop::Write(3, Failure::Refused),
         Stop::Write(3, Failure::Lost),
-    ] {
-        let what = format!("{stop:?}");
-        let Some(w) = world().await else {
+    ]
+    .map(|s| (true, s));
+    let without = [
+        Stop::Write(1, Failure::Refused),
+        Stop::Write(1, Failure::Lost),
+        Stop::Apply,
+        Stop::Token,
+        Stop::Warehouse,
+        Stop::Write(2, Failure::Refused),
+        Stop::Write(2, Failure::Lost),
+    ]
+    .map(|s| (false, s));
+    for (vault, stop) in with_vault.into_iter().chain(without) {
+        let what = format!("{stop:?}, vault: {vault}");
+        let Some(w) = world_with(vault).await else {
             return;
         };
-        let old = w.graph.vault(VAULT_NAME).expect("old");
+        let old = held(&w);
         let old_key = key_of(&w.credentials()[0]);
         let profile = w.p.read("lakekeeper-setup.toml");
         let first = match stop {
@@ -456,7 +490,8 @@ async fn stopped_at_each_step_a_re_run_finishes_with_one_new_secret_held() {
             }
         };
         let all = text(&first);
-        let lost_removal = matches!(stop, Stop::Write(3, Failure::Lost));
+        let removal = if vault { 3 } else { 2 };
+        let lost_removal = matches!(stop, Stop::Write(n, Failure::Lost) if n == removal);
         if !lost_removal {
             assert_eq!(first.status.code(), Some(2), "{what}: {all}");
             assert!(all.contains("fix: "), "{what}: {all}");
@@ -474,13 +509,13 @@ async fn stopped_at_each_step_a_re_run_finishes_with_one_new_secret_held() {
             Some(0),
             "{what}: {all}\n--- re-run:\n{all2}"
         );
-        let held = w.graph.vault(VAULT_NAME).expect("vault");
+        let now_held = held(&w);
         if lost_removal {
             // The removal happened though its answer was lost: the re-run rotated once more,
             // replacing the secret the first run added. Still one secret, held.
             let creds = w.credentials();
             assert_eq!(creds.len(), 1, "{what}: {creds:#?}");
-            assert!(w.graph.accepts(&w.backend_id(), &held), "{what}");
+            assert!(w.graph.accepts(&w.backend_id(), &now_held), "{what}");
             assert!(!w.graph.accepts(&w.backend_id(), &old), "{what}");
         } else {
             w.assert_rotated(&old, &old_key, &what).await;
@@ -488,14 +523,15 @@ async fn stopped_at_each_step_a_re_run_finishes_with_one_new_secret_held() {
         if matches!(stop, Stop::Write(1, Failure::Lost)) {
             assert!(all2.contains("nobody holds it"), "{what}: {all2}");
         }
-        // Every secret Graph lists is the vault's: none is left that nobody holds.
+        // Every secret Graph lists is the home's: none is left that nobody holds.
         for c in w.credentials() {
             let key = key_of(&c);
             let value = w.graph.with(|t| t.issued.get(&key).map(|(_, v)| v.clone()));
-            assert_eq!(value.as_ref(), Some(&held), "{what}: {c}");
+            assert_eq!(value.as_ref(), Some(&now_held), "{what}: {c}");
         }
         assert_clean(&what, &format!("{all}{all2}"), &w.graph.secrets());
         assert_clean("az's argv", &w.az.argv().join("\n"), &w.graph.secrets());
+        assert_files_clean(&w.p, &w.graph.secrets());
     }
 }
 
@@ -678,6 +714,24 @@ async fn verify_judges_the_secret_s_expiry_against_graph_with_a_pinned_clock() {
         s(&r["fix"]).contains("lakekeeper-setup azure rotate-secret"),
         "{r}"
     );
+    // Alone: `--only client-secret` runs that result and nothing else.
+    let mut c = p.cmd();
+    c.args(["verify", "--json", "--only", "client-secret"])
+        .env("PATH", az.path_var())
+        .stdin(std::process::Stdio::null());
+    let out = tokio::task::spawn_blocking(move || c.output().expect("verify"))
+        .await
+        .expect("join");
+    let v: Value = serde_json::from_str(&String::from_utf8_lossy(&out.stdout)).expect("json");
+    let names: Vec<String> = v["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .map(|c| s(&c["name"]))
+        .collect();
+    assert_eq!(names, ["client-secret"], "{v}");
+    assert_eq!(v["checks"][0]["status"], "failed", "{v}");
+    assert_eq!(out.status.code(), Some(1), "{v}");
     // Without az: skipped, with the reason.
     let r = verify(None, "/nonexistent".into(), "client-secret").await;
     assert_eq!(r["status"], "skipped", "{r}");
@@ -687,11 +741,33 @@ async fn verify_judges_the_secret_s_expiry_against_graph_with_a_pinned_clock() {
     );
 }
 
+/// The wizard in line mode on a real terminal in `root`, with `path` (a fake `az` first) and `env`.
+fn wizard_in_tmux(root: &std::path::Path, path: &str, env: &[(&str, &str)]) -> support::tmux::Tmux {
+    let root_arg = root.display().to_string();
+    let mut all = vec![("NO_COLOR", "1"), ("PATH", path)];
+    all.extend_from_slice(env);
+    support::tmux::Tmux::start(
+        root,
+        std::path::Path::new(support::wizard::BIN),
+        &["--plain", "--root", &root_arg],
+        &all,
+        240,
+        50,
+    )
+}
+
+/// Leaves the wizard from its welcome without writing anything.
+fn leave(t: &support::tmux::Tmux) {
+    t.keys(&["Escape"]);
+    t.wait_for(&["Leave without writing anything?"]);
+    t.keys(&["y", "Enter"]);
+    t.wait_for(&["EXIT=130"]);
+}
+
 /// The wizard's welcome screen (line mode, on a real terminal) says when the backend's secret
 /// has 30 days or fewer left, read from the Graph stand-in before the first question.
 #[test]
 fn the_wizard_welcome_says_when_the_secret_runs_out() {
-    use support::tmux::Tmux;
     use support::tools::require_tool;
     if require_tool("tmux").is_none() {
         return;
@@ -718,29 +794,48 @@ fn the_wizard_welcome_says_when_the_secret_runs_out() {
     let end_t = lakekeeper_setup::clock::parse_iso8601(&end).expect("end");
     let now =
         lakekeeper_setup::clock::iso8601(end_t - std::time::Duration::from_hours(12 * 24 + 1));
-    let root = p.root().display().to_string();
     let path = az.path_var();
-    let t = Tmux::start(
-        p.root(),
-        std::path::Path::new(support::wizard::BIN),
-        &["--plain", "--root", &root],
-        &[
-            ("NO_COLOR", "1"),
-            ("PATH", &path),
-            ("LAKEKEEPER_SETUP_NOW", &now),
-        ],
-        240,
-        50,
-    );
+    let t = wizard_in_tmux(p.root(), &path, &[("LAKEKEEPER_SETUP_NOW", &now)]);
     t.wait_for(&[&format!(
         "warning: the backend's client secret (lakekeeper-backend, `lakekeeper-setup`) expires in 12 days ({}); `lakekeeper-setup azure rotate-secret` replaces it",
         &end[..10]
     )]);
-    t.keys(&["Escape"]);
-    t.wait_for(&["Leave without writing anything?"]);
-    t.keys(&["y", "Enter"]);
-    t.wait_for(&["EXIT=130"]);
+    leave(&t);
     assert_clean("the terminal", &t.history(), &graph.secrets());
+}
+
+/// An `az` that hangs (an offline laptop: each call may take the CLI's whole 60 s timeout) costs
+/// the wizard's start at most `WELCOME_WAIT` (8 s): the welcome opens without the expiry line.
+#[test]
+fn a_hanging_az_delays_the_wizard_s_welcome_by_at_most_a_few_seconds() {
+    use support::tools::require_tool;
+    if require_tool("tmux").is_none() {
+        return;
+    }
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let stand = rt.block_on(StandIn::start());
+    let _graph = GraphModel::serve(&stand);
+    let az = FakeAz::new(&stand.base, AzMode::Slow(45));
+    let p = Project::empty();
+    p.write(
+        "lakekeeper-setup.toml",
+        &format!("[entra]\ntenant = \"{TENANT}\"\n"),
+    );
+    p.write(
+        "backend/.env",
+        "LAKEKEEPER__OAUTH2__CLIENT_ID=a0000001-0000-4000-8000-000000000001\nLAKEKEEPER__OAUTH2__CLIENT_SECRET=S01~fake-secret-for-a-slow-az-0123456789\n",
+    );
+    let path = az.path_var();
+    let started = std::time::Instant::now();
+    let t = wizard_in_tmux(p.root(), &path, &[]);
+    let screen = t.wait_for(&["value(s) found and pre-filled"]);
+    let waited = started.elapsed();
+    assert!(
+        waited < std::time::Duration::from_secs(15),
+        "the welcome took {waited:?}"
+    );
+    assert!(!screen.contains("client secret ("), "{screen}");
+    leave(&t);
 }
 
 /// `--keep-old` leaves the old secret working (both sign in); a later run resumes the same
@@ -811,4 +906,187 @@ async fn without_a_vault_the_new_secret_goes_to_env_and_the_end_says_how_to_pass
         assert!(all.contains(want), "{want}:\n{all}");
     }
     assert_clean("the output", &all, &w.graph.secrets());
+}
+
+/// Without a team vault each teammate may hold a client secret of their own. A teammate's
+/// `warehouse` leaves the shared warehouse's credential as it is (Lakekeeper shows only its kind)
+/// and says how to replace it; `--update-credential` replaces it and says whose secret it now
+/// is. With a vault, `warehouse` sends the team's one value every time (the rotation test).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_vault_a_teammate_s_warehouse_keeps_the_shared_credential_unless_asked() {
+    let Some(w) = world_with(false).await else {
+        return;
+    };
+    let first = held(&w);
+    // A teammate's checkout: the committed profile, a secret of their own from bootstrap.
+    let mate = Project::empty();
+    mate.write("lakekeeper-setup.toml", &w.p.read("lakekeeper-setup.toml"));
+    let out = w.run(&mate, &["azure", "bootstrap", "--yes"], &[]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = w
+        .run(&mate, &["apply", "--yes", "--generate-key"], &[PG])
+        .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let theirs =
+        support::wizard::read_env(&mate.path("backend/.env"))["LAKEKEEPER__OAUTH2__CLIENT_SECRET"]
+            .clone();
+    assert_ne!(theirs, first, "the teammate holds a secret of their own");
+    assert!(w.graph.accepts(&w.backend_id(), &theirs));
+
+    let stored = || {
+        s(&w.lk
+            .credential("lakekeeper")
+            .expect("the warehouse's credential")["client-secret"])
+    };
+    let updates = w.lk.with(|c| c.updates);
+    for args in [&["warehouse", "--dry-run"][..], &["warehouse"][..]] {
+        let out = w.run(&mate, args, &[]).await;
+        let all = text(&out);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {all}");
+        assert!(
+            all.contains("warehouse `lakekeeper` already exists at abfss://lakehouse@fakeacct01.dfs.core.windows.net/lakekeeper with a client-credentials storage credential, left as it is: Lakekeeper does not show whose client secret it holds, and without a team vault each teammate may hold a secret of their own."),
+            "{args:?}: {all}"
+        );
+        assert!(
+            all.contains("`lakekeeper-setup warehouse --update-credential` gives it the one in"),
+            "{args:?}: {all}"
+        );
+        assert_eq!(stored(), first, "{args:?}: the shared credential stays");
+        assert_eq!(w.lk.with(|c| c.updates), updates, "{args:?}: nothing sent");
+        assert_clean("warehouse", &all, &w.graph.secrets());
+    }
+
+    // Asked: the teammate's secret replaces it, and the output says so and whose it is.
+    let out = w
+        .run(&mate, &["warehouse", "--update-credential"], &[])
+        .await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert_eq!(stored(), theirs);
+    assert!(
+        all.contains(&format!(
+            "the warehouse now signs with client {}'s secret from {}, which replaced the one it held: without a team vault it may be yours alone",
+            w.backend_id(),
+            mate.path("backend/.env").display()
+        )),
+        "{all}"
+    );
+    assert_clean("warehouse --update-credential", &all, &w.graph.secrets());
+}
+
+/// The tenant comes from `backend/.env` (the profile names none) and the Azure CLI is signed in
+/// to another one that cannot reach it (a stale `.env`, or the wrong `az login`): the rotation
+/// stops before it reads or changes anything, naming both tenants, where the stale one came
+/// from, and the ways out — as bootstrap's tenant check does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tenant_the_sign_in_cannot_reach_stops_the_rotation_before_anything_changes() {
+    use support::azure::SIGNED_IN_TENANT;
+    let Some(w) = world().await else {
+        return;
+    };
+    let profile = w.p.read("lakekeeper-setup.toml");
+    w.p.write(
+        "lakekeeper-setup.toml",
+        &profile.replace(&format!("tenant = \"{TENANT}\"\n"), ""),
+    );
+    let elsewhere = FakeAz::new(&w.stand.base, AzMode::WrongTenant);
+    let writes = w.graph.with(|t| t.writes);
+    let before = w.credentials();
+    let out = w
+        .run_as(
+            &elsewhere,
+            &w.p,
+            &["azure", "rotate-secret", "--yes"],
+            &[PG],
+        )
+        .await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{all}");
+    let env = w.p.path("backend/.env").display().to_string();
+    assert!(
+        all.contains(&format!(
+            "error: the tenant {TENANT} comes from {env} (LAKEKEEPER__OPENID_PROVIDER_URI), but the Azure CLI's sign-in cannot reach it; it is signed in to tenant {SIGNED_IN_TENANT}"
+        )),
+        "{all}"
+    );
+    assert!(
+        all.contains(&format!("fix: run `az login --tenant {TENANT}`")),
+        "{all}"
+    );
+    assert!(all.contains("nothing was changed"), "{all}");
+    assert!(
+        !all.contains("the old client secret still works until"),
+        "{all}"
+    );
+    assert_eq!(w.graph.with(|t| t.writes), writes, "nothing written");
+    assert_eq!(w.credentials(), before);
+    // Not a blind try: no Graph call was made in the stale tenant beyond the one token probe.
+    let argv = elsewhere.argv().join("\n");
+    assert_eq!(
+        argv.matches(&format!("--tenant {TENANT}")).count(),
+        1,
+        "{argv}"
+    );
+}
+
+/// Without a team vault, A rotates with `--keep-old` (the new secret only in A's `.env`); B, who
+/// still holds the old one and is signed in as someone else, rotates too. B's run must not take
+/// A's new secret for one "nobody holds": it is left (and named as A's), A still signs in, and
+/// B ends with a secret of their own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_vault_another_person_s_rotation_is_not_removed_as_unheld() {
+    let Some(w) = world_with(false).await else {
+        return;
+    };
+    let shared = held(&w);
+    let out = w.rotate(&["--keep-old"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let a_new = held(&w);
+    assert_ne!(a_new, shared);
+    // B: a checkout with the old shared secret, signed in to the Azure CLI as bob.
+    let b = Project::empty();
+    b.write("lakekeeper-setup.toml", &w.p.read("lakekeeper-setup.toml"));
+    b.write(
+        "backend/.env",
+        &w.p.read("backend/.env").replace(&a_new, &shared),
+    );
+    let bob = FakeAz::new(&w.stand.base, AzMode::SignedIn);
+    let account = bob.dir.path().join("account.json");
+    let text_of = std::fs::read_to_string(&account).expect("account.json");
+    std::fs::write(
+        &account,
+        text_of.replace("user@contoso.com", "bob@contoso.com"),
+    )
+    .expect("write account.json");
+    let out = w
+        .run_as(
+            &bob,
+            &b,
+            &["azure", "rotate-secret", "--yes", "--keep-old"],
+            &[PG],
+        )
+        .await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(!all.contains("nobody holds it"), "{all}");
+    assert!(
+        all.contains("is another person's rotation of the same secret"),
+        "{all}"
+    );
+    assert!(w.token_works(&a_new).await, "A's new secret still works");
+    let b_new =
+        support::wizard::read_env(&b.path("backend/.env"))["LAKEKEEPER__OAUTH2__CLIENT_SECRET"]
+            .clone();
+    assert!(b_new != shared && b_new != a_new);
+    assert!(w.token_works(&b_new).await, "B's new secret works");
+    let names: Vec<String> = w
+        .credentials()
+        .iter()
+        .map(|c| s(&c["displayName"]))
+        .collect();
+    assert!(
+        names.iter().any(|n| n.ends_with(" by bob@contoso.com)")),
+        "{names:?}"
+    );
+    assert_clean("B's rotation", &all, &w.graph.secrets());
 }

@@ -4,7 +4,9 @@
 
 mod support;
 
-use lakekeeper_setup::verify::warehouse::{WarehouseError, WarehouseOutcome, create_warehouse};
+use lakekeeper_setup::verify::warehouse::{
+    Resend, WarehouseError, WarehouseOutcome, create_warehouse,
+};
 use support::http_mock::MockServer;
 use support::oidc::{BACKEND_SECRET, OidcProvider, STORAGE_ID, STORAGE_SECRET, TENANT};
 use support::verify_env::{KEY_PREFIX, LOCATION, WAREHOUSE, config, warehouse_list};
@@ -29,7 +31,9 @@ async fn bootstraps_then_creates_the_warehouse_with_the_configured_profile() {
             r#"{"warehouse-id":"0194b3c2-0000-7000-8000-000000000001"}"#,
         );
     let cfg = config(&idp.authority(), &lk.base);
-    let outcome = create_warehouse(&cfg, false).await.expect("created");
+    let outcome = create_warehouse(&cfg, false, Resend::Always)
+        .await
+        .expect("created");
     assert_eq!(
         outcome,
         WarehouseOutcome::Created {
@@ -86,7 +90,7 @@ async fn already_bootstrapped_and_existing_at_the_same_location_gets_the_configu
             200,
             "{}",
         );
-    let outcome = create_warehouse(&config(&idp.authority(), &lk.base), false)
+    let outcome = create_warehouse(&config(&idp.authority(), &lk.base), false, Resend::Always)
         .await
         .expect("idempotent");
     assert_eq!(
@@ -132,7 +136,7 @@ async fn a_credential_lakekeeper_refuses_is_an_error_and_the_old_one_stays() {
             400,
             r#"{"error":{"code":400,"message":"IO Operation Failed during validation.","type":"IoOperationFailed"}}"#,
         );
-    let err = create_warehouse(&config(&idp.authority(), &lk.base), false)
+    let err = create_warehouse(&config(&idp.authority(), &lk.base), false, Resend::Always)
         .await
         .expect_err("refused");
     assert_eq!(
@@ -157,7 +161,7 @@ async fn a_409_for_the_same_location_is_success() {
         200,
         "{}",
     );
-    let outcome = create_warehouse(&config(&idp.authority(), &lk.base), false)
+    let outcome = create_warehouse(&config(&idp.authority(), &lk.base), false, Resend::Always)
         .await
         .expect("idempotent");
     assert!(
@@ -184,7 +188,7 @@ async fn an_existing_warehouse_elsewhere_is_a_clear_error() {
         200,
         &warehouse_list("other-prefix"),
     );
-    let err = create_warehouse(&config(&idp.authority(), &lk.base), false)
+    let err = create_warehouse(&config(&idp.authority(), &lk.base), false, Resend::Always)
         .await
         .expect_err("mismatch");
     assert!(matches!(err, WarehouseError::LocationMismatch { .. }));
@@ -208,7 +212,7 @@ async fn a_rejected_token_says_where_to_look() {
         401,
         r#"{"error":{"message":"Authentication failed","type":"AuthenticationFailed","code":401}}"#,
     );
-    let err = create_warehouse(&config(&idp.authority(), &lk.base), false)
+    let err = create_warehouse(&config(&idp.authority(), &lk.base), false, Resend::Always)
         .await
         .expect_err("401");
     assert!(matches!(err, WarehouseError::Unauthorized));
@@ -227,7 +231,9 @@ async fn dry_run_masks_secrets_and_sends_nothing() {
         "AZURE_STORAGE_ACCOUNT_KEY".into(),
         "fake-account-key-0123456789abcdef==".into(),
     );
-    let WarehouseOutcome::DryRun { body } = create_warehouse(&cfg, true).await.expect("dry run")
+    let WarehouseOutcome::DryRun { body } = create_warehouse(&cfg, true, Resend::Always)
+        .await
+        .expect("dry run")
     else {
         panic!("not a dry run")
     };
@@ -248,11 +254,28 @@ async fn dry_run_masks_secrets_and_sends_nothing() {
 async fn missing_storage_settings_are_named() {
     let mut cfg = config("http://127.0.0.1:9", "http://127.0.0.1:9");
     cfg.env.remove("AZURE_STORAGE_CONTAINER_NAME");
-    let err = create_warehouse(&cfg, true).await.expect_err("missing");
+    let err = create_warehouse(&cfg, true, Resend::Always)
+        .await
+        .expect_err("missing");
     assert_eq!(
         err.to_string(),
         "missing in backend/.env: AZURE_STORAGE_CONTAINER_NAME"
     );
+}
+
+/// The OIDC provider, the stand-in that follows Lakekeeper's OpenAPI document (v0.13.3) and keeps
+/// what it is sent, and a configuration pointing at both. `None` without node (outside CI).
+async fn lakekeeper_stand_in() -> Option<(
+    OidcProvider,
+    support::azure::StandIn,
+    support::lakekeeper_api::LakekeeperModel,
+    lakekeeper_setup::verify::VerifyConfig,
+)> {
+    let idp = OidcProvider::start(2)?;
+    let stand = support::azure::StandIn::start().await;
+    let lk = support::lakekeeper_api::LakekeeperModel::serve(&stand);
+    let cfg = config(&idp.authority(), &stand.base);
+    Some((idp, stand, lk, cfg))
 }
 
 /// Against the stand-in that follows Lakekeeper's OpenAPI document (v0.13.3) and keeps what it
@@ -262,15 +285,12 @@ async fn missing_storage_settings_are_named() {
 #[tokio::test]
 async fn the_warehouse_follows_its_credential_and_verify_says_what_lakekeeper_shows() {
     use lakekeeper_setup::verify::{self, CheckName, Status};
-    use support::azure::StandIn;
-    use support::lakekeeper_api::LakekeeperModel;
-    let Some(idp) = OidcProvider::start(2) else {
+    let Some((_idp, _stand, lk, mut cfg)) = lakekeeper_stand_in().await else {
         return;
     };
-    let stand = StandIn::start().await;
-    let lk = LakekeeperModel::serve(&stand);
-    let mut cfg = config(&idp.authority(), &stand.base);
-    let created = create_warehouse(&cfg, false).await.expect("created");
+    let created = create_warehouse(&cfg, false, Resend::Always)
+        .await
+        .expect("created");
     assert!(
         matches!(
             created,
@@ -295,7 +315,9 @@ async fn the_warehouse_follows_its_credential_and_verify_says_what_lakekeeper_sh
     };
     let WarehouseOutcome::DryRunUpdate {
         name, stored, body, ..
-    } = create_warehouse(&cfg, true).await.expect("dry run")
+    } = create_warehouse(&cfg, true, Resend::Always)
+        .await
+        .expect("dry run")
     else {
         panic!("an update is shown")
     };
@@ -311,7 +333,9 @@ async fn the_warehouse_follows_its_credential_and_verify_says_what_lakekeeper_sh
     assert!(body.contains("new-storage-credential"), "{body}");
     assert_eq!(lk.with(|c| c.updates), 0, "a dry run sends nothing");
 
-    let outcome = create_warehouse(&cfg, false).await.expect("updated");
+    let outcome = create_warehouse(&cfg, false, Resend::Always)
+        .await
+        .expect("updated");
     assert!(
         matches!(outcome, WarehouseOutcome::CredentialUpdated { .. }),
         "{outcome:?}"
@@ -346,5 +370,81 @@ async fn the_warehouse_follows_its_credential_and_verify_says_what_lakekeeper_sh
         Some(
             "run `lakekeeper-setup warehouse`: it sends the configured shared-access-key credential"
         )
+    );
+}
+
+/// `Resend::WhenKindDiffers` (a laptop without a team vault): an existing warehouse whose stored
+/// credential is of the configured kind is left as it is — the secret it holds may be another
+/// teammate's — in a dry run and a real run; a different kind is still replaced. `resend` picks
+/// `Always` for a vault-held secret, a shared key, or `--update-credential`.
+#[tokio::test]
+async fn without_a_team_vault_the_same_kind_is_kept_and_another_kind_replaced() {
+    use lakekeeper_setup::verify::WarehouseCredential;
+    use lakekeeper_setup::verify::warehouse::resend;
+    let Some((_idp, _stand, lk, mut cfg)) = lakekeeper_stand_in().await else {
+        return;
+    };
+    create_warehouse(&cfg, false, Resend::WhenKindDiffers)
+        .await
+        .expect("created");
+    // A teammate's own secret of the same app.
+    let theirs = "fake-secret-storage-TEAMMATE-Q~abcdefgh";
+    cfg.warehouse_credential = WarehouseCredential::ClientCredentials {
+        client_id: STORAGE_ID.into(),
+        client_secret: lakekeeper_setup::secret::Secret::new(theirs),
+        tenant_id: TENANT.into(),
+    };
+    assert_eq!(resend(&cfg, false, false), Resend::WhenKindDiffers);
+    assert_eq!(resend(&cfg, true, false), Resend::Always, "a vault's");
+    assert_eq!(resend(&cfg, false, true), Resend::Always, "asked");
+    let kept = WarehouseOutcome::Kept {
+        name: WAREHOUSE.into(),
+        location: LOCATION.into(),
+        kind: "client-credentials".into(),
+        bootstrapped_now: false,
+    };
+    for dry_run in [true, false] {
+        assert_eq!(
+            create_warehouse(&cfg, dry_run, Resend::WhenKindDiffers)
+                .await
+                .expect("kept"),
+            kept,
+            "dry run {dry_run}"
+        );
+    }
+    assert_eq!(lk.with(|c| c.updates), 0, "nothing sent");
+    assert_eq!(
+        lk.credential(WAREHOUSE).expect("stored")["client-secret"],
+        STORAGE_SECRET
+    );
+    // Asked: replaced.
+    let outcome = create_warehouse(&cfg, false, Resend::Always)
+        .await
+        .expect("updated");
+    assert!(
+        matches!(outcome, WarehouseOutcome::CredentialUpdated { .. }),
+        "{outcome:?}"
+    );
+    assert_eq!(
+        lk.credential(WAREHOUSE).expect("stored")["client-secret"],
+        theirs
+    );
+    // Another kind configured (a shared key is the account's, never one person's): sent.
+    let mut shared = cfg.clone();
+    shared.warehouse_credential = WarehouseCredential::SharedKey;
+    shared
+        .env
+        .insert("AZURE_STORAGE_ACCOUNT_KEY".into(), "ZmFrZS1rZXk=".into());
+    assert_eq!(resend(&shared, false, false), Resend::Always);
+    let outcome = create_warehouse(&shared, false, Resend::WhenKindDiffers)
+        .await
+        .expect("updated");
+    assert!(
+        matches!(
+            &outcome,
+            WarehouseOutcome::CredentialUpdated { was: Some(was), now, .. }
+                if was == "client-credentials" && now == "shared-access-key"
+        ),
+        "{outcome:?}"
     );
 }

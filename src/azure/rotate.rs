@@ -6,22 +6,27 @@
 //! straight to the vault, else `backend/.env`), `apply`, a real token request with the new
 //! secret, the warehouse's stored credential, and only then `removePassword` of the old one.
 //!
-//! Resuming needs no state file: the new credential is named after the one it replaces
-//! (`lakekeeper-setup (replaces 1a2b3c4d)`, the old key ID's first eight characters), so a
-//! re-run reads from Graph and the secret's home how far the last run got. A credential named so
-//! that nobody holds (an `addPassword` whose answer was lost) is removed before a new one is
-//! added, so no secret is left that nobody holds.
+//! Resuming needs no state file: the new credential is named after the one it replaces and the
+//! person who added it (`lakekeeper-setup (replaces 1a2b3c4d by alice@contoso.com)`, the old key
+//! ID's first eight characters and the Azure CLI's signed-in user), so a re-run reads from Graph
+//! and the secret's home how far the last run got. A credential this person's run added that
+//! nobody holds (an `addPassword` whose answer was lost) is removed before a new one is added, so
+//! no secret is left that nobody holds. One another person's rotation added is theirs — without
+//! a team vault it lives only in their `backend/.env`, so "not in my home" does not mean
+//! "nobody holds it" — and is left alone.
 
 use super::bootstrap::{self, PASSWORD_NAME, SecretHome};
 use super::change::{Change, Request};
 use super::graph::{self, AppRecord, Password};
 use super::keyvault;
 
-/// The new credential's display name: it names the one it replaces.
-pub fn display_name(old: Option<&Password>) -> String {
-    match old {
-        Some(p) => format!("{PASSWORD_NAME} (replaces {})", short(&p.key_id)),
-        None => PASSWORD_NAME.to_owned(),
+/// The new credential's display name: it names the one it replaces and `by`, who adds it (the
+/// Azure CLI's signed-in user; empty when unknown).
+pub fn display_name(old: Option<&Password>, by: &str) -> String {
+    match (old, by.trim()) {
+        (Some(p), "") => format!("{PASSWORD_NAME} (replaces {})", short(&p.key_id)),
+        (Some(p), by) => format!("{PASSWORD_NAME} (replaces {} by {by})", short(&p.key_id)),
+        (None, _) => PASSWORD_NAME.to_owned(),
     }
 }
 
@@ -29,9 +34,21 @@ fn short(key_id: &str) -> &str {
     key_id.get(..8).unwrap_or(key_id)
 }
 
-/// Whether `new` was added by a rotation of `old`.
+/// Whether `new` was added by a rotation of `old` (anyone's).
 fn replaces(new: &Password, old: &Password) -> bool {
-    new.key_id != old.key_id && new.display_name == display_name(Some(old))
+    let named = format!("{PASSWORD_NAME} (replaces {}", short(&old.key_id));
+    new.key_id != old.key_id
+        && new
+            .display_name
+            .strip_prefix(&named)
+            .is_some_and(|rest| rest == ")" || rest.starts_with(" by ") && rest.ends_with(')'))
+}
+
+/// Whether `new`, a rotation of `old`, was added by `by` (a name without its adder counts as
+/// anyone's own).
+fn added_by(new: &Password, old: &Password, by: &str) -> bool {
+    new.display_name == display_name(Some(old), by)
+        || new.display_name == display_name(Some(old), "")
 }
 
 /// The credential `value` is (Graph's hint, the same matching bootstrap uses); of several, the
@@ -53,16 +70,20 @@ pub struct Found {
     /// With a vault home: the credential `.env`'s secret is (a new one an earlier run kept there
     /// when the vault refused it).
     pub in_env: Option<Password>,
+    /// Who runs this rotation (the Azure CLI's signed-in user): new credentials carry it.
+    pub by: String,
 }
 
 /// How far an earlier run got.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Stage {
     /// Nothing done: `old` (the home's credential, if any) is replaced; `unheld` are
-    /// credentials an interrupted run added for it that nobody holds.
+    /// credentials an interrupted run of this person's added for it that nobody holds; `others`
+    /// are ones another person's rotation added for it (theirs: left alone).
     Start {
         old: Option<Password>,
         unheld: Vec<Password>,
+        others: Vec<Password>,
     },
     /// The new secret was added but waits in `.env` for the vault.
     InEnv { new: Password, old: Password },
@@ -111,7 +132,7 @@ pub fn stage(f: &Found) -> Stage {
     }
     // A vault that holds no current secret replaces the one `.env` holds, if any.
     let old = f.in_home.clone().or_else(|| f.in_env.clone());
-    let unheld = old
+    let (unheld, others) = old
         .as_ref()
         .map(|o| {
             f.app
@@ -121,10 +142,14 @@ pub fn stage(f: &Found) -> Stage {
                     replaces(p, o) && f.in_env.as_ref().is_none_or(|e| e.key_id != p.key_id)
                 })
                 .cloned()
-                .collect()
+                .partition(|p| added_by(p, o, &f.by))
         })
         .unwrap_or_default();
-    Stage::Start { old, unheld }
+    Stage::Start {
+        old,
+        unheld,
+        others,
+    }
 }
 
 /// One step of the rotation.
@@ -159,7 +184,7 @@ pub struct Options {
 pub fn plan(stage: &Stage, opts: Options) -> Vec<Step> {
     let mut steps = Vec::new();
     let old = match stage {
-        Stage::Start { old, unheld } => {
+        Stage::Start { old, unheld, .. } => {
             steps.extend(unheld.iter().cloned().map(Step::RemoveUnheld));
             steps.push(Step::AddSecret {
                 replaces: old.clone(),
@@ -257,7 +282,7 @@ pub fn change(
                 method: "POST",
                 url: format!("{app_url}/addPassword"),
                 body: Some(bootstrap::password_body_named(
-                    &display_name(replaces.as_ref()),
+                    &display_name(replaces.as_ref(), &f.by),
                     end,
                 )),
             }];
@@ -267,7 +292,7 @@ pub fn change(
                     "add a new client secret to {} valid until {} (named `{}`); its value goes straight to {}, never to the screen",
                     app.name,
                     date(end),
-                    display_name(replaces.as_ref()),
+                    display_name(replaces.as_ref(), &f.by),
                     home_text(&f.home)
                 ),
                 needs: format!("{OWNER}{vault_right}"),
@@ -362,6 +387,7 @@ mod tests {
             in_home: by_key(in_home),
             in_env: by_key(in_env),
             app,
+            by: "alice@contoso.example".into(),
             home: SecretHome::Vault {
                 vault: VaultUrl::parse("https://team-dev-kv.vault.azure.net").expect("vault"),
                 name: SecretName::parse("lakekeeper-backend-client-secret").expect("name"),
@@ -391,7 +417,11 @@ mod tests {
             ]
         );
         assert_eq!(
-            display_name(Some(&old)),
+            display_name(Some(&old), "alice@contoso.example"),
+            "lakekeeper-setup (replaces 0f0f0f0f by alice@contoso.example)"
+        );
+        assert_eq!(
+            display_name(Some(&old), ""),
             "lakekeeper-setup (replaces 0f0f0f0f)"
         );
         let keep = Options {
@@ -413,7 +443,11 @@ mod tests {
     #[test]
     fn a_re_run_resumes_from_what_graph_and_the_home_hold() {
         let old = pw(OLD, "lakekeeper-setup", "S01");
-        let new = pw(NEW, "lakekeeper-setup (replaces 0f0f0f0f)", "S02");
+        let new = pw(
+            NEW,
+            "lakekeeper-setup (replaces 0f0f0f0f by alice@contoso.example)",
+            "S02",
+        );
         // Stopped after the vault write: resume with apply, the token, the warehouse, removal.
         let stored = found(vec![old.clone(), new.clone()], Some(NEW), None);
         assert_eq!(
@@ -493,6 +527,61 @@ mod tests {
         );
     }
 
+    /// Without a team vault, a rotation another person started lives only in their `.env`: "not
+    /// in my home" is no proof that nobody holds it. Only this person's own unheld one (or an
+    /// older one named without its adder) is removed.
+    #[test]
+    fn another_person_s_rotation_is_never_taken_for_a_secret_nobody_holds() {
+        let old = pw(OLD, "lakekeeper-setup", "S01");
+        let theirs = pw(
+            NEW,
+            "lakekeeper-setup (replaces 0f0f0f0f by bob@contoso.example)",
+            "S02",
+        );
+        let mine = pw(
+            "2d2d2d2d-0000-4000-8000-000000000003",
+            "lakekeeper-setup (replaces 0f0f0f0f by alice@contoso.example)",
+            "S03",
+        );
+        let unnamed = pw(
+            "3c3c3c3c-0000-4000-8000-000000000004",
+            "lakekeeper-setup (replaces 0f0f0f0f)",
+            "S04",
+        );
+        let mut f = found(
+            vec![old.clone(), theirs.clone(), mine.clone(), unnamed.clone()],
+            Some(OLD),
+            None,
+        );
+        f.home = SecretHome::EnvFile {
+            label: "backend/.env".into(),
+        };
+        assert_eq!(
+            stage(&f),
+            Stage::Start {
+                old: Some(old.clone()),
+                unheld: vec![mine.clone(), unnamed.clone()],
+                others: vec![theirs.clone()],
+            }
+        );
+        let steps = plan(&stage(&f), BOTH);
+        assert_eq!(
+            steps[..3],
+            [
+                Step::RemoveUnheld(mine),
+                Step::RemoveUnheld(unnamed),
+                Step::AddSecret {
+                    replaces: Some(old)
+                }
+            ]
+        );
+        assert!(!steps.contains(&Step::RemoveUnheld(theirs.clone())));
+        // Holding theirs (passed on by hand): this run finishes their rotation.
+        let mut held = f.clone();
+        held.in_home = Some(theirs.clone());
+        assert!(matches!(stage(&held), Stage::Stored { new, .. } if new == theirs));
+    }
+
     #[test]
     fn the_plan_masks_the_secret_and_names_each_right() {
         let old = pw(OLD, "lakekeeper-setup", "S01");
@@ -509,7 +598,7 @@ mod tests {
         );
         assert_eq!(
             c.what,
-            "add a new client secret to lakekeeper-backend valid until 2027-12-07 (named `lakekeeper-setup (replaces 0f0f0f0f)`); its value goes straight to Key Vault team-dev-kv as a new version of lakekeeper-backend-client-secret, never to the screen"
+            "add a new client secret to lakekeeper-backend valid until 2027-12-07 (named `lakekeeper-setup (replaces 0f0f0f0f by alice@contoso.example)`); its value goes straight to Key Vault team-dev-kv as a new version of lakekeeper-backend-client-secret, never to the screen"
         );
         assert!(
             c.needs

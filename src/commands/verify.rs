@@ -236,29 +236,45 @@ fn no_vault_named() -> verify::CheckResult {
     }
 }
 
+/// How long the wizard waits for `az` and Graph before its welcome opens without the expiry
+/// line: every start of the wizard asks, and an offline laptop's `az` may take its whole
+/// timeout (60 s by default) for each call.
+pub const WELCOME_WAIT: Duration = Duration::from_secs(8);
+
 /// Runs `work` with the user's own Azure CLI session (the team's tenant), off any other runtime,
-/// with a spinner while `az` answers; `Err` says why there is none.
+/// with a spinner while `az` answers, within `limit` when given (an unfinished `az` is killed);
+/// `Err` says why there is no result.
 fn with_graph<T>(
     tenant: Option<&str>,
+    limit: Option<Duration>,
     work: impl AsyncFnOnce(&crate::azure::Session) -> T,
 ) -> Result<T, String> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
-    rt.block_on(async {
-        let session = super::vault::spinning(
-            "reading the apps' client secrets from Microsoft Graph through the Azure CLI",
-            crate::azure::Session::from_az(tenant),
-        )
-        .await
-        .map_err(|e| {
+    let all = async {
+        let session = crate::azure::Session::from_az(tenant).await.map_err(|e| {
             e.to_string()
                 .trim_start_matches("Azure assist off: ")
                 .to_owned()
         })?;
         Ok(work(&session).await)
-    })
+    };
+    rt.block_on(super::vault::spinning(
+        "reading the apps' client secrets from Microsoft Graph through the Azure CLI",
+        async {
+            match limit {
+                Some(limit) => tokio::time::timeout(limit, all).await.unwrap_or_else(|_| {
+                    Err(format!(
+                        "the Azure CLI and Microsoft Graph did not answer within {} s",
+                        limit.as_secs()
+                    ))
+                }),
+                None => all.await,
+            }
+        },
+    ))
 }
 
 /// The expiry results `--only` asks for (all of them without `--only`); `run` reads Graph only
@@ -312,7 +328,7 @@ pub fn expiry_checks(
     }
     let started = std::time::Instant::now();
     let now = crate::clock::now();
-    let outcome = with_graph(tenant, async |session| {
+    let outcome = with_graph(tenant, None, async |session| {
         let mut out = Vec::new();
         for w in &wanted {
             out.push(expiry::check(session, *w, env, now).await);
@@ -340,12 +356,14 @@ pub fn expiry_checks(
 }
 
 /// The wizard's welcome lines: each client secret with 30 days or fewer left (or none of its
-/// app's). Nothing when `az` cannot be used (the wizard never waits on a failure).
+/// app's). Nothing when `az` cannot be used or takes longer than [`WELCOME_WAIT`] (the wizard
+/// never waits long on a failure).
 pub fn expiry_welcome(tenant: Option<&str>, env: &BTreeMap<String, String>) -> Vec<String> {
     use crate::verify::expiry;
     let wanted = expiry::wanted(env);
     let now = crate::clock::now();
-    with_graph(tenant, async |session| {
+    let limit = WELCOME_WAIT.min(crate::azure::az::timeout_from_env());
+    with_graph(tenant, Some(limit), async |session| {
         let mut out = Vec::new();
         for w in &wanted {
             if let Ok((app, e)) = expiry::lookup(session, *w, env, now).await {
@@ -498,7 +516,7 @@ pub fn run(
         return Ok(Exit::Problems);
     }
     if args.create_warehouse {
-        return Ok(warehouse(&rt, &cfg, false, args.json));
+        return Ok(warehouse(&rt, &project, &cfg, false, args.json, false));
     }
     Ok(Exit::Ok)
 }
@@ -627,7 +645,14 @@ pub fn run_warehouse(
     let mut cfg = config(&project, process_env, args.timeout)?;
     if !args.production {
         let rt = runtime()?;
-        return Ok(warehouse(&rt, &cfg, args.dry_run, args.json));
+        return Ok(warehouse(
+            &rt,
+            &project,
+            &cfg,
+            args.dry_run,
+            args.json,
+            args.update_credential,
+        ));
     }
     let prod = match use_production(&project, &mut cfg) {
         Ok(p) => p,
@@ -643,14 +668,68 @@ pub fn run_warehouse(
     ))
 }
 
+/// Whether the profile keeps the warehouse's client secret in the team's vault: the backend's,
+/// or a separate warehouse app's (`AZURE_STORAGE_CLIENT_ID` set). Then every teammate's `.env`
+/// holds the same value, and sending it to the shared warehouse ties it to no one person.
+fn team_holds_warehouse_secret(project: &Project, cfg: &VerifyConfig) -> bool {
+    let field = if cfg
+        .env
+        .get(k::STORAGE_CLIENT_ID)
+        .is_some_and(|v| !v.is_empty())
+    {
+        FieldId::StorageClientSecret
+    } else {
+        FieldId::BackendSecret
+    };
+    super::vault::spec(project)
+        .ok()
+        .flatten()
+        .is_some_and(|s| s.name_of(field).is_some())
+}
+
+/// `warehouse` (and `verify --create-warehouse`) for the laptop: an existing warehouse's
+/// client-credentials storage credential is sent again when the team shares the secret (a
+/// vault) or `update_credential`; otherwise only when the stored kind differs. Says whose
+/// secret the shared warehouse signs with after a send.
 fn warehouse(
     rt: &tokio::runtime::Runtime,
+    project: &Project,
     cfg: &VerifyConfig,
     dry_run: bool,
     json_out: bool,
+    update_credential: bool,
 ) -> Exit {
-    match rt.block_on(verify::warehouse::create_warehouse(cfg, dry_run)) {
-        Ok(outcome) => report_warehouse(&outcome, json_out),
+    let team_holds = team_holds_warehouse_secret(project, cfg);
+    let resend = verify::warehouse::resend(cfg, team_holds, update_credential);
+    let env_label = project.paths.env.display().to_string();
+    match rt.block_on(verify::warehouse::create_warehouse(cfg, dry_run, resend)) {
+        Ok(WarehouseOutcome::Kept {
+            name,
+            location,
+            kind,
+            ..
+        }) if !json_out => {
+            outln!(
+                "{}",
+                crate::strings::warehouse_credential_kept(&name, &location, &kind, &env_label)
+            );
+            Exit::Ok
+        }
+        Ok(outcome) => {
+            let exit = report_warehouse(&outcome, json_out);
+            if let (
+                false,
+                WarehouseOutcome::CredentialUpdated { .. },
+                WarehouseCredential::ClientCredentials { client_id, .. },
+            ) = (json_out, &outcome, &cfg.warehouse_credential)
+            {
+                outln!(
+                    "{}",
+                    crate::strings::warehouse_signs_with(client_id, &env_label, team_holds)
+                );
+            }
+            exit
+        }
         Err(e) => {
             if json_out {
                 outln!("{}", json!({"ok": false, "error": e.to_string()}));
@@ -694,13 +773,22 @@ fn report_warehouse(outcome: &WarehouseOutcome, json_out: bool) -> Exit {
         } => (
             "exists",
             format!(
-                "warehouse `{name}` already exists at {location}; its storage credential is now the configured one ({now}{}): Lakekeeper shows only a credential's kind, so the current one is sent each time",
+                "warehouse `{name}` already exists at {location}; its storage credential is now the configured one ({now}{}): Lakekeeper shows only a credential's kind, so the configured one was sent again",
                 match was.as_deref() {
                     Some(w) if w != now => format!(", was {w}"),
                     None => ", none was shown before".to_owned(),
                     _ => String::new(),
                 }
             ),
+        ),
+        WarehouseOutcome::Kept {
+            name,
+            location,
+            kind,
+            ..
+        } => (
+            "kept",
+            crate::strings::warehouse_credential_kept(name, location, kind, "your backend/.env"),
         ),
     };
     if json_out {

@@ -357,7 +357,7 @@ fn credential_verdict(
     ));
     if stored == Some(configured) {
         r.details.push(format!(
-            "whether it is the configured client ID and secret cannot be read back; after a new secret, `lakekeeper-setup warehouse` sends the configured {configured} credential"
+            "whether it is the configured client ID and secret cannot be read back; after a new secret, `lakekeeper-setup warehouse --update-credential` sends the configured {configured} credential"
         ));
         return r;
     }

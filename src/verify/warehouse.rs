@@ -7,10 +7,14 @@
 //! (v0.13.3) shows only its kind (`storage-credential-type`), never its client ID or secret, so
 //! the configured one is sent again with `POST /management/v1/warehouse/{id}/storage-credential`
 //! (Lakekeeper tests it against the storage account before it keeps it, and keeps the old one
-//! when the test fails). After a rotation or a teammate's fix, the warehouse thus signs with the
-//! current secret. The storage secret goes only in the bodies sent to `LAKEKEEPER__BASE_URI`; a
-//! dry run sends nothing but reads (the token, the warehouse list) and shows the body it would
-//! send with every secret masked.
+//! when the test fails) — when [`Resend`] says so. A secret the whole team holds (a vault's, a
+//! shared key, production's managed identity) is sent every time, so after a rotation or a
+//! teammate's fix the warehouse signs with the current one. Without a team vault each teammate
+//! may hold a client secret of their own: theirs is sent only when the stored kind differs or
+//! they ask (`warehouse --update-credential`), so one teammate's `warehouse` does not silently
+//! tie the shared warehouse to their personal secret. The storage secret goes only in the bodies
+//! sent to `LAKEKEEPER__BASE_URI`; a dry run sends nothing but reads (the token, the warehouse
+//! list) and shows the body it would send with every secret masked.
 
 use serde_json::{Value, json};
 
@@ -64,6 +68,37 @@ pub enum WarehouseOutcome {
         now: String,
         bootstrapped_now: bool,
     },
+    /// Same name, same location, a stored credential of the configured kind, left as it is
+    /// ([`Resend::WhenKindDiffers`]); with `--dry-run`, what would happen.
+    Kept {
+        name: String,
+        location: String,
+        /// The kind Lakekeeper shows (the configured one).
+        kind: String,
+        bootstrapped_now: bool,
+    },
+}
+
+/// When an existing warehouse (same name, same location) is sent the configured credential.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resend {
+    /// Every time: the credential is one the team shares (a vault's secret, a shared key,
+    /// Lakekeeper's managed identity), or the user asked (`--update-credential`).
+    Always,
+    /// Only when Lakekeeper shows another kind, or none: the configured client secret may be one
+    /// teammate's own, and the warehouse is the team's.
+    WhenKindDiffers,
+}
+
+/// [`Resend`] for a laptop's configuration: `team_holds` when the profile keeps the warehouse's
+/// client secret in the team's vault (everyone's `.env` holds that one value), `asked` for
+/// `--update-credential`. A shared key is the storage account's, never one person's.
+pub fn resend(cfg: &VerifyConfig, team_holds: bool, asked: bool) -> Resend {
+    match cfg.warehouse_credential {
+        WarehouseCredential::SharedKey => Resend::Always,
+        WarehouseCredential::ClientCredentials { .. } if team_holds || asked => Resend::Always,
+        WarehouseCredential::ClientCredentials { .. } => Resend::WhenKindDiffers,
+    }
 }
 
 /// The storage credential that uses Lakekeeper's own managed identity (workload identity on
@@ -267,16 +302,17 @@ fn with_credential(
 pub async fn create_warehouse(
     cfg: &VerifyConfig,
     dry_run: bool,
+    resend: Resend,
 ) -> Result<WarehouseOutcome, WarehouseError> {
     if dry_run {
         // Missing settings are named before anything is read.
         request_body(cfg, false)?;
-        return Ok(dry(cfg).await);
+        return Ok(dry(cfg, resend).await);
     }
     let body = request_body(cfg, true)?;
     let client = http::client(cfg.timeout)?;
     let token = service_token(cfg, &client).await?;
-    create_as(cfg, &client, &body, &token).await
+    create_as(cfg, &client, &body, &token, resend).await
 }
 
 /// `warehouse --production`: the same steps as the person signed in to the Azure CLI
@@ -288,19 +324,20 @@ pub async fn create_production_warehouse(
 ) -> Result<WarehouseOutcome, WarehouseError> {
     let body = system_identity_body(cfg)?;
     let client = http::client(cfg.timeout)?;
-    match create_as(cfg, &client, &body, token).await {
+    match create_as(cfg, &client, &body, token, Resend::Always).await {
         Err(WarehouseError::Unauthorized) => Err(WarehouseError::UserUnauthorized),
         other => other,
     }
 }
 
 /// Bootstraps (if needed) as `token`'s holder, then creates the warehouse `body` describes, or
-/// gives the one that exists at the same location `body`'s storage credential.
+/// gives the one that exists at the same location `body`'s storage credential (as `resend` says).
 async fn create_as(
     cfg: &VerifyConfig,
     client: &reqwest::Client,
     body: &Value,
     token: &Token,
+    resend: Resend,
 ) -> Result<WarehouseOutcome, WarehouseError> {
     let name = body["warehouse-name"]
         .as_str()
@@ -317,17 +354,26 @@ async fn create_as(
             .await
             .map_err(WarehouseError::Rejected)?,
     );
+    let now = credential["credential-type"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let follow = |w: Warehouse, wanted: String| async {
         let location = same_location(&w, wanted)?;
+        if keeps(resend, &w, &now) {
+            return Ok(WarehouseOutcome::Kept {
+                name: w.name,
+                location,
+                kind: now,
+                bootstrapped_now,
+            });
+        }
         send_credential(cfg, client, &base, token, &w, credential).await?;
         Ok(WarehouseOutcome::CredentialUpdated {
             name: w.name,
             location,
             was: w.credential_kind,
-            now: credential["credential-type"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
+            now,
             bootstrapped_now,
         })
     };
@@ -397,6 +443,12 @@ async fn send_credential(
     }
 }
 
+/// Whether `w`'s stored credential is left as it is: [`Resend::WhenKindDiffers`] and Lakekeeper
+/// shows the configured kind `now`.
+fn keeps(resend: Resend, w: &Warehouse, now: &str) -> bool {
+    resend == Resend::WhenKindDiffers && w.credential_kind.as_deref() == Some(now)
+}
+
 fn is_uuid(id: &str) -> bool {
     crate::validate::is_guid(&id.to_ascii_lowercase())
 }
@@ -437,7 +489,7 @@ pub async fn update_credential(cfg: &VerifyConfig) -> Result<CredentialUpdate, W
 
 /// `--dry-run`: with a token and a reachable Lakekeeper, the warehouse is looked up and the
 /// update it would get is shown; otherwise (or when it does not exist) the create body.
-async fn dry(cfg: &VerifyConfig) -> WarehouseOutcome {
+async fn dry(cfg: &VerifyConfig, resend: Resend) -> WarehouseOutcome {
     let create = || {
         request_body(cfg, false).map(|body| WarehouseOutcome::DryRun {
             body: serde_json::to_string_pretty(&body).unwrap_or_default(),
@@ -459,7 +511,20 @@ async fn dry(cfg: &VerifyConfig) -> WarehouseOutcome {
     }
     .await;
     let body = credential_body(cfg, false);
+    let kind = configured_kind(cfg);
     match (found, body) {
+        (Some(w), Ok(_))
+            if keeps(resend, &w, kind)
+                && w.location.is_some()
+                && w.location == expected_location(cfg) =>
+        {
+            WarehouseOutcome::Kept {
+                location: w.location.clone().unwrap_or_default(),
+                name: w.name,
+                kind: kind.to_owned(),
+                bootstrapped_now: false,
+            }
+        }
         (Some(w), Ok(body)) => WarehouseOutcome::DryRunUpdate {
             location: w.location.clone().unwrap_or_else(|| "(not ADLS)".into()),
             name: w.name,

@@ -583,6 +583,11 @@ impl Tenant {
                 }
                 let value = r.json()["value"].as_str().unwrap_or_default().to_owned();
                 self.vault.insert(name.to_owned(), value.clone());
+                if let Some((n, Failure::Lost)) = self.fail_write
+                    && n == self.writes
+                {
+                    return Reply::Reset;
+                }
                 body["value"] = json!(value);
                 Reply::Json(200, body.to_string())
             }

@@ -361,7 +361,7 @@ pub(crate) fn secret_home(
 
 /// The tenant the Azure CLI is signed in to, with its name and default domain: from `az account
 /// show`, else (an `az` older than 2.37) from ARM's tenants list, as the wizard's picker reads it.
-async fn signed_in_tenant(session: &Session) -> SignedIn {
+pub(crate) async fn signed_in_tenant(session: &Session) -> SignedIn {
     let a = &session.account;
     let mut me = SignedIn {
         id: a.tenant_id.clone(),
@@ -384,7 +384,7 @@ async fn signed_in_tenant(session: &Session) -> SignedIn {
 
 /// Whether the sign-in gets a Microsoft Graph token for `tenant` (a guest may work in a tenant
 /// other than its default subscription's; a placeholder or stale tenant fails here).
-async fn reaches(session: &Session, tenant: &str) -> bool {
+pub(crate) async fn reaches(session: &Session, tenant: &str) -> bool {
     match session.with_tenant(Some(tenant)) {
         Ok(s) => s.token(&s.endpoints.graph_resource).await.is_ok(),
         Err(_) => false,

@@ -33,10 +33,14 @@ pub fn load(
 /// The signed-in Azure CLI, with the profile's tenant for every token. Without `az` or with
 /// nobody signed in: a usage error naming the fix (exit 2).
 pub async fn session(answers: &Answers) -> Result<Session, RunError> {
-    let tenant = answers.get(FieldId::Tenant).map(str::to_owned);
+    session_in(answers.get(FieldId::Tenant)).await
+}
+
+/// [`session`] with `tenant` for every token (`None`: the sign-in's own).
+pub async fn session_in(tenant: Option<&str>) -> Result<Session, RunError> {
     crate::commands::vault::spinning(
         "asking the Azure CLI who is signed in",
-        Session::from_az(tenant.as_deref()),
+        Session::from_az(tenant),
     )
     .await
     .map_err(|e| match e {

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use super::bootstrap::{DEFAULT_MONTHS, secret_home};
+use super::bootstrap::{DEFAULT_MONTHS, reaches, secret_home, signed_in_tenant};
 use super::common;
 use crate::azure::Session;
 use crate::azure::bootstrap::{self, SecretHome};
@@ -16,10 +16,11 @@ use crate::azure::change;
 use crate::azure::graph;
 use crate::azure::keyvault::{self, KvError};
 use crate::azure::rotate::{self, Found, Stage, Step};
+use crate::azure::tenant::{self, Choice, Origin};
 use crate::cli::{Paths, RotateSecretArgs};
 use crate::commands::{Exit, Project, RunError};
 use crate::keys;
-use crate::model::{ClientId, FieldId, StorageCredentialKind};
+use crate::model::{ClientId, FieldId, Source, StorageCredentialKind};
 use crate::output::Style;
 
 mod steps;
@@ -51,7 +52,11 @@ pub fn run(
     refuse_a_shadowing_secret(process_env)?;
     let home = home(&project, paths)?;
     let rt = common::runtime()?;
-    let session = rt.block_on(common::session(&answers))?;
+    let signed_in = rt.block_on(common::session_in(None))?;
+    let session = match rt.block_on(in_team_tenant(signed_in, &answers, paths)) {
+        Ok(s) => s,
+        Err(stop) => return Ok(stopped(&stop, false)),
+    };
     let found = match rt.block_on(discover(&session, &project, &answers, home)) {
         Ok(f) => f,
         Err(stop) => return Ok(stopped(&stop, false)),
@@ -110,6 +115,54 @@ fn refuse_a_shadowing_secret(process_env: &BTreeMap<String, String>) -> Result<(
         )));
     }
     Ok(())
+}
+
+/// The session in the team's tenant (the profile's, else `.env`'s provider URI; none: the
+/// sign-in's own). One the sign-in cannot reach — a stale `.env`, the wrong `az login` — stops
+/// the run before anything is read, naming both tenants and where the configured one came from
+/// (bootstrap's rule, [`tenant::choose`]): the app to rotate is the configured tenant's.
+async fn in_team_tenant(
+    session: Session,
+    answers: &crate::model::Answers,
+    paths: &Paths,
+) -> Result<Session, Stop> {
+    let Some(configured) = answers
+        .get(FieldId::Tenant)
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    else {
+        return Ok(session);
+    };
+    let origin = Origin::Answer {
+        source: answers.source(FieldId::Tenant).unwrap_or(Source::Profile),
+        profile: paths.profile.display().to_string(),
+        env: paths.env.display().to_string(),
+    };
+    let me = signed_in_tenant(&session).await;
+    let reachable = !configured.eq_ignore_ascii_case(&me.id) && reaches(&session, configured).await;
+    match tenant::choose(None, Some((configured, origin)), reachable, &me) {
+        Choice::Use { id, .. } => session.with_tenant(Some(&id)).map_err(|e| {
+            Stop::new(
+                e.to_string(),
+                "correct the tenant in lakekeeper-setup.toml ([entra] tenant)",
+            )
+        }),
+        Choice::Mismatch {
+            configured,
+            origin,
+            signed_in,
+        } => {
+            let (line, _) = tenant::mismatch(&configured, &origin, &signed_in);
+            Err(Stop::new(
+                format!("{line}; nothing was changed"),
+                format!(
+                    "run `az login --tenant {configured}`, then `{COMMAND}` again; if the team's apps are in the signed-in tenant {} instead, correct the tenant (it comes {}) and run `lakekeeper-setup apply` first",
+                    signed_in.id,
+                    origin.describe()
+                ),
+            ))
+        }
+    }
 }
 
 /// Where the secret lives: the profile's vault, else `backend/.env`.
@@ -215,6 +268,7 @@ async fn discover(
         home,
         in_home,
         in_env,
+        by: session.account.user.clone(),
     })
 }
 
@@ -259,7 +313,12 @@ fn exists_lines(f: &Found, stage: &Stage) -> Vec<String> {
             "an earlier run added {}: this run resumes it",
             rotate::describe(new)
         )),
-        Stage::Start { .. } => {}
+        Stage::Start { others, .. } => out.extend(others.iter().map(|p| {
+            format!(
+                "{} is another person's rotation of the same secret (without a team vault it may be only in their backend/.env): left as it is; ask them to finish theirs (`{COMMAND}`) or pass the new secret on",
+                rotate::describe(p)
+            )
+        })),
     }
     out
 }

@@ -123,7 +123,7 @@ impl Runner<'_> {
             resume: COMMAND,
             redo: COMMAND,
         };
-        let name = rotate::display_name(replaces);
+        let name = rotate::display_name(replaces, &self.found.by);
         let added = self.rt.block_on(bootstrap::add_secret(
             self.session,
             &self.found.app,
