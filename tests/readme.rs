@@ -1329,8 +1329,12 @@ fn the_docs_describe_the_behaviour_as_it_is() {
         .split("## `warehouse`: bootstrap and the warehouse")
         .nth(1)
         .expect("warehouse section");
+    let warehouse = warehouse.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
-        warehouse.contains("sent the configured storage credential again"),
+        warehouse.contains("follows the configuration when the team shares it")
+            && warehouse.contains(
+                "without a team vault it is left as it is unless you pass `--update-credential`"
+            ),
         "{warehouse}"
     );
     let azure = read("docs/azure.md")
