@@ -11,7 +11,7 @@ mod support;
 use std::process::Output;
 
 use serde_json::{Value, json};
-use support::azure::{AzMode, FakeAz, StandIn};
+use support::azure::{AzMode, FakeAz, SIGNED_IN_TENANT, StandIn};
 use support::azure_arm::{self, ISSUER, Model, Refuse, State};
 use support::azure_graph::GraphModel;
 use support::project::Project;
@@ -275,6 +275,99 @@ async fn a_cluster_without_the_oidc_issuer_gets_the_one_line_fix_and_nothing_cha
         "{all}"
     );
     assert!(w.writes().is_empty());
+}
+
+/// The production bootstrap chooses its tenant as the laptop's does (`--tenant`, the answers,
+/// the sign-in; a tenant the sign-in cannot reach stops naming both), and never makes
+/// production's identities in a tenant other than the team's, which `export helm` points
+/// Lakekeeper at.
+#[tokio::test]
+async fn the_tenant_is_chosen_as_for_the_laptop_and_never_another_than_the_teams() {
+    let stand = StandIn::start().await;
+    let arm = Model::new(State::default());
+    arm.with(|s| {
+        s.clusters.insert(
+            azure_arm::cluster_id().to_ascii_lowercase(),
+            azure_arm::cluster(true),
+        );
+    });
+    let graph = GraphModel::serve_with_arm(&stand, &arm);
+    let az = FakeAz::new(&stand.base, AzMode::WrongTenant);
+    let w = World {
+        stand,
+        graph,
+        arm,
+        az,
+    };
+    let team = "11111111-2222-3333-4444-555555555555";
+    let p = Project::empty();
+    p.write(
+        "lakekeeper-setup.toml",
+        &format!("[entra]\ntenant = \"{team}\"\n\n{}", profile()),
+    );
+
+    // The team's tenant is out of the sign-in's reach: both are named, nothing is sent.
+    let out = w.bootstrap(&p, &["--yes"]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{all}");
+    assert!(
+        all.contains(&format!(
+            "error: the tenant {team} comes from {} ([entra] tenant), but the Azure CLI's sign-in cannot reach it; it is signed in to tenant {SIGNED_IN_TENANT} (Contoso, contoso.onmicrosoft.com); nothing was changed",
+            p.path("lakekeeper-setup.toml").display()
+        )),
+        "{all}"
+    );
+    assert!(w.stand.seen().is_empty(), "{:?}", w.stand.seen());
+
+    // `--tenant` is taken, but another tenant than the team's is refused before any request.
+    let out = w
+        .bootstrap(&p, &["--yes", "--tenant", SIGNED_IN_TENANT])
+        .await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(
+        all.contains(&format!(
+            "error: production's identities must be in the team's tenant {team} (from {} ([entra] tenant)), the one `export helm` points Lakekeeper at, not in {SIGNED_IN_TENANT}; nothing was changed",
+            p.path("lakekeeper-setup.toml").display()
+        )),
+        "{all}"
+    );
+    assert!(
+        all.contains(&format!(
+            "fix: to move the team to {SIGNED_IN_TENANT}, run `lakekeeper-setup azure bootstrap --tenant {SIGNED_IN_TENANT}` first"
+        )),
+        "{all}"
+    );
+    assert!(w.stand.seen().is_empty(), "{:?}", w.stand.seen());
+    assert!(w.identity("lakekeeper-prod-catalog").is_none());
+
+    // The team's own tenant by flag: the run works in it and says where it came from.
+    let p = Project::empty();
+    p.write("lakekeeper-setup.toml", &profile());
+    let asked_before = w.az.argv().len();
+    let out = w
+        .bootstrap(&p, &["--yes", "--tenant", SIGNED_IN_TENANT])
+        .await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains(&format!(
+            "Tenant {SIGNED_IN_TENANT} (Contoso, contoso.onmicrosoft.com), from --tenant · signed in as user@contoso.com · production target https://lakekeeper.example.com/"
+        )),
+        "{all}"
+    );
+    let tokens: Vec<String> = w.az.argv()[asked_before..]
+        .iter()
+        .filter(|l| l.starts_with("account get-access-token"))
+        .cloned()
+        .collect();
+    assert!(!tokens.is_empty());
+    assert!(
+        tokens
+            .iter()
+            .all(|l| l.contains(&format!("--tenant {SIGNED_IN_TENANT}"))),
+        "{tokens:?}"
+    );
 }
 
 #[tokio::test]
