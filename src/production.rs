@@ -597,7 +597,9 @@ pub fn vault_names(profile_text: &str) -> Result<VaultNames, ProductionError> {
 }
 
 /// The laptop's `.env` values as production has them, for `verify`/`warehouse --production`:
-/// the public base URI, and production's database host in `POSTGRES_HOST` and both URLs.
+/// the public base URI, production's database host in `POSTGRES_HOST` and both URLs, and
+/// production's own API as the audience (and `<App ID URI>/.default` as the backend's scope),
+/// as `export helm` renders them, so a token is judged by the rules production's pods apply.
 pub fn production_env(
     env: &BTreeMap<String, String>,
     prod: &Production,
@@ -608,6 +610,16 @@ pub fn production_env(
         k::BASE_URI.to_owned(),
         crate::validate::base_uri_string(&prod.base_uri),
     );
+    if let (Some(id), Some(uri)) = (&prod.api_client_id, &prod.api_app_id_uri) {
+        out.insert(
+            k::AUDIENCE.to_owned(),
+            crate::derive::audience_of(uri, id.as_str()),
+        );
+        out.insert(
+            k::OAUTH2_SCOPE.to_owned(),
+            format!("{}/.default", uri.trim_end_matches('/')),
+        );
+    }
     if let Some(host) = &prod.postgres_host {
         out.insert(k::POSTGRES_HOST.to_owned(), host.clone());
         for key in [k::PG_URL_READ, k::PG_URL_WRITE] {
@@ -835,5 +847,26 @@ mod tests {
         );
         assert_eq!(out["LAKEKEEPER__OPENID_AUDIENCE"], "api://x,y");
         assert!(!out.contains_key("LAKEKEEPER__PG_DATABASE_URL_READ"));
+
+        // With production's own API, the audience and the scope are its, as the pods get them.
+        let mut raw = raw;
+        raw.insert(
+            "api_client_id".into(),
+            "eeeeeeee-0000-4000-8000-000000000011".into(),
+        );
+        raw.insert(
+            "api_app_id_uri".into(),
+            "api://eeeeeeee-0000-4000-8000-000000000011".into(),
+        );
+        let (prod, _) = validate(Some(&raw), &VaultNames::default()).expect("valid");
+        let out = production_env(&env, &prod);
+        assert_eq!(
+            out["LAKEKEEPER__OPENID_AUDIENCE"],
+            "api://eeeeeeee-0000-4000-8000-000000000011,eeeeeeee-0000-4000-8000-000000000011"
+        );
+        assert_eq!(
+            out["LAKEKEEPER__OAUTH2__SCOPE"],
+            "api://eeeeeeee-0000-4000-8000-000000000011/.default"
+        );
     }
 }

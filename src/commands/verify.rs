@@ -104,6 +104,7 @@ pub fn config(
         warehouse_credential,
         timeout,
         only: None,
+        token_source: verify::TokenSource::ServiceAccount,
     })
 }
 
@@ -345,14 +346,17 @@ pub fn run(
     let project = Project::load(paths)?;
     let mut cfg = config(&project, process_env, args.timeout)?;
     // With --production: Lakekeeper's own role in production's database.
-    let role = if args.production {
+    let prod = if args.production {
         match use_production(&project, &mut cfg) {
-            Ok(prod) => Some(RoleSpec::for_env(&cfg.env, &prod.postgres_user)),
+            Ok(prod) => Some(prod),
             Err(exit) => return Ok(exit),
         }
     } else {
         None
     };
+    let role = prod
+        .as_ref()
+        .map(|p| RoleSpec::for_env(&cfg.env, &p.postgres_user));
     if !args.only.is_empty() {
         let joined = args.only.join(",");
         cfg.only = Some(verify::parse_only(&joined).map_err(|e| RunError::Usage(e.to_string()))?);
@@ -389,6 +393,9 @@ pub fn run(
         Vec::new()
     };
     let rt = runtime()?;
+    if let Some(prod) = &prod {
+        production::as_the_person(&rt, &mut cfg, prod);
+    }
     match (&role, args.fix) {
         (Some(spec), true) => {
             production::fix_production_role(&rt, &backend_cfg, spec, args.yes, process_env);
