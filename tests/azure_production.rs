@@ -550,6 +550,44 @@ async fn grant_list_and_revoke_let_people_and_apps_in_by_name() {
     );
 }
 
+/// The laptop's backend app holds a client secret every teammate has: `grant` refuses it by
+/// name or by client ID, before anything is sent.
+#[tokio::test]
+async fn grant_refuses_the_laptops_backend_app() {
+    let (w, p, api_id) = bootstrapped().await;
+    let laptop = "bbbbbbbb-0000-4000-8000-000000000002";
+    w.graph.with(|t| {
+        t.add_identity_sp(
+            "5c000000-0000-4000-8000-000000000009",
+            laptop,
+            "lakekeeper-backend",
+        );
+    });
+    p.write(
+        "lakekeeper-setup.toml",
+        &format!(
+            "[backend_service]\nclient_id = \"{laptop}\"\n\n{}",
+            p.read("lakekeeper-setup.toml")
+        ),
+    );
+    let writes = w.writes().len();
+    for name in ["lakekeeper-backend", laptop] {
+        let out = w.azure(&p, &["grant", name, "--yes"]).await;
+        let all = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{all}");
+        assert!(
+            all.contains("lakekeeper-backend (app bbbbbbbb-0000-4000-8000-000000000002) is the laptop's backend app ([backend_service] client_id): its client secret is in every teammate's backend/.env"),
+            "{all}"
+        );
+        assert!(
+            all.contains("fix: give the caller an identity of its own"),
+            "{all}"
+        );
+    }
+    assert_eq!(w.writes().len(), writes);
+    assert_eq!(w.graph.assignees(&api_id).len(), 2);
+}
+
 #[tokio::test]
 async fn a_group_without_entra_id_p1_is_refused_and_its_users_are_offered() {
     let (w, p, api_id) = bootstrapped().await;
@@ -816,8 +854,19 @@ async fn verify_production_proves_who_can_get_in_and_names_each_fix() {
             .expect("sp");
         sp["appRoleAssignmentRequired"] = json!(false);
     });
+    // `grant` refuses the laptop's backend app it knows; granted where the profile does not
+    // name it (or in the portal), verify still finds it.
+    let profile_text = p.read("lakekeeper-setup.toml");
+    p.write(
+        "lakekeeper-setup.toml",
+        &profile_text.replace(
+            &format!("[backend_service]\nclient_id = \"{laptop_backend}\"\n"),
+            "",
+        ),
+    );
     let out = w.azure(&p, &["grant", laptop_backend, "--yes"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    p.write("lakekeeper-setup.toml", &profile_text);
     w.arm.with(|st| {
         for (k, v) in &mut st.federations {
             if k.contains("lakekeeper-prod-catalog") {

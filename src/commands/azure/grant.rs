@@ -119,6 +119,21 @@ async fn resolve(session: &Session, name: &str) -> Result<Principal, Refusal> {
     }
 }
 
+/// The laptop's backend app: its client secret is in every teammate's `backend/.env` (and the
+/// team vault), so the role on it would let every laptop into production again.
+fn laptops_backend(answers: &crate::model::Answers, p: &Principal) -> Option<Refusal> {
+    let laptop = answers.get(crate::model::FieldId::BackendClientId)?;
+    (p.kind == Kind::ServicePrincipal && p.detail.eq_ignore_ascii_case(laptop.trim())).then(|| {
+        Refusal {
+            what: format!(
+                "{} is the laptop's backend app ([backend_service] client_id): its client secret is in every teammate's backend/.env, so holding the role would let every laptop into production; nothing was changed",
+                who_text(p)
+            ),
+            fix: Some("give the caller an identity of its own (the production backend has one: [production] backend_identity_client_id) and grant that".into()),
+        }
+    })
+}
+
 fn holding<'a>(api: &Api, assignments: &'a [Assignment], p: &Principal) -> Vec<&'a Assignment> {
     assignments
         .iter()
@@ -178,6 +193,9 @@ pub fn grant(
                 Ok(p) => p,
                 Err(r) => return Ok(stop(&r)),
             };
+            if let Some(r) = laptops_backend(&answers, &p) {
+                return Ok(stop(&r));
+            }
             if holding(&api, &assignments, &p).is_empty() {
                 todo.push(p);
             } else {
