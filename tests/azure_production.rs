@@ -283,22 +283,8 @@ async fn a_cluster_without_the_oidc_issuer_gets_the_one_line_fix_and_nothing_cha
 /// Lakekeeper at.
 #[tokio::test]
 async fn the_tenant_is_chosen_as_for_the_laptop_and_never_another_than_the_teams() {
-    let stand = StandIn::start().await;
-    let arm = Model::new(State::default());
-    arm.with(|s| {
-        s.clusters.insert(
-            azure_arm::cluster_id().to_ascii_lowercase(),
-            azure_arm::cluster(true),
-        );
-    });
-    let graph = GraphModel::serve_with_arm(&stand, &arm);
-    let az = FakeAz::new(&stand.base, AzMode::WrongTenant);
-    let w = World {
-        stand,
-        graph,
-        arm,
-        az,
-    };
+    let mut w = world(true).await;
+    w.az = FakeAz::new(&w.stand.base, AzMode::WrongTenant);
     let team = "11111111-2222-3333-4444-555555555555";
     let p = Project::empty();
     p.write(

@@ -207,6 +207,11 @@ async fn verify_production_judges_the_persons_token_by_the_rules_of_productions_
         token = minted.access_token.expose(),
     );
     let az = tools.path().join("az");
+    let path = format!(
+        "{}:{}",
+        tools.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     std::fs::write(&az, script).expect("write az");
     std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).expect("chmod");
 
@@ -219,14 +224,7 @@ async fn verify_production_judges_the_persons_token_by_the_rules_of_productions_
             "oidc-discovery,token,token-claims",
             "--json",
         ])
-        .env(
-            "PATH",
-            format!(
-                "{}:{}",
-                tools.path().display(),
-                std::env::var("PATH").unwrap_or_default()
-            ),
-        )
+        .env("PATH", &path)
         .output()
         .expect("verify");
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
@@ -282,14 +280,7 @@ async fn verify_production_judges_the_persons_token_by_the_rules_of_productions_
     let out = p
         .cmd()
         .args(["verify", "--production", "--only", "token", "--json"])
-        .env(
-            "PATH",
-            format!(
-                "{}:{}",
-                tools.path().display(),
-                std::env::var("PATH").unwrap_or_default()
-            ),
-        )
+        .env("PATH", &path)
         .output()
         .expect("verify");
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");

@@ -91,6 +91,24 @@ async fn production_api(session: &Session, profile: &str) -> Result<Api, Refusal
     })
 }
 
+/// The production API and its app role assignments: what grant and revoke start from.
+async fn api_and_holders(
+    session: &Session,
+    profile: &str,
+) -> Result<(Api, Vec<Assignment>), Refusal> {
+    let api = production_api(session, profile).await?;
+    let assignments = access::assignments(session, &api.sp).await.map_err(|e| {
+        consent::explain(
+            &Target::GraphRead {
+                what: format!("the assignments of {}", api.app.name),
+            },
+            &Who::of(session),
+            &e,
+        )
+    })?;
+    Ok((api, assignments))
+}
+
 /// The one principal `name` names, or why not (none, or several: named with their IDs).
 async fn resolve(session: &Session, name: &str) -> Result<Principal, Refusal> {
     let found = access::find(session, name).await.map_err(|e| {
@@ -166,21 +184,9 @@ pub fn grant(
     let rt = common::runtime()?;
     rt.block_on(async {
         let session = common::session(&answers).await?;
-        let api = match production_api(&session, &profile).await {
-            Ok(a) => a,
+        let (api, assignments) = match api_and_holders(&session, &profile).await {
+            Ok(found) => found,
             Err(r) => return Ok(stop(&r)),
-        };
-        let assignments = match access::assignments(&session, &api.sp).await {
-            Ok(a) => a,
-            Err(e) => {
-                return Ok(stop(&consent::explain(
-                    &Target::GraphRead {
-                        what: format!("the assignments of {}", api.app.name),
-                    },
-                    &Who::of(&session),
-                    &e,
-                )));
-            }
         };
         if args.list {
             list(&api, &assignments);
@@ -264,13 +270,9 @@ pub fn revoke(
     let rt = common::runtime()?;
     rt.block_on(async {
         let session = common::session(&answers).await?;
-        let api = match production_api(&session, &profile).await {
-            Ok(a) => a,
+        let (api, assignments) = match api_and_holders(&session, &profile).await {
+            Ok(found) => found,
             Err(r) => return Ok(stop(&r)),
-        };
-        let assignments = match access::assignments(&session, &api.sp).await {
-            Ok(a) => a,
-            Err(e) => return Ok(stop(&consent::explain(&Target::GraphRead { what: format!("the assignments of {}", api.app.name) }, &Who::of(&session), &e))),
         };
         let mut exists = Vec::new();
         let mut todo: Vec<(Principal, Assignment)> = Vec::new();
