@@ -680,14 +680,7 @@ async fn roles_production_grants_lakekeepers_identity_the_container_and_the_dele
         "{all}"
     );
     let account = azure_arm::account_id();
-    let mut got: Vec<(String, String)> = w.arm.with(|st| {
-        st.assignments
-            .iter()
-            .filter(|a| a.principal == principal)
-            .map(|a| (a.scope.clone(), a.role.clone()))
-            .collect()
-    });
-    got.sort();
+    let got = w.arm.roles_of(&principal);
     assert_eq!(
         got,
         [

@@ -217,14 +217,7 @@ async fn bootstrap_then_export_gives_pods_the_identities_bootstrap_made_and_no_s
         .expect("principal")
         .to_owned();
     let account = azure_arm::account_id();
-    let mut roles: Vec<(String, String)> = arm.with(|st| {
-        st.assignments
-            .iter()
-            .filter(|a| a.principal == principal)
-            .map(|a| (a.scope.clone(), a.role.clone()))
-            .collect()
-    });
-    roles.sort();
+    let roles = arm.roles_of(&principal);
     assert_eq!(
         roles,
         [
