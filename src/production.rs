@@ -641,6 +641,19 @@ pub fn load(profile_text: &str) -> Result<Production, Vec<ProductionError>> {
     validate(raw.as_ref(), &names).map(|(p, _)| p)
 }
 
+/// "the [production] answers need fixing first: …", every problem on one line: what the Azure
+/// commands that read `[production]` stop with.
+pub fn needs_fixing(errors: &[ProductionError]) -> String {
+    format!(
+        "the [production] answers need fixing first: {}",
+        errors
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
+    )
+}
+
 /// The message `export` gives when the profile has no production base URI.
 pub fn missing_base_uri() -> ProductionError {
     ProductionError::new(

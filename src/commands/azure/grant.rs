@@ -48,14 +48,7 @@ fn assignment_text(a: &Assignment) -> String {
 /// The production API from `[production]`, its service principal and the app role's ID.
 async fn production_api(session: &Session, profile: &str) -> Result<Api, Refusal> {
     let prod = crate::production::load(profile).map_err(|errors| Refusal {
-        what: format!(
-            "the [production] answers need fixing first: {}",
-            errors
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("; ")
-        ),
+        what: crate::production::needs_fixing(&errors),
         fix: None,
     })?;
     let setup = || Refusal {
