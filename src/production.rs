@@ -641,6 +641,33 @@ pub fn load(profile_text: &str) -> Result<Production, Vec<ProductionError>> {
     validate(raw.as_ref(), &names).map(|(p, _)| p)
 }
 
+/// `[production]`'s API naming the laptop's API app (same client ID or App ID URI): every
+/// teammate's backend secret gets a token for that audience, so the export refuses it.
+pub fn laptops_api(prod: &Production, laptop: &crate::model::ApiApp) -> Vec<ProductionError> {
+    let fix = "run `lakekeeper-setup azure bootstrap --production`: it creates production's own API app and records its IDs under [production]";
+    let why = "is the laptop's API app: every teammate's backend secret gets a token for it";
+    let mut out = Vec::new();
+    if let Some(id) = prod
+        .api_client_id
+        .as_ref()
+        .filter(|id| id.as_str().eq_ignore_ascii_case(laptop.client_id.as_str()))
+    {
+        out.push(ProductionError::new(
+            "api_client_id",
+            Some(id.as_str()),
+            why,
+            fix,
+        ));
+    }
+    if let Some(uri) = prod.api_app_id_uri.as_ref().filter(|u| {
+        u.trim_end_matches('/')
+            .eq_ignore_ascii_case(laptop.app_id_uri.trim_end_matches('/'))
+    }) {
+        out.push(ProductionError::new("api_app_id_uri", Some(uri), why, fix));
+    }
+    out
+}
+
 /// "the [production] answers need fixing first: …", every problem on one line: what the Azure
 /// commands that read `[production]` stop with.
 pub fn needs_fixing(errors: &[ProductionError]) -> String {
