@@ -221,7 +221,7 @@ async fn verify_production_judges_the_persons_token_by_the_rules_of_productions_
             "verify",
             "--production",
             "--only",
-            "oidc-discovery,token,token-claims",
+            "oidc-discovery,token,token-claims,storage",
             "--json",
         ])
         .env("PATH", &path)
@@ -260,6 +260,13 @@ async fn verify_production_judges_the_persons_token_by_the_rules_of_productions_
             .as_array()
             .is_some_and(|d| d.contains(&serde_json::json!(format!("aud {PROD_API_ID}")))),
         "{json:#}"
+    );
+    // Storage: production never uses the laptop's credential; said, not judged.
+    let storage = check("storage");
+    assert_eq!(storage["status"], "skipped", "{json:#}");
+    assert_eq!(
+        storage["summary"],
+        "not checked with the laptop's storage credential: production's Lakekeeper reaches storage as its managed identity (production-storage checks its roles)"
     );
     assert_eq!(out.status.code(), Some(0), "{json:#}");
     let argv = std::fs::read_to_string(tools.path().join("argv.log")).expect("az ran");

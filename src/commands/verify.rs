@@ -367,9 +367,14 @@ pub fn run(
     // (the production role may not exist yet).
     let backend_cfg = cfg.clone();
     let role = role.filter(|_| cfg.only.as_ref().is_none_or(|o| o.contains("postgres")));
-    let not_as_the_pod = role
+    let mut not_as_the_pod: Vec<verify::CheckResult> = role
         .as_ref()
-        .and_then(|spec| production::as_the_pod(&mut cfg, spec, process_env));
+        .and_then(|spec| production::as_the_pod(&mut cfg, spec, process_env))
+        .into_iter()
+        .collect();
+    if prod.is_some() {
+        not_as_the_pod.extend(production::storage_as_the_identity(&mut cfg));
+    }
     // The vault is read first (its own runtime), so a slow `az` never eats into a check's
     // timeout.
     // (`asked`, not `cfg.only`: production may have set the latter to skip `postgres`.)

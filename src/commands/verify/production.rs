@@ -31,12 +31,7 @@ pub(super) fn as_the_pod(
         cfg.env = verify::postgres::role::as_the_pod(&cfg.env, &spec.user, password);
         return None;
     }
-    let all = verify::CheckName::ALL.map(verify::CheckName::as_str);
-    let kept = cfg
-        .only
-        .clone()
-        .unwrap_or_else(|| all.iter().map(|s| (*s).to_owned()).collect());
-    cfg.only = Some(kept.into_iter().filter(|c| c != "postgres").collect());
+    leave_out(cfg, verify::CheckName::Postgres);
     Some(
         verify::CheckResult::new(
             verify::CheckName::Postgres,
@@ -50,6 +45,35 @@ pub(super) fn as_the_pod(
             "set {PASSWORD_VAR} to role {}'s password to connect as Lakekeeper's pods do",
             spec.user
         )),
+    )
+}
+
+/// Takes `name` out of the checks `cfg` runs (all of them when `--only` named none).
+fn leave_out(cfg: &mut VerifyConfig, name: verify::CheckName) {
+    let all = verify::CheckName::ALL.map(verify::CheckName::as_str);
+    let kept = cfg
+        .only
+        .clone()
+        .unwrap_or_else(|| all.iter().map(|s| (*s).to_owned()).collect());
+    cfg.only = Some(kept.into_iter().filter(|c| c != name.as_str()).collect());
+}
+
+/// `--production`: the `storage` check would prove the laptop's storage credential, which
+/// production never uses (its Lakekeeper reaches storage as its managed identity). Skipped,
+/// saying where production's storage access is checked instead.
+pub(super) fn storage_as_the_identity(cfg: &mut VerifyConfig) -> Option<verify::CheckResult> {
+    let name = verify::CheckName::Storage;
+    if !cfg.only.as_ref().is_none_or(|o| o.contains(name.as_str())) {
+        return None;
+    }
+    leave_out(cfg, name);
+    Some(
+        verify::CheckResult::new(
+            name,
+            verify::Status::Skipped,
+            "not checked with the laptop's storage credential: production's Lakekeeper reaches storage as its managed identity (production-storage checks its roles)",
+        )
+        .with_fix("lakekeeper-setup verify --production (without --only) checks production-storage; lakekeeper-setup azure roles --production grants the roles"),
     )
 }
 
