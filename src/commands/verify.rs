@@ -433,6 +433,15 @@ pub fn run(
             verify::render::render_check(vault, verify::render::name_width(), color, Some(columns))
         );
     }
+    if let Some(columns) = columns {
+        // Checks production left out, with why: live output printed only those that ran.
+        for c in &not_as_the_pod {
+            out!(
+                "{}",
+                verify::render::render_check(c, verify::render::name_width(), color, Some(columns))
+            );
+        }
+    }
     report.checks.extend(not_as_the_pod);
     if let Some(spec) = &role {
         let checked = rt.block_on(verify::postgres::role::check_role(&backend_cfg, spec));
