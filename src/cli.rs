@@ -310,7 +310,7 @@ pub struct BootstrapArgs {
     pub aks_cluster: Option<String>,
     /// The tenant to work in (its ID, or a verified domain) [default: the profile's, else
     /// backend/.env's, when it is the one the Azure CLI is signed in to; else the signed-in
-    /// tenant, offered on a terminal].
+    /// tenant, offered on a terminal]. With --production it must be the team's tenant.
     #[arg(long, value_name = "TENANT", value_parser = parse_tenant)]
     pub tenant: Option<String>,
 }
