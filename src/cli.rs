@@ -311,7 +311,8 @@ pub struct BootstrapArgs {
     /// The tenant to work in (its ID, or a verified domain) [default: the profile's, else
     /// backend/.env's, when your Azure CLI sign-in reaches it; with none configured, the
     /// signed-in tenant; one the sign-in cannot reach is offered against the signed-in one on a
-    /// terminal, and without one (or with --yes) the run stops naming both].
+    /// terminal, and without one (or with --yes) the run stops naming both]. With --production
+    /// it must be the team's tenant.
     #[arg(long, value_name = "TENANT", value_parser = parse_tenant)]
     pub tenant: Option<String>,
 }

@@ -63,11 +63,15 @@ pub fn v1_issuer(cfg: &SetupConfig) -> Option<String> {
 /// `<App ID URI>,<client id>`: v1 tokens carry the former, v2 tokens the latter. No spaces,
 /// because Lakekeeper splits on `,` without trimming.
 pub fn audience(cfg: &SetupConfig) -> String {
-    let id = cfg.api.client_id.as_str();
-    if cfg.api.app_id_uri == id {
-        id.to_owned()
+    audience_of(&cfg.api.app_id_uri, cfg.api.client_id.as_str())
+}
+
+/// `<App ID URI>,<client ID>` of an API app (v1 tokens carry the former, v2 the latter).
+pub fn audience_of(app_id_uri: &str, client_id: &str) -> String {
+    if app_id_uri == client_id {
+        client_id.to_owned()
     } else {
-        format!("{},{id}", cfg.api.app_id_uri)
+        format!("{app_id_uri},{client_id}")
     }
 }
 

@@ -156,6 +156,7 @@ pub fn export(
     out_dir_label: &str,
 ) -> Result<Export, ExportError> {
     let mut refused = crate::production::identity_requirements(prod);
+    refused.extend(crate::production::laptops_api(prod, &cfg.api));
     if mode == SecretsMode::Kubernetes && password.is_none_or(Secret::is_empty) {
         refused.push(no_password(prod));
     }

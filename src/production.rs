@@ -597,7 +597,9 @@ pub fn vault_names(profile_text: &str) -> Result<VaultNames, ProductionError> {
 }
 
 /// The laptop's `.env` values as production has them, for `verify`/`warehouse --production`:
-/// the public base URI, and production's database host in `POSTGRES_HOST` and both URLs.
+/// the public base URI, production's database host in `POSTGRES_HOST` and both URLs, and
+/// production's own API as the audience (and `<App ID URI>/.default` as the backend's scope),
+/// as `export helm` renders them, so a token is judged by the rules production's pods apply.
 pub fn production_env(
     env: &BTreeMap<String, String>,
     prod: &Production,
@@ -608,6 +610,16 @@ pub fn production_env(
         k::BASE_URI.to_owned(),
         crate::validate::base_uri_string(&prod.base_uri),
     );
+    if let (Some(id), Some(uri)) = (&prod.api_client_id, &prod.api_app_id_uri) {
+        out.insert(
+            k::AUDIENCE.to_owned(),
+            crate::derive::audience_of(uri, id.as_str()),
+        );
+        out.insert(
+            k::OAUTH2_SCOPE.to_owned(),
+            format!("{}/.default", uri.trim_end_matches('/')),
+        );
+    }
     if let Some(host) = &prod.postgres_host {
         out.insert(k::POSTGRES_HOST.to_owned(), host.clone());
         for key in [k::PG_URL_READ, k::PG_URL_WRITE] {
@@ -627,6 +639,46 @@ pub fn load(profile_text: &str) -> Result<Production, Vec<ProductionError>> {
     let raw = read(profile_text).map_err(|e| vec![e])?;
     let names = vault_names(profile_text).map_err(|e| vec![e])?;
     validate(raw.as_ref(), &names).map(|(p, _)| p)
+}
+
+/// `[production]`'s API naming the laptop's API app (same client ID or App ID URI): every
+/// teammate's backend secret gets a token for that audience, so the export refuses it.
+pub fn laptops_api(prod: &Production, laptop: &crate::model::ApiApp) -> Vec<ProductionError> {
+    let fix = "run `lakekeeper-setup azure bootstrap --production`: it creates production's own API app and records its IDs under [production]";
+    let why = "is the laptop's API app: every teammate's backend secret gets a token for it";
+    let mut out = Vec::new();
+    if let Some(id) = prod
+        .api_client_id
+        .as_ref()
+        .filter(|id| id.as_str().eq_ignore_ascii_case(laptop.client_id.as_str()))
+    {
+        out.push(ProductionError::new(
+            "api_client_id",
+            Some(id.as_str()),
+            why,
+            fix,
+        ));
+    }
+    if let Some(uri) = prod.api_app_id_uri.as_ref().filter(|u| {
+        u.trim_end_matches('/')
+            .eq_ignore_ascii_case(laptop.app_id_uri.trim_end_matches('/'))
+    }) {
+        out.push(ProductionError::new("api_app_id_uri", Some(uri), why, fix));
+    }
+    out
+}
+
+/// "the [production] answers need fixing first: …", every problem on one line: what the Azure
+/// commands that read `[production]` stop with.
+pub fn needs_fixing(errors: &[ProductionError]) -> String {
+    format!(
+        "the [production] answers need fixing first: {}",
+        errors
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
+    )
 }
 
 /// The message `export` gives when the profile has no production base URI.
@@ -835,5 +887,26 @@ mod tests {
         );
         assert_eq!(out["LAKEKEEPER__OPENID_AUDIENCE"], "api://x,y");
         assert!(!out.contains_key("LAKEKEEPER__PG_DATABASE_URL_READ"));
+
+        // With production's own API, the audience and the scope are its, as the pods get them.
+        let mut raw = raw;
+        raw.insert(
+            "api_client_id".into(),
+            "eeeeeeee-0000-4000-8000-000000000011".into(),
+        );
+        raw.insert(
+            "api_app_id_uri".into(),
+            "api://eeeeeeee-0000-4000-8000-000000000011".into(),
+        );
+        let (prod, _) = validate(Some(&raw), &VaultNames::default()).expect("valid");
+        let out = production_env(&env, &prod);
+        assert_eq!(
+            out["LAKEKEEPER__OPENID_AUDIENCE"],
+            "api://eeeeeeee-0000-4000-8000-000000000011,eeeeeeee-0000-4000-8000-000000000011"
+        );
+        assert_eq!(
+            out["LAKEKEEPER__OAUTH2__SCOPE"],
+            "api://eeeeeeee-0000-4000-8000-000000000011/.default"
+        );
     }
 }

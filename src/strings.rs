@@ -290,5 +290,6 @@ pub fn warehouse_signs_with(client_id: &str, env: &str, team_holds: bool) -> Str
 /// The Done screen when production answers exist but production's own identities do not.
 pub const PRODUCTION_NEEDS_BOOTSTRAP: &str = "Production needs identities of its own before `export helm` writes anything (its own API app, UI app and Lakekeeper's managed identity, so no laptop's secret gets a production token): run `lakekeeper-setup azure bootstrap --production`, then `lakekeeper-setup export helm`.";
 
-/// `warehouse --production` could not get the signed-in person's token for production's API.
-pub const PRODUCTION_USER_TOKEN_FIX: &str = "warehouse --production runs as you, never as a laptop's service account: sign in with `az login` as a person who holds production's app role (the first person gets it from `lakekeeper-setup azure bootstrap --production`, which also pre-authorises the Azure CLI on that scope)";
+/// `warehouse --production` or `verify --production` could not get the signed-in person's token
+/// for production's API.
+pub const PRODUCTION_USER_TOKEN_FIX: &str = "it runs as you, never as a laptop's service account: sign in with `az login` as a person who holds production's app role (the first person gets it from `lakekeeper-setup azure bootstrap --production`, which also pre-authorises the Azure CLI on that scope)";

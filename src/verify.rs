@@ -62,6 +62,21 @@ pub struct VerifyConfig {
     pub timeout: Duration,
     /// `--only NAME,…`: run just these checks (names as in `CheckName::as_str`); `None` = all.
     pub only: Option<BTreeSet<String>>,
+    /// Whose token the `token`, `token-claims` and `lakekeeper` checks judge.
+    pub token_source: TokenSource,
+}
+
+/// Whose token `verify` judges and sends to Lakekeeper.
+#[derive(Debug, Clone, Default)]
+pub enum TokenSource {
+    /// The backend's service account in `.env` (client credentials): the laptop.
+    #[default]
+    ServiceAccount,
+    /// A token already had (`--production`: the person's, from the Azure CLI, for production's
+    /// scope; production accepts no laptop's service account). `from` says whose, for the report.
+    Given { token: entra::Token, from: String },
+    /// Getting that token failed: what happened and the fix.
+    Refused { why: String, fix: String },
 }
 
 /// The warehouse's storage credential.

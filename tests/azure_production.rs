@@ -11,7 +11,7 @@ mod support;
 use std::process::Output;
 
 use serde_json::{Value, json};
-use support::azure::{AzMode, FakeAz, StandIn};
+use support::azure::{AzMode, FakeAz, SIGNED_IN_TENANT, StandIn};
 use support::azure_arm::{self, ISSUER, Model, Refuse, State};
 use support::azure_graph::GraphModel;
 use support::project::Project;
@@ -277,6 +277,85 @@ async fn a_cluster_without_the_oidc_issuer_gets_the_one_line_fix_and_nothing_cha
     assert!(w.writes().is_empty());
 }
 
+/// The production bootstrap chooses its tenant as the laptop's does (`--tenant`, the answers,
+/// the sign-in; a tenant the sign-in cannot reach stops naming both), and never makes
+/// production's identities in a tenant other than the team's, which `export helm` points
+/// Lakekeeper at.
+#[tokio::test]
+async fn the_tenant_is_chosen_as_for_the_laptop_and_never_another_than_the_teams() {
+    let mut w = world(true).await;
+    w.az = FakeAz::new(&w.stand.base, AzMode::WrongTenant);
+    let team = "11111111-2222-3333-4444-555555555555";
+    let p = Project::empty();
+    p.write(
+        "lakekeeper-setup.toml",
+        &format!("[entra]\ntenant = \"{team}\"\n\n{}", profile()),
+    );
+
+    // The team's tenant is out of the sign-in's reach: both are named, nothing is sent.
+    let out = w.bootstrap(&p, &["--yes"]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{all}");
+    assert!(
+        all.contains(&format!(
+            "error: the tenant {team} comes from {} ([entra] tenant), but the Azure CLI's sign-in cannot reach it; it is signed in to tenant {SIGNED_IN_TENANT} (Contoso, contoso.onmicrosoft.com); nothing was changed",
+            p.path("lakekeeper-setup.toml").display()
+        )),
+        "{all}"
+    );
+    assert!(w.stand.seen().is_empty(), "{:?}", w.stand.seen());
+
+    // `--tenant` is taken, but another tenant than the team's is refused before any request.
+    let out = w
+        .bootstrap(&p, &["--yes", "--tenant", SIGNED_IN_TENANT])
+        .await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(
+        all.contains(&format!(
+            "error: production's identities must be in the team's tenant {team} (from {} ([entra] tenant)), the one `export helm` points Lakekeeper at, not in {SIGNED_IN_TENANT}; nothing was changed",
+            p.path("lakekeeper-setup.toml").display()
+        )),
+        "{all}"
+    );
+    assert!(
+        all.contains(&format!(
+            "fix: to move the team to {SIGNED_IN_TENANT}, run `lakekeeper-setup azure bootstrap --tenant {SIGNED_IN_TENANT}` first"
+        )),
+        "{all}"
+    );
+    assert!(w.stand.seen().is_empty(), "{:?}", w.stand.seen());
+    assert!(w.identity("lakekeeper-prod-catalog").is_none());
+
+    // The team's own tenant by flag: the run works in it and says where it came from.
+    let p = Project::empty();
+    p.write("lakekeeper-setup.toml", &profile());
+    let asked_before = w.az.argv().len();
+    let out = w
+        .bootstrap(&p, &["--yes", "--tenant", SIGNED_IN_TENANT])
+        .await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains(&format!(
+            "Tenant {SIGNED_IN_TENANT} (Contoso, contoso.onmicrosoft.com), from --tenant · signed in as user@contoso.com · production target https://lakekeeper.example.com/"
+        )),
+        "{all}"
+    );
+    let tokens: Vec<String> = w.az.argv()[asked_before..]
+        .iter()
+        .filter(|l| l.starts_with("account get-access-token"))
+        .cloned()
+        .collect();
+    assert!(!tokens.is_empty());
+    assert!(
+        tokens
+            .iter()
+            .all(|l| l.contains(&format!("--tenant {SIGNED_IN_TENANT}"))),
+        "{tokens:?}"
+    );
+}
+
 #[tokio::test]
 async fn missing_production_answers_are_named_before_anything_is_read() {
     let w = world(true).await;
@@ -457,6 +536,44 @@ async fn grant_list_and_revoke_let_people_and_apps_in_by_name() {
     );
 }
 
+/// The laptop's backend app holds a client secret every teammate has: `grant` refuses it by
+/// name or by client ID, before anything is sent.
+#[tokio::test]
+async fn grant_refuses_the_laptops_backend_app() {
+    let (w, p, api_id) = bootstrapped().await;
+    let laptop = "bbbbbbbb-0000-4000-8000-000000000002";
+    w.graph.with(|t| {
+        t.add_identity_sp(
+            "5c000000-0000-4000-8000-000000000009",
+            laptop,
+            "lakekeeper-backend",
+        );
+    });
+    p.write(
+        "lakekeeper-setup.toml",
+        &format!(
+            "[backend_service]\nclient_id = \"{laptop}\"\n\n{}",
+            p.read("lakekeeper-setup.toml")
+        ),
+    );
+    let writes = w.writes().len();
+    for name in ["lakekeeper-backend", laptop] {
+        let out = w.azure(&p, &["grant", name, "--yes"]).await;
+        let all = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{all}");
+        assert!(
+            all.contains("lakekeeper-backend (app bbbbbbbb-0000-4000-8000-000000000002) is the laptop's backend app ([backend_service] client_id): its client secret is in every teammate's backend/.env"),
+            "{all}"
+        );
+        assert!(
+            all.contains("fix: give the caller an identity of its own"),
+            "{all}"
+        );
+    }
+    assert_eq!(w.writes().len(), writes);
+    assert_eq!(w.graph.assignees(&api_id).len(), 2);
+}
+
 #[tokio::test]
 async fn a_group_without_entra_id_p1_is_refused_and_its_users_are_offered() {
     let (w, p, api_id) = bootstrapped().await;
@@ -563,14 +680,7 @@ async fn roles_production_grants_lakekeepers_identity_the_container_and_the_dele
         "{all}"
     );
     let account = azure_arm::account_id();
-    let mut got: Vec<(String, String)> = w.arm.with(|st| {
-        st.assignments
-            .iter()
-            .filter(|a| a.principal == principal)
-            .map(|a| (a.scope.clone(), a.role.clone()))
-            .collect()
-    });
-    got.sort();
+    let got = w.arm.roles_of(&principal);
     assert_eq!(
         got,
         [
@@ -723,8 +833,19 @@ async fn verify_production_proves_who_can_get_in_and_names_each_fix() {
             .expect("sp");
         sp["appRoleAssignmentRequired"] = json!(false);
     });
+    // `grant` refuses the laptop's backend app it knows; granted where the profile does not
+    // name it (or in the portal), verify still finds it.
+    let profile_text = p.read("lakekeeper-setup.toml");
+    p.write(
+        "lakekeeper-setup.toml",
+        &profile_text.replace(
+            &format!("[backend_service]\nclient_id = \"{laptop_backend}\"\n"),
+            "",
+        ),
+    );
     let out = w.azure(&p, &["grant", laptop_backend, "--yes"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    p.write("lakekeeper-setup.toml", &profile_text);
     w.arm.with(|st| {
         for (k, v) in &mut st.federations {
             if k.contains("lakekeeper-prod-catalog") {

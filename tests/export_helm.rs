@@ -621,6 +621,21 @@ fn without_productions_own_identities_the_export_refuses_and_names_bootstrap() {
     // The bootstrapped identities alone are enough.
     let q = team(&format!("{PRODUCTION_SETTINGS}{IDENTITIES}"));
     ok(&export(&q, &["--secrets", "kubernetes"], true));
+
+    // The laptop's API app copied into [production] is refused, by client ID or by URI.
+    let laptop = "aaaaaaaa-0000-4000-8000-000000000001";
+    let copied = IDENTITIES
+        .replace(PROD_API_ID, laptop)
+        .replace(PROD_API_URI, "api://lakekeeper");
+    let r = team(&format!("{PRODUCTION_SETTINGS}{copied}"));
+    let out = failed(&export(&r, &["--secrets", "kubernetes"], true), 1);
+    for key in ["api_client_id", "api_app_id_uri"] {
+        assert!(
+            out.contains(&format!("[production] {key}: `")) && out.contains("` is the laptop's API app: every teammate's backend secret gets a token for it; fix: run `lakekeeper-setup azure bootstrap --production`"),
+            "{key}: {out}"
+        );
+    }
+    assert!(!r.path("deploy").exists());
 }
 
 #[test]

@@ -324,7 +324,20 @@ fn export_helm_writes_no_client_secret_in_either_mode() {
             "{} names a client secret",
             f.display()
         );
+        // Nor does the cluster fetch one: the vault secret holding the backend's client
+        // secret (`[secrets] backend_client_secret`) is never referenced.
+        assert!(
+            !text.contains("lk-backend"),
+            "{} references the vault's client secret",
+            f.display()
+        );
     }
+    assert!(
+        std::fs::read_to_string(a.p.path("deploy/eso/external-secrets.yaml"))
+            .expect("ESO objects")
+            .contains("lk-key"),
+        "the ExternalSecret reads the vault by secret names"
+    );
 }
 
 #[test]

@@ -1,5 +1,10 @@
 //! From an empty tenant (the Graph and ARM stand-ins, the fake `az`): `azure bootstrap
-//! --production`, then `export helm`, rendered by Helm's own engine with the official chart.
+//! --production`, `azure roles --production`, then `export helm`, rendered by Helm's own engine
+//! with the official chart, then `warehouse --production --dry-run` (the request it would send
+//! as the person; production's base URI is never loopback, so the live call is
+//! tests/production_warehouse.rs's). The role is held by exactly the backend's identity and the
+//! first person; Lakekeeper's identity holds Data Contributor on the container and Delegator on
+//! the account, nothing more.
 //! What bootstrap made is what the pods get: the service account the chart renders is the one
 //! the managed identity's federated credential names, annotated with that identity's client ID;
 //! the pods carry the workload identity label; the audience and the UI are production's own
@@ -62,7 +67,14 @@ async fn bootstrap_then_export_gives_pods_the_identities_bootstrap_made_and_no_s
     p.write(
         "lakekeeper-setup.toml",
         &format!(
-            "{PROFILE}\n[production]\nbase_uri = \"https://lakekeeper.example.com\"\nbackend_namespace = \"backend\"\nbackend_service_account = \"backend-api\"\naks_cluster = \"{}\"\n",
+            "{}\n[production]\nbase_uri = \"https://lakekeeper.example.com\"\nbackend_namespace = \"backend\"\nbackend_service_account = \"backend-api\"\naks_cluster = \"{}\"\n",
+            PROFILE.replace(
+                "[storage]\n",
+                &format!(
+                    "[storage]\naccount = \"{}\"\ncontainer = \"warehouse\"\n",
+                    azure_arm::ACCOUNT
+                )
+            ),
             azure_arm::cluster_id()
         ),
     );
@@ -71,6 +83,8 @@ async fn bootstrap_then_export_gives_pods_the_identities_bootstrap_made_and_no_s
         ("LAKEKEEPER__PG_ENCRYPTION_KEY", KEY),
     ]);
     let out = run(&p, &az, &["azure", "bootstrap", "--production", "--yes"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = run(&p, &az, &["azure", "roles", "--production", "--yes"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 
     let deploy = p.path("deploy").display().to_string();
@@ -182,16 +196,80 @@ async fn bootstrap_then_export_gives_pods_the_identities_bootstrap_made_and_no_s
         assert!(!k.contains("CLIENT_SECRET"), "{k}");
     }
 
-    // A re-run of both changes nothing.
+    // The role: exactly the production backend's identity and the first person.
+    let mut holders = graph.assignees(api_id);
+    holders.sort();
+    assert_eq!(
+        holders,
+        [
+            ("Dana Lead".to_owned(), "User".to_owned()),
+            (
+                "lakekeeper-prod-backend".to_owned(),
+                "ServicePrincipal".to_owned()
+            )
+        ]
+    );
+    let sp = graph.sp(api_id).expect("the API's service principal");
+    assert_eq!(sp["appRoleAssignmentRequired"], true);
+    // Lakekeeper's identity: Data Contributor on the container, Delegator on the account.
+    let principal = catalog["properties"]["principalId"]
+        .as_str()
+        .expect("principal")
+        .to_owned();
+    let account = azure_arm::account_id();
+    let roles = arm.roles_of(&principal);
+    assert_eq!(
+        roles,
+        [
+            (
+                account.clone(),
+                "db58b8e5-c6ad-4a2a-8342-4190687cbf4a".to_owned()
+            ),
+            (
+                format!("{account}/blobServices/default/containers/warehouse"),
+                "ba92f5b4-2d11-453d-a403-e96b0029c9fe".to_owned()
+            ),
+        ]
+    );
+
+    // The warehouse, as the person: Lakekeeper's managed identity, no secret, the storage the
+    // roles were granted on.
+    let out = run(
+        &p,
+        &az,
+        &["warehouse", "--production", "--dry-run", "--json"],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let request: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(
+        request["request"]["storage-credential"],
+        json!({"type": "az", "credential-type": "azure-system-identity"})
+    );
+    assert_eq!(
+        request["request"]["storage-profile"]["account-name"],
+        azure_arm::ACCOUNT
+    );
+    assert_eq!(
+        request["request"]["storage-profile"]["filesystem"],
+        "warehouse"
+    );
+    assert!(!text(&out).contains(FAKE_SECRET));
+
+    // A re-run of all three changes nothing.
     let before = std::fs::read(p.path("deploy/values.yaml")).expect("values");
+    let profile_before = p.read("lakekeeper-setup.toml");
     let writes = stand.seen().iter().filter(|r| r.method != "GET").count();
     let out = run(&p, &az, &["azure", "bootstrap", "--production", "--yes"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = run(&p, &az, &["azure", "roles", "--production", "--yes"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_eq!(
         stand.seen().iter().filter(|r| r.method != "GET").count(),
         writes,
-        "bootstrap re-run wrote"
+        "a re-run wrote"
     );
+    assert_eq!(p.read("lakekeeper-setup.toml"), profile_before);
     let out = run(&p, &az, &export).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_eq!(

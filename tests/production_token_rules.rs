@@ -9,6 +9,9 @@ mod support;
 
 use std::collections::BTreeMap;
 
+use std::os::unix::fs::PermissionsExt;
+
+use lakekeeper_setup::secret::Secret;
 use lakekeeper_setup::verify::{self, CheckName, Status};
 use support::helm::{self, container_env, object, secrets_of};
 use support::oidc::{API_ID, BACKEND_ID, BACKEND_SECRET, OidcProvider, TENANT};
@@ -159,4 +162,150 @@ async fn the_pods_accept_productions_api_and_refuse_the_laptops_for_both_token_v
             "{claims:#?}"
         );
     }
+}
+
+/// `verify --production` judges what production's pods would be sent: the signed-in person's
+/// token for production's scope, from the Azure CLI, against production's own audience. The
+/// laptop's service account (whose API production refuses by design) is not used for it.
+#[tokio::test]
+async fn verify_production_judges_the_persons_token_by_the_rules_of_productions_pods() {
+    let clients = [(BACKEND_ID, BACKEND_SECRET)];
+    let Some(idp) =
+        OidcProvider::start_with_apis(2, TENANT, API_ID, &[(PROD_API_ID, PROD_API_URI)], &clients)
+    else {
+        return;
+    };
+    let p = Project::empty();
+    p.write("lakekeeper-setup.toml", &profile(&idp.authority()));
+    p.apply_ok(&[
+        ("LAKEKEEPER__OAUTH2__CLIENT_SECRET", FAKE_SECRET),
+        ("POSTGRES_PASSWORD", "fake-pg-password-1"),
+        ("AZURE_STORAGE_ACCOUNT_KEY", "ZmFrZS1rZXk="),
+        ("LAKEKEEPER__PG_ENCRYPTION_KEY", KEY),
+    ]);
+    // The stand-in mints a token for production's API, as Entra does for the Azure CLI.
+    let minted = verify::entra::token_before(
+        &verify::http::client(std::time::Duration::from_secs(10)).expect("client"),
+        &idp.authority(),
+        TENANT,
+        BACKEND_ID,
+        &Secret::new(BACKEND_SECRET),
+        &format!("{PROD_API_URI}/.default"),
+        tokio::time::Instant::now() + std::time::Duration::from_secs(10),
+    )
+    .await
+    .expect("minted");
+    let tools = tempfile::tempdir().expect("tools");
+    let expires = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs()
+        + 3600;
+    let script = format!(
+        "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{dir}/argv.log'\ncase \"$*\" in\n  *'--scope {PROD_API_URI}/lakekeeper'*) echo '{{\"accessToken\": \"{token}\", \"expires_on\": {expires}, \"tenant\": \"{TENANT}\", \"tokenType\": \"Bearer\"}}' ;;\n  *) echo \"ERROR: not in the fake: $*\" >&2; exit 2 ;;\nesac\n",
+        dir = tools.path().display(),
+        token = minted.access_token.expose(),
+    );
+    let az = tools.path().join("az");
+    let path = format!(
+        "{}:{}",
+        tools.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    std::fs::write(&az, script).expect("write az");
+    std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+
+    let out = p
+        .cmd()
+        .args([
+            "verify",
+            "--production",
+            "--only",
+            "oidc-discovery,token,token-claims,storage",
+            "--json",
+        ])
+        .env("PATH", &path)
+        .output()
+        .expect("verify");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let check = |name: &str| {
+        json["checks"]
+            .as_array()
+            .and_then(|a| a.iter().find(|c| c["name"] == name))
+            .cloned()
+            .unwrap_or_else(|| panic!("{name}: {json:#}"))
+    };
+    let token = check("token");
+    assert_eq!(token["status"], "ok", "{json:#}");
+    assert_eq!(
+        token["summary"],
+        format!(
+            "you got a token for production's scope {PROD_API_URI}/lakekeeper from the Azure CLI (production accepts no laptop's service account)"
+        )
+    );
+    let claims = check("token-claims");
+    assert_eq!(claims["status"], "ok", "{json:#}");
+    assert_eq!(
+        claims["summary"],
+        "Lakekeeper would accept this v2 token (signature, issuer, audience)"
+    );
+    assert!(
+        claims["details"]
+            .as_array()
+            .is_some_and(|d| d.contains(&serde_json::json!(format!("aud {PROD_API_ID}")))),
+        "{json:#}"
+    );
+    // Storage: production never uses the laptop's credential; said, not judged.
+    let storage = check("storage");
+    assert_eq!(storage["status"], "skipped", "{json:#}");
+    assert_eq!(
+        storage["summary"],
+        "not checked with the laptop's storage credential: production's Lakekeeper reaches storage as its managed identity (production-storage checks its roles)"
+    );
+    assert_eq!(out.status.code(), Some(0), "{json:#}");
+    let argv = std::fs::read_to_string(tools.path().join("argv.log")).expect("az ran");
+    assert!(
+        argv.lines()
+            .any(|l| l.starts_with("account get-access-token")
+                && l.contains(&format!("--scope {PROD_API_URI}/lakekeeper"))
+                && l.contains(&format!("--tenant {TENANT}"))),
+        "{argv}"
+    );
+
+    // Signed out: the token check fails naming what to do, nothing else stands in for it.
+    std::fs::write(
+        &az,
+        "#!/bin/sh\necho \"ERROR: Please run 'az login' to setup account.\" >&2\nexit 1\n",
+    )
+    .expect("write az");
+    let out = p
+        .cmd()
+        .args(["verify", "--production", "--only", "token", "--json"])
+        .env("PATH", &path)
+        .output()
+        .expect("verify");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let token = &json["checks"][0];
+    assert_eq!(token["status"], "failed", "{json:#}");
+    assert!(
+        token["summary"]
+            .as_str()
+            .is_some_and(|s| s.starts_with(&format!(
+                "no token for {PROD_API_URI}/lakekeeper from the Azure CLI"
+            ))),
+        "{json:#}"
+    );
+    assert!(
+        token["fix"].as_str().is_some_and(
+            |s| s.contains("never as a laptop's service account") && s.contains("az login")
+        ),
+        "{json:#}"
+    );
+    assert_eq!(out.status.code(), Some(1), "{json:#}");
 }

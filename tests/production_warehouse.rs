@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use support::http_mock::MockServer;
 use support::project::{FAKE_SECRET, PROFILE, Project};
 use support::verify_env::{
-    ACCOUNT, CONTAINER, KEY_PREFIX, LOCATION, WAREHOUSE, config, warehouse_list,
+    ACCOUNT, CONTAINER, KEY_PREFIX, LOCATION, WAREHOUSE, config, only, warehouse_list,
 };
 
 const USER_TOKEN: &str = "fake-user-token-for-the-production-scope";
@@ -136,6 +136,46 @@ async fn an_existing_warehouse_gets_the_managed_identity_and_a_rerun_changes_not
             .iter()
             .any(|r| r.method == "POST" && r.path == "/management/v1/warehouse"),
         "never created twice"
+    );
+}
+
+/// `verify --production`'s `lakekeeper` check calls the management API with the person's
+/// token (production refuses the laptop's service account), and says whose token is missing.
+#[tokio::test]
+async fn verify_production_calls_lakekeeper_with_the_persons_token() {
+    let lk = MockServer::start().await;
+    lk.on("GET", "/health", 200, r#"{"health":"ok"}"#).on(
+        "GET",
+        "/management/v1/info",
+        200,
+        r#"{"version":"0.13.3","bootstrapped":true}"#,
+    );
+    // The authority is a closed port: no client-credentials request may be needed.
+    let mut cfg = only(config("http://127.0.0.1:9", &lk.base), &["lakekeeper"]);
+    cfg.token_source = lakekeeper_setup::verify::TokenSource::Given {
+        token: user_token(),
+        from: "you".into(),
+    };
+    let report = lakekeeper_setup::verify::run(&cfg, None).await;
+    let info: Vec<_> = lk
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/management/v1/info")
+        .collect();
+    assert_eq!(info.len(), 1, "{report:#?}");
+    assert_eq!(info[0].bearer.as_deref(), Some(USER_TOKEN));
+
+    cfg.token_source = lakekeeper_setup::verify::TokenSource::Refused {
+        why: "no token".into(),
+        fix: "az login".into(),
+    };
+    let report = lakekeeper_setup::verify::run(&cfg, None).await;
+    let l = report
+        .get(lakekeeper_setup::verify::CheckName::Lakekeeper)
+        .expect("lakekeeper");
+    assert_eq!(
+        l.summary,
+        "healthy; management API not checked: no token of yours for production's scope"
     );
 }
 

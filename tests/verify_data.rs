@@ -30,6 +30,7 @@ pub fn config(env: &[(&str, &str)]) -> VerifyConfig {
         warehouse_credential: WarehouseCredential::SharedKey,
         timeout: Duration::from_secs(10),
         only: None,
+        token_source: lakekeeper_setup::verify::TokenSource::ServiceAccount,
     }
 }
 

@@ -315,3 +315,49 @@ fn on_a_terminal_each_check_shows_live_while_a_host_stalls_and_lines_wrap_at_wor
     }
     drop(silent);
 }
+
+/// On a terminal, `verify --production` shows the checks production leaves out, with why,
+/// beside the ones it ran (before, they were only counted).
+#[test]
+fn on_a_terminal_production_shows_the_checks_it_leaves_out() {
+    if require_tool("tmux").is_none() {
+        return;
+    }
+    let p = Project::empty();
+    p.write(
+        "lakekeeper-setup.toml",
+        &format!(
+            "{}\n[production]\nbase_uri = \"https://lakekeeper.example.com\"\napi_client_id = \"eeeeeeee-0000-4000-8000-000000000011\"\napi_app_id_uri = \"api://eeeeeeee-0000-4000-8000-000000000011\"\nlakekeeper_identity_client_id = \"eeeeeeee-0000-4000-8000-000000000012\"\n",
+            profile("http://127.0.0.1:9")
+        ),
+    );
+    p.apply_ok(&[
+        ("LAKEKEEPER__OAUTH2__CLIENT_SECRET", BACKEND_SECRET),
+        ("POSTGRES_PASSWORD", "fake-pg-password"),
+    ]);
+    let t = Tmux::start(
+        p.root(),
+        Path::new(env!("CARGO_BIN_EXE_lakekeeper-setup")),
+        &[
+            "--root",
+            &p.root().display().to_string(),
+            "verify",
+            "--production",
+            "--only",
+            "storage",
+        ],
+        &[("NO_COLOR", "1")],
+        100,
+        30,
+    );
+    let after = t.wait_for(&["EXIT=0"]);
+    assert!(after.contains("skip  storage"), "{after}");
+    assert!(
+        after.contains("not checked with the laptop's storage credential"),
+        "{after}"
+    );
+    assert!(
+        after.contains("0 ok, 0 warning, 0 failed, 1 skipped"),
+        "{after}"
+    );
+}

@@ -162,7 +162,7 @@ fn run_helm(
         }
     }
     outln!(
-        "then, from this laptop: `lakekeeper-setup verify --production --only oidc-discovery,token,token-claims,storage,lakekeeper` and `lakekeeper-setup warehouse --production` (bootstrap and warehouse at {})",
+        "then, from this laptop: `lakekeeper-setup verify --production --only oidc-discovery,token,token-claims,lakekeeper` and `lakekeeper-setup warehouse --production` (bootstrap and warehouse at {})",
         crate::validate::base_uri_string(&prod.base_uri)
     );
     Ok(Exit::Ok)

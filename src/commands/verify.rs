@@ -104,6 +104,7 @@ pub fn config(
         warehouse_credential,
         timeout,
         only: None,
+        token_source: verify::TokenSource::ServiceAccount,
     })
 }
 
@@ -393,14 +394,17 @@ pub fn run(
     let project = Project::load(paths)?;
     let mut cfg = config(&project, process_env, args.timeout)?;
     // With --production: Lakekeeper's own role in production's database.
-    let role = if args.production {
+    let prod = if args.production {
         match use_production(&project, &mut cfg) {
-            Ok(prod) => Some(RoleSpec::for_env(&cfg.env, &prod.postgres_user)),
+            Ok(prod) => Some(prod),
             Err(exit) => return Ok(exit),
         }
     } else {
         None
     };
+    let role = prod
+        .as_ref()
+        .map(|p| RoleSpec::for_env(&cfg.env, &p.postgres_user));
     if !args.only.is_empty() {
         let joined = args.only.join(",");
         cfg.only = Some(verify::parse_only(&joined).map_err(|e| RunError::Usage(e.to_string()))?);
@@ -411,9 +415,14 @@ pub fn run(
     // (the production role may not exist yet).
     let backend_cfg = cfg.clone();
     let role = role.filter(|_| cfg.only.as_ref().is_none_or(|o| o.contains("postgres")));
-    let not_as_the_pod = role
+    let mut not_as_the_pod: Vec<verify::CheckResult> = role
         .as_ref()
-        .and_then(|spec| production::as_the_pod(&mut cfg, spec, process_env));
+        .and_then(|spec| production::as_the_pod(&mut cfg, spec, process_env))
+        .into_iter()
+        .collect();
+    if prod.is_some() {
+        not_as_the_pod.extend(production::storage_as_the_identity(&mut cfg));
+    }
     // The vault is read first (its own runtime), so a slow `az` never eats into a check's
     // timeout.
     // (`asked`, not `cfg.only`: production may have set the latter to skip `postgres`.)
@@ -435,6 +444,9 @@ pub fn run(
         expiry_checks(answers.get(FieldId::Tenant), &cfg.env)
     });
     let rt = runtime()?;
+    if let Some(prod) = &prod {
+        production::as_the_person(&rt, &mut cfg, prod);
+    }
     match (&role, args.fix) {
         (Some(spec), true) => {
             production::fix_production_role(&rt, &backend_cfg, spec, args.yes, process_env);
@@ -466,6 +478,15 @@ pub fn run(
             "{}",
             verify::render::render_check(vault, verify::render::name_width(), color, Some(columns))
         );
+    }
+    if let Some(columns) = columns {
+        // Checks production left out, with why: live output printed only those that ran.
+        for c in &not_as_the_pod {
+            out!(
+                "{}",
+                verify::render::render_check(c, verify::render::name_width(), color, Some(columns))
+            );
+        }
     }
     report.checks.extend(not_as_the_pod);
     if let Some(spec) = &role {

@@ -296,6 +296,17 @@ pub async fn check_token(
     http: &reqwest::Client,
     deadline: Instant,
 ) -> (CheckResult, Option<Token>) {
+    match &cfg.token_source {
+        super::TokenSource::Given { token, from } => {
+            let r = CheckResult::new(CheckName::Token, Status::Ok, from.clone());
+            return (r, Some(token.clone()));
+        }
+        super::TokenSource::Refused { why, fix } => {
+            let r = CheckResult::new(CheckName::Token, Status::Failed, why.clone()).with_fix(fix);
+            return (r, None);
+        }
+        super::TokenSource::ServiceAccount => {}
+    }
     let f = &SERVICE_ACCOUNT_FIELDS;
     let get = |k: &str| cfg.env.get(k).map(String::as_str).unwrap_or_default();
     let missing: Vec<&str> = [f.client_id, f.secret, f.tenant, keys::OAUTH2_SCOPE]

@@ -144,10 +144,14 @@ pub async fn check_lakekeeper(
     let input = input.await;
     let Some(token) = input.token else {
         let why = input.why_missing.unwrap_or_else(|| "no token".into());
+        let whose = match cfg.token_source {
+            super::TokenSource::ServiceAccount => "no service-account token",
+            _ => "no token of yours for production's scope",
+        };
         return CheckResult::new(
             name,
             Status::Warning,
-            "healthy; management API not checked: no service-account token",
+            format!("healthy; management API not checked: {whose}"),
         )
         .with_detail(format!("token check: {why}"));
     };

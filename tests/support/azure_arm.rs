@@ -216,6 +216,19 @@ impl Model {
         f(&mut self.state.lock().expect("lock"))
     }
 
+    /// The role assignments `principal` holds, as (scope, role definition ID), sorted.
+    pub fn roles_of(&self, principal: &str) -> Vec<(String, String)> {
+        let mut got: Vec<(String, String)> = self.with(|st| {
+            st.assignments
+                .iter()
+                .filter(|a| a.principal == principal)
+                .map(|a| (a.scope.clone(), a.role.clone()))
+                .collect()
+        });
+        got.sort();
+        got
+    }
+
     /// The stand-in handler answering from this model (`base`: the stand-in's URL, for the
     /// polling links).
     pub fn handler(&self, base: &str) -> Handler {

@@ -68,6 +68,7 @@ pub fn config(authority: &str, lakekeeper: &str) -> VerifyConfig {
         },
         timeout: Duration::from_secs(5),
         only: None,
+        token_source: lakekeeper_setup::verify::TokenSource::ServiceAccount,
     }
 }
 

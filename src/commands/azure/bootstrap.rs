@@ -76,76 +76,24 @@ pub fn run(
         .get(keys::OAUTH2_CLIENT_SECRET)
         .filter(|v| !v.is_empty())
         .map(Secret::new);
-    let env_label = paths.env.display().to_string();
-    let configured = answers.get(FieldId::Tenant).map(|t| {
-        (
-            t.to_owned(),
-            Origin::Answer {
-                source: answers.source(FieldId::Tenant).unwrap_or(Source::Profile),
-                profile: paths.profile.display().to_string(),
-                env: env_label.clone(),
-            },
-        )
-    });
-    let tenant = args
-        .tenant
-        .clone()
-        .or_else(|| configured.as_ref().map(|(t, _)| t.clone()));
-
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| RunError::Usage(format!("could not start the Azure client: {e}")))?;
-    let session = match rt.block_on(Session::from_az(None)) {
-        Ok(s) => s,
-        Err(e) => {
-            let why = match e {
-                ListError::AssistOff(s) | ListError::Forbidden(s) | ListError::Failed(s) => s,
-            };
-            eoutln!(
-                "{} {}",
-                err.red("error:"),
-                why.trim_start_matches("Azure assist off: ")
-            );
-            eoutln!(
-                "bootstrap works with your own Azure CLI sign-in: install az 2.54 or newer and run az login{}; nothing was changed",
-                tenant
-                    .as_deref()
-                    .map_or_else(String::new, |t| format!(" --tenant {t}"))
-            );
-            return Ok(Exit::CouldNotRun);
-        }
-    };
-    let signed_in = rt.block_on(signed_in_tenant(&session));
-    let configured = configured
-        .as_ref()
-        .map(|(t, origin)| (t.as_str(), origin.clone()));
-    let reachable = match configured.as_ref() {
-        Some((t, _)) if args.tenant.is_none() && !t.eq_ignore_ascii_case(&signed_in.id) => {
-            rt.block_on(reaches(&session, t))
-        }
-        _ => false,
-    };
-    let Some((tenant_text, origin)) = choose_tenant(args, configured, reachable, &signed_in, err)
-    else {
-        return Ok(Exit::CouldNotRun);
-    };
-    let session = session
-        .with_tenant(Some(&tenant_text))
-        .map_err(|e| RunError::Usage(e.to_string()))?;
-    let known = if tenant_text.eq_ignore_ascii_case(&signed_in.id) {
-        match signed_in.label() {
-            l if l.is_empty() => String::new(),
-            l => format!(" ({l})"),
-        }
-    } else {
-        String::new()
+    let chosen = match tenant_session(&rt, args, &answers, paths)? {
+        Ok(c) => c,
+        Err(exit) => return Ok(exit),
     };
     outln!(
-        "Tenant {tenant_text}{known}, {} · signed in as {}",
-        origin.describe(),
-        session.account.user
+        "{} · signed in as {}",
+        chosen.describe(),
+        chosen.session.account.user
     );
+    let Chosen {
+        session,
+        tenant: tenant_text,
+        ..
+    } = chosen;
     outln!(
         "Looking for the app registrations {}, {}, {} …",
         opts.unique_name(Role::Api),
@@ -357,6 +305,108 @@ pub(crate) fn secret_home(
             label: paths.env.display().to_string(),
         },
     }
+}
+
+/// The tenant `azure bootstrap` works in (laptop and `--production` alike), where that answer
+/// came from, and the Azure CLI session for it.
+pub(crate) struct Chosen {
+    pub session: Session,
+    pub tenant: String,
+    pub origin: Origin,
+    /// " (Contoso, contoso.onmicrosoft.com)" when it is the signed-in tenant, else empty.
+    known: String,
+    /// The tenant the answers name (profile, `.env`, environment) and where, if any.
+    pub configured: Option<(String, Origin)>,
+}
+
+impl Chosen {
+    /// "Tenant 1111… (Contoso, contoso.onmicrosoft.com), from --tenant".
+    pub fn describe(&self) -> String {
+        format!(
+            "Tenant {}{}, {}",
+            self.tenant,
+            self.known,
+            self.origin.describe()
+        )
+    }
+}
+
+/// Chooses the tenant as [`tenant::choose`] says (`--tenant`, else the answers' when the
+/// sign-in reaches it, else the signed-in one; a mismatch is offered on a terminal or stops
+/// naming both) and returns the session for it. `Err(exit)` after the reason was printed.
+pub(crate) fn tenant_session(
+    rt: &tokio::runtime::Runtime,
+    args: &BootstrapArgs,
+    answers: &crate::model::Answers,
+    paths: &Paths,
+) -> Result<Result<Chosen, Exit>, RunError> {
+    let err = Style::stderr();
+    let configured = answers.get(FieldId::Tenant).map(|t| {
+        (
+            t.to_owned(),
+            Origin::Answer {
+                source: answers.source(FieldId::Tenant).unwrap_or(Source::Profile),
+                profile: paths.profile.display().to_string(),
+                env: paths.env.display().to_string(),
+            },
+        )
+    });
+    let tenant = args
+        .tenant
+        .clone()
+        .or_else(|| configured.as_ref().map(|(t, _)| t.clone()));
+    let session = match rt.block_on(Session::from_az(None)) {
+        Ok(s) => s,
+        Err(e) => {
+            let why = match e {
+                ListError::AssistOff(s) | ListError::Forbidden(s) | ListError::Failed(s) => s,
+            };
+            eoutln!(
+                "{} {}",
+                err.red("error:"),
+                why.trim_start_matches("Azure assist off: ")
+            );
+            eoutln!(
+                "bootstrap works with your own Azure CLI sign-in: install az 2.54 or newer and run az login{}; nothing was changed",
+                tenant
+                    .as_deref()
+                    .map_or_else(String::new, |t| format!(" --tenant {t}"))
+            );
+            return Ok(Err(Exit::CouldNotRun));
+        }
+    };
+    let signed_in = rt.block_on(signed_in_tenant(&session));
+    let reachable = match configured.as_ref() {
+        Some((t, _)) if args.tenant.is_none() && !t.eq_ignore_ascii_case(&signed_in.id) => {
+            rt.block_on(reaches(&session, t))
+        }
+        _ => false,
+    };
+    let borrowed = configured
+        .as_ref()
+        .map(|(t, origin)| (t.as_str(), origin.clone()));
+    let Some((tenant_text, origin)) = choose_tenant(args, borrowed, reachable, &signed_in, err)
+    else {
+        return Ok(Err(Exit::CouldNotRun));
+    };
+    let session = session
+        .with_tenant(Some(&tenant_text))
+        .map_err(|e| RunError::Usage(e.to_string()))?;
+    let known = if tenant_text.eq_ignore_ascii_case(&signed_in.id) {
+        match signed_in.label() {
+            l if l.is_empty() => String::new(),
+            l => format!(" ({l})"),
+        }
+    } else {
+        String::new()
+    };
+    Ok(Ok(Chosen {
+        session,
+        tenant: tenant_text,
+        origin,
+        known,
+        configured,
+    }))
 }
 
 /// The tenant the Azure CLI is signed in to, with its name and default domain: from `az account

@@ -49,14 +49,21 @@ pub fn run(
         ui: answers_prod.ui_client_id.clone(),
     };
     let rt = common::runtime()?;
+    let chosen = match super::bootstrap::tenant_session(&rt, args, &answers, paths)? {
+        Ok(c) => c,
+        Err(exit) => return Ok(exit),
+    };
+    if let Some(r) = other_tenant(&chosen) {
+        return Ok(refused(&r));
+    }
+    outln!(
+        "{} · signed in as {} · production target {}",
+        chosen.describe(),
+        chosen.session.account.user,
+        answers_prod.base_uri
+    );
+    let session = chosen.session;
     rt.block_on(async {
-        let session = common::session(&answers).await?;
-        outln!(
-            "Tenant {} · signed in as {} · production target {}",
-            session.account.tenant_id,
-            session.account.user,
-            answers_prod.base_uri
-        );
         let now = bootstrap::iso_now(SystemTime::now());
         let home = SecretHome::EnvFile {
             label: String::new(),
@@ -142,6 +149,27 @@ pub fn run(
         }
         report(&target);
         Ok(Exit::Ok)
+    })
+}
+
+/// A tenant other than the team's (`--tenant`, or the signed-in one picked over it): `export
+/// helm` points production's Lakekeeper at the team's tenant (`[entra] tenant`), so identities
+/// made elsewhere would never be accepted. The laptop's bootstrap records a new tenant first.
+fn other_tenant(chosen: &super::bootstrap::Chosen) -> Option<Refusal> {
+    let (team, origin) = chosen.configured.as_ref()?;
+    if team.eq_ignore_ascii_case(&chosen.tenant) {
+        return None;
+    }
+    Some(Refusal {
+        what: format!(
+            "production's identities must be in the team's tenant {team} ({}), the one `export helm` points Lakekeeper at, not in {}; nothing was changed",
+            origin.describe(),
+            chosen.tenant
+        ),
+        fix: Some(format!(
+            "to move the team to {t}, run `lakekeeper-setup azure bootstrap --tenant {t}` first (it records the tenant in [entra]); else run again without --tenant, signed in to {team} (az login --tenant {team})",
+            t = chosen.tenant
+        )),
     })
 }
 

@@ -48,14 +48,7 @@ fn assignment_text(a: &Assignment) -> String {
 /// The production API from `[production]`, its service principal and the app role's ID.
 async fn production_api(session: &Session, profile: &str) -> Result<Api, Refusal> {
     let prod = crate::production::load(profile).map_err(|errors| Refusal {
-        what: format!(
-            "the [production] answers need fixing first: {}",
-            errors
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("; ")
-        ),
+        what: crate::production::needs_fixing(&errors),
         fix: None,
     })?;
     let setup = || Refusal {
@@ -91,6 +84,24 @@ async fn production_api(session: &Session, profile: &str) -> Result<Api, Refusal
     })
 }
 
+/// The production API and its app role assignments: what grant and revoke start from.
+async fn api_and_holders(
+    session: &Session,
+    profile: &str,
+) -> Result<(Api, Vec<Assignment>), Refusal> {
+    let api = production_api(session, profile).await?;
+    let assignments = access::assignments(session, &api.sp).await.map_err(|e| {
+        consent::explain(
+            &Target::GraphRead {
+                what: format!("the assignments of {}", api.app.name),
+            },
+            &Who::of(session),
+            &e,
+        )
+    })?;
+    Ok((api, assignments))
+}
+
 /// The one principal `name` names, or why not (none, or several: named with their IDs).
 async fn resolve(session: &Session, name: &str) -> Result<Principal, Refusal> {
     let found = access::find(session, name).await.map_err(|e| {
@@ -117,6 +128,21 @@ async fn resolve(session: &Session, name: &str) -> Result<Principal, Refusal> {
             fix: Some("name the one you mean by its object ID".into()),
         }),
     }
+}
+
+/// The laptop's backend app: its client secret is in every teammate's `backend/.env` (and the
+/// team vault), so the role on it would let every laptop into production again.
+fn laptops_backend(answers: &crate::model::Answers, p: &Principal) -> Option<Refusal> {
+    let laptop = answers.get(crate::model::FieldId::BackendClientId)?;
+    (p.kind == Kind::ServicePrincipal && p.detail.eq_ignore_ascii_case(laptop.trim())).then(|| {
+        Refusal {
+            what: format!(
+                "{} is the laptop's backend app ([backend_service] client_id): its client secret is in every teammate's backend/.env, so holding the role would let every laptop into production; nothing was changed",
+                who_text(p)
+            ),
+            fix: Some("give the caller an identity of its own (the production backend has one: [production] backend_identity_client_id) and grant that".into()),
+        }
+    })
 }
 
 fn holding<'a>(api: &Api, assignments: &'a [Assignment], p: &Principal) -> Vec<&'a Assignment> {
@@ -151,21 +177,9 @@ pub fn grant(
     let rt = common::runtime()?;
     rt.block_on(async {
         let session = common::session(&answers).await?;
-        let api = match production_api(&session, &profile).await {
-            Ok(a) => a,
+        let (api, assignments) = match api_and_holders(&session, &profile).await {
+            Ok(found) => found,
             Err(r) => return Ok(stop(&r)),
-        };
-        let assignments = match access::assignments(&session, &api.sp).await {
-            Ok(a) => a,
-            Err(e) => {
-                return Ok(stop(&consent::explain(
-                    &Target::GraphRead {
-                        what: format!("the assignments of {}", api.app.name),
-                    },
-                    &Who::of(&session),
-                    &e,
-                )));
-            }
         };
         if args.list {
             list(&api, &assignments);
@@ -178,6 +192,9 @@ pub fn grant(
                 Ok(p) => p,
                 Err(r) => return Ok(stop(&r)),
             };
+            if let Some(r) = laptops_backend(&answers, &p) {
+                return Ok(stop(&r));
+            }
             if holding(&api, &assignments, &p).is_empty() {
                 todo.push(p);
             } else {
@@ -246,13 +263,9 @@ pub fn revoke(
     let rt = common::runtime()?;
     rt.block_on(async {
         let session = common::session(&answers).await?;
-        let api = match production_api(&session, &profile).await {
-            Ok(a) => a,
+        let (api, assignments) = match api_and_holders(&session, &profile).await {
+            Ok(found) => found,
             Err(r) => return Ok(stop(&r)),
-        };
-        let assignments = match access::assignments(&session, &api.sp).await {
-            Ok(a) => a,
-            Err(e) => return Ok(stop(&consent::explain(&Target::GraphRead { what: format!("the assignments of {}", api.app.name) }, &Who::of(&session), &e))),
         };
         let mut exists = Vec::new();
         let mut todo: Vec<(Principal, Assignment)> = Vec::new();

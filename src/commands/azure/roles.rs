@@ -109,16 +109,8 @@ pub(crate) async fn account_id(
 /// Lakekeeper's production identity: `[production] lakekeeper_identity_client_id`.
 fn production_principal(project: &crate::commands::Project) -> Result<Principal, RunError> {
     let profile = project.profile_text.clone().unwrap_or_default();
-    let prod = crate::production::load(&profile).map_err(|errors| {
-        RunError::Usage(format!(
-            "the [production] answers need fixing first: {}",
-            errors
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("; ")
-        ))
-    })?;
+    let prod = crate::production::load(&profile)
+        .map_err(|errors| RunError::Usage(crate::production::needs_fixing(&errors)))?;
     let id = prod.lakekeeper_identity_client_id.ok_or_else(|| {
         RunError::Usage("production has no identity for Lakekeeper yet ([production] lakekeeper_identity_client_id): run `lakekeeper-setup azure bootstrap --production` first".into())
     })?;

@@ -31,12 +31,7 @@ pub(super) fn as_the_pod(
         cfg.env = verify::postgres::role::as_the_pod(&cfg.env, &spec.user, password);
         return None;
     }
-    let all = verify::CheckName::ALL.map(verify::CheckName::as_str);
-    let kept = cfg
-        .only
-        .clone()
-        .unwrap_or_else(|| all.iter().map(|s| (*s).to_owned()).collect());
-    cfg.only = Some(kept.into_iter().filter(|c| c != "postgres").collect());
+    leave_out(cfg, verify::CheckName::Postgres);
     Some(
         verify::CheckResult::new(
             verify::CheckName::Postgres,
@@ -50,6 +45,35 @@ pub(super) fn as_the_pod(
             "set {PASSWORD_VAR} to role {}'s password to connect as Lakekeeper's pods do",
             spec.user
         )),
+    )
+}
+
+/// Takes `name` out of the checks `cfg` runs (all of them when `--only` named none).
+fn leave_out(cfg: &mut VerifyConfig, name: verify::CheckName) {
+    let all = verify::CheckName::ALL.map(verify::CheckName::as_str);
+    let kept = cfg
+        .only
+        .clone()
+        .unwrap_or_else(|| all.iter().map(|s| (*s).to_owned()).collect());
+    cfg.only = Some(kept.into_iter().filter(|c| c != name.as_str()).collect());
+}
+
+/// `--production`: the `storage` check would prove the laptop's storage credential, which
+/// production never uses (its Lakekeeper reaches storage as its managed identity). Skipped,
+/// saying where production's storage access is checked instead.
+pub(super) fn storage_as_the_identity(cfg: &mut VerifyConfig) -> Option<verify::CheckResult> {
+    let name = verify::CheckName::Storage;
+    if !cfg.only.as_ref().is_none_or(|o| o.contains(name.as_str())) {
+        return None;
+    }
+    leave_out(cfg, name);
+    Some(
+        verify::CheckResult::new(
+            name,
+            verify::Status::Skipped,
+            "not checked with the laptop's storage credential: production's Lakekeeper reaches storage as its managed identity (production-storage checks its roles)",
+        )
+        .with_fix("lakekeeper-setup verify --production (without --only) checks production-storage; lakekeeper-setup azure roles --production grants the roles"),
     )
 }
 
@@ -137,6 +161,71 @@ fn confirmed(yes: bool, what: &str) -> bool {
     matches!(line.trim(), "y" | "Y" | "yes")
 }
 
+/// The signed-in person's token for production's scope (`<api_app_id_uri>/lakekeeper`) from the
+/// Azure CLI, and that scope; production accepts no laptop's service account. `Err` says why
+/// there is none and what to do.
+fn persons_token(
+    rt: &tokio::runtime::Runtime,
+    cfg: &VerifyConfig,
+    prod: &crate::production::Production,
+) -> Result<(verify::entra::Token, String), String> {
+    let Some(scope) = prod.api_scope() else {
+        return Err(crate::production::identity_requirements(prod)
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; "));
+    };
+    let tenant = cfg.env.get(k::OAUTH2_TENANT_ID).map(String::as_str);
+    let token = rt.block_on(async {
+        let az = crate::azure::az::Az::from_env(tenant)?;
+        az.token_for_scope(&scope).await
+    });
+    match token {
+        Ok(t) => Ok((
+            verify::entra::Token {
+                access_token: t.value,
+                expires_in: None,
+            },
+            scope,
+        )),
+        Err(e) => Err(format!(
+            "no token for {scope} from the Azure CLI: {e}; {}",
+            crate::strings::PRODUCTION_USER_TOKEN_FIX
+        )),
+    }
+}
+
+/// `verify --production`: the `token`, `token-claims` and `lakekeeper` checks judge the
+/// signed-in person's token for production's scope against production's audience, because
+/// that is what production's pods accept (the laptop's service account is refused by design).
+pub(super) fn as_the_person(
+    rt: &tokio::runtime::Runtime,
+    cfg: &mut VerifyConfig,
+    prod: &crate::production::Production,
+) {
+    let needs = ["token", "token-claims", "lakekeeper"];
+    if cfg
+        .only
+        .as_ref()
+        .is_some_and(|o| !needs.iter().any(|n| o.contains(*n)))
+    {
+        return;
+    }
+    cfg.token_source = match persons_token(rt, cfg, prod) {
+        Ok((token, scope)) => verify::TokenSource::Given {
+            token,
+            from: format!(
+                "you got a token for production's scope {scope} from the Azure CLI (production accepts no laptop's service account)"
+            ),
+        },
+        Err(why) => verify::TokenSource::Refused {
+            why,
+            fix: crate::strings::PRODUCTION_USER_TOKEN_FIX.to_owned(),
+        },
+    };
+}
+
 /// `warehouse --production`: as the person signed in to the Azure CLI (a user token for the
 /// production API's scope, never a laptop's service account), with Lakekeeper's managed
 /// identity as the storage credential.
@@ -167,31 +256,9 @@ pub(super) fn production_warehouse(
             Err(e) => fail(e.to_string()),
         };
     }
-    let Some(scope) = prod.api_scope() else {
-        return fail(
-            crate::production::identity_requirements(prod)
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("; "),
-        );
-    };
-    let tenant = cfg.env.get(k::OAUTH2_TENANT_ID).map(String::as_str);
-    let token = rt.block_on(async {
-        let az = crate::azure::az::Az::from_env(tenant)?;
-        az.token_for_scope(&scope).await
-    });
-    let token = match token {
-        Ok(t) => verify::entra::Token {
-            access_token: t.value,
-            expires_in: None,
-        },
-        Err(e) => {
-            return fail(format!(
-                "no token for {scope} from the Azure CLI: {e}. {}",
-                crate::strings::PRODUCTION_USER_TOKEN_FIX
-            ));
-        }
+    let token = match persons_token(rt, cfg, prod) {
+        Ok((t, _)) => t,
+        Err(why) => return fail(why),
     };
     match rt.block_on(create_production_warehouse(cfg, &token)) {
         Ok(outcome) => report_warehouse(&outcome, json_out),
