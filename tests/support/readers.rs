@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// A file under the fixtures: `$LAKEKEEPER_FIXTURES` when set, else the crate's own copy in
-/// `tests/fixtures` (kept identical to the handed-over `shared/fixtures`, where it is beside the checkout, by `fixtures_match_shared`), so a
-/// clone runs without the shared folder beside it.
+/// `tests/fixtures` (kept identical to the handed-over `shared/fixtures`, where it is beside the
+/// checkout, by `fixtures_match_shared`), so a clone runs without the shared folder beside it.
 pub fn fixture(relative: &str) -> PathBuf {
     let root = std::env::var_os("LAKEKEEPER_FIXTURES").map_or_else(
         || Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures"),
