@@ -507,7 +507,12 @@ pub fn lint(profile_text: &str) -> Vec<ProductionError> {
         }
     };
     match validate(Some(&raw), &names) {
-        Ok((prod, _)) => errors.extend(identity_requirements(&prod)),
+        Ok((prod, _)) => {
+            errors.extend(identity_requirements(&prod));
+            if let Some(laptop) = profile_api(profile_text) {
+                errors.extend(laptops_api(&prod, &laptop));
+            }
+        }
         Err(more) => {
             // A `[secrets] vault` that is no vault URL at all is `check`'s finding for the vault
             // spec already (a loopback stand-in passes there, and is said here).
@@ -639,6 +644,27 @@ pub fn load(profile_text: &str) -> Result<Production, Vec<ProductionError>> {
     let raw = read(profile_text).map_err(|e| vec![e])?;
     let names = vault_names(profile_text).map_err(|e| vec![e])?;
     validate(raw.as_ref(), &names).map(|(p, _)| p)
+}
+
+/// The laptop's API app as the profile names it (`[lakekeeper_api]`), for `check` to hold
+/// `[production]` against; `None` when the profile names no valid client ID.
+fn profile_api(profile_text: &str) -> Option<crate::model::ApiApp> {
+    use crate::model::FieldId;
+    let answers = crate::profile::read(profile_text).ok()?;
+    let client_id = answers
+        .get(FieldId::ApiClientId)?
+        .trim()
+        .to_ascii_lowercase();
+    if !crate::validate::is_guid(&client_id) {
+        return None;
+    }
+    let app_id_uri = answers
+        .get(FieldId::AppIdUri)
+        .map_or_else(|| format!("api://{client_id}"), str::to_owned);
+    Some(crate::model::ApiApp {
+        client_id: ClientId(client_id),
+        app_id_uri,
+    })
 }
 
 /// `[production]`'s API naming the laptop's API app (same client ID or App ID URI): every

@@ -29,6 +29,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_laptops_api_copied_into_production_is_an_error() {
+        let laptop = "aaaaaaaa-0000-4000-8000-000000000001";
+        let profile = |api: &str, uri: &str| {
+            format!(
+                "[lakekeeper_api]\nclient_id = \"{laptop}\"\n\n[production]\nbase_uri = \"https://lakekeeper.example.com\"\napi_client_id = \"{api}\"\napi_app_id_uri = \"{uri}\"\nlakekeeper_identity_client_id = \"cccccccc-0000-4000-8000-000000000003\"\n"
+            )
+        };
+        let keys = |text: &str| -> Vec<String> {
+            production("p.toml", Some(text))
+                .into_iter()
+                .filter(|f| f.message.contains("the laptop's API app"))
+                .filter_map(|f| f.key)
+                .collect()
+        };
+        assert_eq!(
+            keys(&profile(laptop, &format!("api://{laptop}"))),
+            ["production.api_client_id", "production.api_app_id_uri"]
+        );
+        let own = "bbbbbbbb-0000-4000-8000-000000000002";
+        assert_eq!(
+            keys(&profile(own, &format!("api://{own}"))),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
     fn no_table_no_finding_and_each_problem_of_a_table_is_one_error() {
         assert_eq!(production("p.toml", None), Vec::new());
         assert_eq!(
