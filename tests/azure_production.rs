@@ -83,6 +83,20 @@ impl World {
         })
     }
 
+    /// Adds a federated credential to the identity `identity` as someone else would.
+    fn add_federation(&self, identity: &str, name: &str, issuer: &str, subject: &str) {
+        let id = s(&self.identity(identity).expect("identity")["id"]);
+        let path = format!("{id}/federatedIdentityCredentials/{name}");
+        self.arm.with(|st| {
+            st.federations.insert(
+                path.to_ascii_lowercase(),
+                json!({"id": path, "name": name,
+                    "type": "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials",
+                    "properties": {"issuer": issuer, "subject": subject, "audiences": ["api://AzureADTokenExchange"]}}),
+            );
+        });
+    }
+
     fn federation_of(&self, name: &str) -> Vec<Value> {
         self.arm.with(|s| {
             s.federations
@@ -817,6 +831,29 @@ async fn verify_production_proves_who_can_get_in_and_names_each_fix() {
     for name in r.keys() {
         assert_eq!(s(&r[name]["status"]), "ok", "{name}: {}", r[name]);
     }
+    // A credential still trusting another service account on the cluster: a warning that names
+    // it, fixed by the bootstrap (which removes it).
+    w.add_federation(
+        "lakekeeper-prod-catalog",
+        "by-hand",
+        ISSUER,
+        "system:serviceaccount:lakekeeper:default",
+    );
+    let r = access_results(&w, &p).await;
+    let fed = &r["production-federation"];
+    assert_eq!(s(&fed["status"]), "warning", "{fed}");
+    assert_eq!(
+        s(&fed["summary"]),
+        format!(
+            "lakekeeper-prod-catalog also trusts system:serviceaccount:lakekeeper:default (by-hand, issuer {ISSUER}): it trusts another service account on this cluster: a pod running as it can act as the identity"
+        )
+    );
+    assert_eq!(
+        s(&fed["fix"]),
+        "lakekeeper-setup azure bootstrap --production"
+    );
+    w.arm
+        .with(|st| st.federations.retain(|k, _| !k.ends_with("/by-hand")));
     assert_eq!(
         s(&r["production-api"]["summary"]),
         "lakekeeper-prod-api requires assignment; 2 principal(s) hold Lakekeeper.Access"
@@ -975,4 +1012,140 @@ async fn a_cluster_the_user_cannot_read_and_a_refused_federation_each_get_their_
             .iter()
             .any(|f| f["subject"] == "system:serviceaccount:backend:backend-v2")
     );
+}
+
+#[tokio::test]
+async fn a_renamed_service_account_loses_its_old_credential_after_the_new_one_is_in_place() {
+    let w = world(true).await;
+    let p = Project::empty();
+    p.write("lakekeeper-setup.toml", &profile());
+    let out = w.bootstrap(&p, &["--yes"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // Someone federated the backend's identity with a staging cluster by hand: not ours, kept.
+    let staging =
+        "https://westeurope.oic.prod-aks.azure.com/33333333-3333-3333-3333-333333333333/staging/";
+    w.add_federation(
+        "lakekeeper-prod-backend",
+        "staging",
+        staging,
+        "system:serviceaccount:backend:backend-api",
+    );
+    let renamed = p.read("lakekeeper-setup.toml").replace(
+        "backend_service_account = \"backend-api\"",
+        "backend_service_account = \"backend-v2\"",
+    );
+    p.write("lakekeeper-setup.toml", &renamed);
+
+    // The dry run names the stale credential, why it goes and the DELETE; sends nothing.
+    let writes = w.writes().len();
+    let out = w.bootstrap(&p, &["--dry-run"]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert_eq!(w.writes().len(), writes, "{:?}", &w.writes()[writes..]);
+    assert!(all.contains(&format!("2. remove from lakekeeper-prod-backend the stale federated credential(s) aks-backend-backend-api (subject system:serviceaccount:backend:backend-api, issuer {ISSUER}): it trusts another service account on this cluster: a pod running as it can act as the identity")), "{all}");
+    assert!(all.contains("DELETE"), "{all}");
+    assert!(
+        all.contains("/userAssignedIdentities/lakekeeper-prod-backend/federatedIdentityCredentials/aks-backend-backend-api?api-version=2023-01-31"),
+        "{all}"
+    );
+    assert!(!all.contains("staging ("), "{all}");
+
+    // A refused delete names the right and the command; the new credential is already in.
+    w.arm.with(|st| st.refuse_federation_delete = true);
+    let out = w.bootstrap(&p, &["--yes"]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    let sent = w.writes()[writes..].to_vec();
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert!(
+        sent[0].starts_with("PUT ") && sent[0].contains("/aks-backend-backend-v2?"),
+        "{sent:?}"
+    );
+    assert!(
+        sent[1].starts_with("DELETE ") && sent[1].contains("/aks-backend-backend-api?"),
+        "{sent:?}"
+    );
+    assert!(
+        all.contains("removing a stale federated credential from managed identity lakekeeper-prod-backend was refused: user@contoso.com may not create managed identities or change their federated credentials in resource group rg-aks"),
+        "{all}"
+    );
+    assert!(
+        all.contains("fix: ask an Owner of the resource group: az role assignment create --role \"Managed Identity Contributor\" --assignee user@contoso.com --scope /subscriptions/"),
+        "{all}"
+    );
+
+    // With the right: the old subject is gone, the new one and the staging one stay.
+    w.arm.with(|st| st.refuse_federation_delete = false);
+    let out = w.bootstrap(&p, &["--yes"]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains("✓ lakekeeper-prod-backend no longer trusts system:serviceaccount:backend:backend-api (aks-backend-backend-api)"),
+        "{all}"
+    );
+    let mut subjects: Vec<(String, String)> = w
+        .federation_of("lakekeeper-prod-backend")
+        .iter()
+        .map(|f| (s(&f["issuer"]), s(&f["subject"])))
+        .collect();
+    subjects.sort();
+    assert_eq!(
+        subjects,
+        [
+            (
+                ISSUER.to_owned(),
+                "system:serviceaccount:backend:backend-v2".to_owned()
+            ),
+            (
+                staging.to_owned(),
+                "system:serviceaccount:backend:backend-api".to_owned()
+            ),
+        ]
+    );
+    assert_eq!(w.federation_of("lakekeeper-prod-catalog").len(), 1);
+
+    // Again: nothing to send.
+    let writes = w.writes().len();
+    let out = w.bootstrap(&p, &["--yes"]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert_eq!(w.writes().len(), writes, "{:?}", &w.writes()[writes..]);
+    assert!(all.contains("Everything is in place"), "{all}");
+}
+
+#[tokio::test]
+async fn identities_recorded_in_the_profile_are_used_under_another_prefix() {
+    let w = world(true).await;
+    let p = Project::empty();
+    p.write("lakekeeper-setup.toml", &profile());
+    let out = w.bootstrap(&p, &["--yes"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let before = p.read("lakekeeper-setup.toml");
+    let writes = w.writes().len();
+    let out = w.bootstrap(&p, &["--prefix", "other", "--yes"]).await;
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert_eq!(w.writes().len(), writes, "{:?}", &w.writes()[writes..]);
+    assert_eq!(w.arm.with(|st| st.identities.len()), 2);
+    assert!(w.identity("other-prod-catalog").is_none());
+    assert_eq!(p.read("lakekeeper-setup.toml"), before);
+    for (name, key, other) in [
+        (
+            "lakekeeper-prod-catalog",
+            "lakekeeper_identity_client_id",
+            "other-prod-catalog",
+        ),
+        (
+            "lakekeeper-prod-backend",
+            "backend_identity_client_id",
+            "other-prod-backend",
+        ),
+    ] {
+        assert!(
+            all.contains(&format!("managed identity {name} (client ID ")) && all.contains(&format!(
+                "found by the client ID [production] {key} records (used instead of making {other})"
+            )),
+            "{all}"
+        );
+    }
 }

@@ -61,7 +61,7 @@ impl Target {
                 "read access to the directory (members have it by default)".to_owned()
             }
             Target::ManagedIdentity { group, .. } => format!(
-                "Managed Identity Contributor (or Contributor) on resource group {group}: Microsoft.ManagedIdentity/userAssignedIdentities/write and …/federatedIdentityCredentials/write"
+                "Managed Identity Contributor (or Contributor) on resource group {group}: Microsoft.ManagedIdentity/userAssignedIdentities/write, …/federatedIdentityCredentials/write and …/federatedIdentityCredentials/delete"
             ),
             Target::EnterpriseApp { app, .. } => format!(
                 "owner of the enterprise app {app} (you are when you created its service principal), or the Cloud Application Administrator role"
@@ -214,7 +214,7 @@ fn explain_api(target: &Target, who: &Who, a: &ApiError) -> Refusal {
         (Target::VaultSecret { vault, .. }, 403, _) => vault_refusal(&why, vault, user, a),
         (Target::ManagedIdentity { group, group_id, .. }, 403, "AuthorizationFailed" | "LinkedAuthorizationFailed") => Refusal {
             what: format!(
-                "{why}: {user} may not create managed identities or their federated credentials in resource group {group}"
+                "{why}: {user} may not create managed identities or change their federated credentials in resource group {group}"
             ),
             fix: Some(format!(
                 "ask an Owner of the resource group: az role assignment create --role \"Managed Identity Contributor\" --assignee {user} --scope {group_id}"

@@ -4,10 +4,11 @@
 //! laptop's backend app cannot get a token for it), `production-storage` (Lakekeeper's
 //! identity holds Data Contributor on the warehouse's container and Delegator on the account)
 //! and `production-federation` (each identity trusts the cluster's issuer for its service
-//! account).
+//! account, and warns of a stale one still trusting another service account).
 
 use super::{CheckResult, Status};
 use crate::azure::arm::identity::Federation;
+use crate::azure::bootstrap::production::stale;
 use crate::azure::roles::Wanted;
 
 const BOOTSTRAP: &str = "lakekeeper-setup azure bootstrap --production";
@@ -209,6 +210,7 @@ pub fn federation(
         .with_fix(fix);
     }
     let mut bad = Vec::new();
+    let mut extra = Vec::new();
     let mut details = Vec::new();
     for f in identities {
         let label = f
@@ -222,6 +224,15 @@ pub fn federation(
         }
         if f.found.iter().any(|x| x.matches(&f.want)) {
             details.push(format!("{label} trusts {} from {cluster}", f.want.subject));
+            for x in stale(&f.found, &f.want) {
+                extra.push(format!(
+                    "{label} also trusts {} ({}, issuer {}): {}",
+                    x.federation.subject,
+                    x.federation.name,
+                    x.federation.issuer,
+                    x.why.describe()
+                ));
+            }
         } else {
             bad.push(format!(
                 "{} ({label}) trusts no token for {} from {cluster}",
@@ -235,14 +246,17 @@ pub fn federation(
             }
         }
     }
-    let mut r = if bad.is_empty() {
+    let mut r = if !bad.is_empty() {
+        result(NAME, Status::Failed, bad.join("; ")).with_fix(BOOTSTRAP)
+    } else if !extra.is_empty() {
+        // Removed by the bootstrap (see `production::stale` for which ones it touches).
+        result(NAME, Status::Warning, extra.join("; ")).with_fix(BOOTSTRAP)
+    } else {
         result(
             NAME,
             Status::Ok,
             format!("both identities trust their service accounts on {cluster}"),
         )
-    } else {
-        result(NAME, Status::Failed, bad.join("; ")).with_fix(BOOTSTRAP)
     };
     r.details = details;
     r
@@ -349,5 +363,21 @@ mod tests {
             &facts,
         );
         assert_eq!(r.fix.as_deref(), Some("az aks update …"));
+        // The wanted credential is there, the old one too: a warning naming the old subject.
+        let mut facts = facts;
+        facts[0].found.insert(0, want.clone());
+        facts[0].found[1].name = "by-hand".into();
+        let r = federation("prod-aks", Ok("https://issuer/"), &facts);
+        assert_eq!(r.status, Status::Warning);
+        assert!(
+            r.summary.starts_with("lakekeeper-prod-catalog also trusts system:serviceaccount:lakekeeper:default (by-hand, issuer https://issuer/)"),
+            "{}",
+            r.summary
+        );
+        assert_eq!(r.fix.as_deref(), Some(BOOTSTRAP));
+        // Another issuer's credential the bootstrap did not name is no concern of this check.
+        facts[0].found[1].issuer = "https://token.actions.githubusercontent.com".into();
+        let r = federation("prod-aks", Ok("https://issuer/"), &facts);
+        assert_eq!(r.status, Status::Ok, "{}", r.summary);
     }
 }

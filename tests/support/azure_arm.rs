@@ -104,6 +104,8 @@ pub struct State {
     pub federations: BTreeMap<String, Value>,
     /// Identity and federated-credential writes get this refusal.
     pub refuse_identities: Option<Refuse>,
+    /// Federated-credential DELETEs answer 403 `AuthorizationFailed`.
+    pub refuse_federation_delete: bool,
     /// Reading a cluster answers 403 `AuthorizationFailed`.
     pub refuse_cluster_read: bool,
 }
@@ -163,6 +165,7 @@ impl Default for State {
             identities: BTreeMap::new(),
             federations: BTreeMap::new(),
             refuse_identities: None,
+            refuse_federation_delete: false,
             refuse_cluster_read: false,
         }
     }
@@ -576,7 +579,7 @@ impl Model {
 }
 
 /// Managed identities and their federated credentials: GET (404 `ResourceNotFound` when
-/// missing), PUT (201 created, 200 updated), shaped like `IdentityCreate.json` and
+/// missing), PUT (201 created, 200 updated), DELETE of a credential, shaped like `IdentityCreate.json` and
 /// `FederatedIdentityCredentialCreate.json`, IDs handed out in order.
 fn identity_answer(s: &mut State, method: &str, path: &str, body: &Value) -> Option<Reply> {
     let key = path.to_ascii_lowercase();
@@ -590,6 +593,13 @@ fn identity_answer(s: &mut State, method: &str, path: &str, body: &Value) -> Opt
             &json!({"error": {"code": "ResourceNotFound", "message": format!("The Resource '{what}' under resource group was not found.")}}),
         )
     };
+    if method == "DELETE" && fic.is_some() && s.refuse_federation_delete {
+        let group = &path[..path.find("/providers/").unwrap_or(path.len())];
+        return authorization_failed(
+            "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/delete",
+            group,
+        );
+    }
     if method != "GET" {
         match s.refuse_identities {
             Some(Refuse::Mfa) => return mfa(),
@@ -630,6 +640,20 @@ fn identity_answer(s: &mut State, method: &str, path: &str, body: &Value) -> Opt
             };
             s.identities.insert(identity, v.clone());
             reply(if created { 201 } else { 200 }, &v)
+        }
+        // `FederatedIdentityCredentialDelete.json`: 200 when it was there, 204 when not; no body.
+        ("DELETE", Some(_)) => {
+            let code: u16 = if s.federations.remove(&key).is_some() {
+                200
+            } else {
+                204
+            };
+            let answer = &fixture("arm/2023-01-31-FederatedIdentityCredentialDelete.json")["responses"]
+                [code.to_string()];
+            assert!(answer.is_object(), "the example answers {code}");
+            // The example's answers have no body.
+            let body = answer.get("body").map_or(String::new(), Value::to_string);
+            Some(Reply::Json(code, body))
         }
         ("GET", Some(_)) => match s.federations.get(&key) {
             Some(v) => reply(200, v),

@@ -1,8 +1,8 @@
 //! Workload identity in Azure Resource Manager: the AKS cluster's OIDC issuer
 //! (`managedClusters` → `properties.oidcIssuerProfile.issuerURL`, and whether workload
 //! identity is on), user-assigned managed identities (`Microsoft.ManagedIdentity/
-//! userAssignedIdentities`, GET and PUT) and their federated identity credentials (GET and
-//! PUT). Every write goes through [`super::write`]; ARM's JSON becomes [`Cluster`],
+//! userAssignedIdentities`, GET and PUT) and their federated identity credentials (GET, PUT
+//! and DELETE). Every write goes through [`super::write`]; ARM's JSON becomes [`Cluster`],
 //! [`Identity`] and [`Federation`] here.
 
 use reqwest::Method;
@@ -326,6 +326,32 @@ pub async fn put_federation(
     )
     .await?;
     Ok(())
+}
+
+/// Deletes the federated credential `name` (one already gone counts as deleted: ARM answers
+/// 204, or 404 when the identity itself is gone).
+pub async fn delete_federation(
+    session: &Session,
+    identity_id: &str,
+    name: &str,
+    progress: &dyn Fn(&str),
+) -> Result<(), CallError> {
+    let url = federation_url(session, identity_id, name)?;
+    match write::write(
+        session,
+        Method::DELETE,
+        &url,
+        &Value::Null,
+        throttled,
+        write::BUSY_RETRY,
+        progress,
+    )
+    .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) if not_found(&e) => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 #[cfg(test)]

@@ -62,7 +62,7 @@ fn backoff(retry: Retry, attempt: u32) -> Duration {
         .min(retry.max_delay)
 }
 
-/// Sends `body` to `url` with `method`; retries while `busy` says the refusal is temporary;
+/// Sends `body` (none when it is `Null`) to `url` with `method`; retries while `busy` says the refusal is temporary;
 /// follows a 202 to its end. Returns the final body (`Null` when the operation's result is only
 /// its status: the caller reads the resource again).
 pub async fn write(
@@ -83,7 +83,8 @@ pub async fn write(
             method.clone(),
             url,
             &token,
-            Some(body),
+            // A DELETE carries no body.
+            (!body.is_null()).then_some(body),
             session.timeout(),
         )
         .await?;

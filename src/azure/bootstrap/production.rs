@@ -2,7 +2,8 @@
 //! laptop's steps make (the same [`super::Step`]s over production's names and base URI):
 //! the API's app role, its service principal requiring assignment, the Azure CLI
 //! pre-authorised on the scope, Lakekeeper's and the backend's user-assigned managed
-//! identities federated with their service accounts on the AKS cluster, and the app role
+//! identities federated with their service accounts on the AKS cluster (and no longer with a
+//! service account they were federated with before: see [`stale`]), and the app role
 //! assigned to exactly the backend's identity and the signed-in first person.
 //!
 //! [`plan`] is pure: it compares what [`Found`] holds with the [`Target`]. [`change`] is the
@@ -80,15 +81,41 @@ pub struct Target {
     pub subscription: String,
     /// Where the identities are created.
     pub identity_group: String,
-    /// Identities' names are `<prefix>-catalog` and `<prefix>-backend`.
+    /// New identities' names are `<prefix>-catalog` and `<prefix>-backend`.
     pub prefix: String,
     /// The namespace and service account each identity is federated with.
     pub accounts: BTreeMap<Ident, (String, String)>,
+    /// The client IDs `[production]` records (`lakekeeper_identity_client_id`, …): an
+    /// identity with one of them is used whatever its name.
+    pub recorded: BTreeMap<Ident, String>,
+    /// The names of identities found by a recorded client ID (see [`Target::adopt`]).
+    pub found_names: BTreeMap<Ident, String>,
 }
 
 impl Target {
+    /// The identity's name: the one found by its recorded client ID, else `<prefix>-<suffix>`.
     pub fn identity_name(&self, i: Ident) -> String {
+        self.found_names
+            .get(&i)
+            .cloned()
+            .unwrap_or_else(|| self.prefixed_name(i))
+    }
+
+    /// The name `--prefix` gives a new identity.
+    pub fn prefixed_name(&self, i: Ident) -> String {
         format!("{}-{}", self.prefix, i.suffix())
+    }
+
+    /// The target with the identities `found` holds named as they are (one found by its
+    /// recorded client ID keeps its name under another `--prefix`).
+    #[must_use]
+    pub fn adopt(mut self, found: &Found) -> Target {
+        self.found_names = found
+            .identities
+            .iter()
+            .map(|(i, id)| (*i, id.name.clone()))
+            .collect();
+        self
     }
 
     pub fn identity_id(&self, i: Ident) -> String {
@@ -128,6 +155,69 @@ pub fn federation_name(namespace: &str, service_account: &str) -> String {
         .collect()
 }
 
+/// Why a federated credential of an identity the tool manages is stale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StaleWhy {
+    /// It trusts another service account on this cluster (its issuer).
+    OtherAccount,
+    /// The tool named it (`aks-<namespace>-<service account>` of its subject) for a service
+    /// account on a cluster it no longer federates with.
+    OwnOldName,
+}
+
+impl StaleWhy {
+    pub fn describe(self) -> &'static str {
+        match self {
+            StaleWhy::OtherAccount => {
+                "it trusts another service account on this cluster: a pod running as it can act as the identity"
+            }
+            StaleWhy::OwnOldName => {
+                "lakekeeper-setup made it for a service account it no longer federates: a pod running as it can act as the identity"
+            }
+        }
+    }
+}
+
+/// A federated credential that is removed after the wanted one is in place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stale {
+    pub federation: Federation,
+    pub why: StaleWhy,
+}
+
+/// The credentials among `all` (one identity's) that let in a service account other than
+/// `want`'s. The rule never touches what another tool or person may rely on: a credential is
+/// stale only when its subject is a Kubernetes service account other than the wanted one and
+/// either its issuer is this cluster's, or its name is the one this tool gives that subject.
+/// The credential named like `want` is kept (the wanted PUT replaces it).
+pub fn stale(all: &[Federation], want: &Federation) -> Vec<Stale> {
+    all.iter()
+        .filter(|f| !f.matches(want) && f.name != want.name && f.subject != want.subject)
+        .filter_map(|f| {
+            let (ns, sa) = service_account_of(&f.subject)?;
+            let why = if f.issuer == want.issuer {
+                StaleWhy::OtherAccount
+            } else if f.name == federation_name(ns, sa) {
+                StaleWhy::OwnOldName
+            } else {
+                return None;
+            };
+            Some(Stale {
+                federation: f.clone(),
+                why,
+            })
+        })
+        .collect()
+}
+
+/// The namespace and service account of a `system:serviceaccount:<ns>:<sa>` subject.
+fn service_account_of(subject: &str) -> Option<(&str, &str)> {
+    let (ns, sa) = subject
+        .strip_prefix("system:serviceaccount:")?
+        .split_once(':')?;
+    (!ns.is_empty() && !sa.is_empty() && !sa.contains(':')).then_some((ns, sa))
+}
+
 /// What exists in production before anything changes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Found {
@@ -137,7 +227,8 @@ pub struct Found {
     /// Whether the API's service principal requires assignment (`None`: no service principal).
     pub assignment_required: Option<bool>,
     pub identities: BTreeMap<Ident, Identity>,
-    pub federations: BTreeMap<Ident, Federation>,
+    /// Every federated credential of each identity found.
+    pub federations: BTreeMap<Ident, Vec<Federation>>,
     /// The app role assignments on the API's service principal.
     pub assignments: Vec<Assignment>,
     /// The signed-in person.
@@ -155,6 +246,8 @@ pub enum ProdStep {
     PreAuthorizeCli,
     CreateIdentity(Ident),
     Federate(Ident),
+    /// Remove the identity's [`stale`] credentials (after the wanted one is in place).
+    Unfederate(Ident),
     Assign(Holder),
 }
 
@@ -216,8 +309,12 @@ pub fn plan(
             steps.push(ProdStep::CreateIdentity(i));
         }
         let want = t.federation(i, &found.issuer);
-        if !found.federations.get(&i).is_some_and(|f| f.matches(&want)) {
+        let all = found.federations.get(&i).map_or(&[][..], Vec::as_slice);
+        if !all.iter().any(|f| f.matches(&want)) {
             steps.push(ProdStep::Federate(i));
+        }
+        if !stale(all, &want).is_empty() {
+            steps.push(ProdStep::Unfederate(i));
         }
     }
     let role = app_role_id(rec, &t.app_role);
@@ -278,6 +375,14 @@ pub fn right(step: ProdStep, api_name: &str, t: &Target, who: &str) -> Right {
         ProdStep::Federate(i) => Right::ManagedIdentity {
             what: format!(
                 "adding the federated credential to managed identity {}",
+                t.identity_name(i)
+            ),
+            group: t.identity_group.clone(),
+            group_id: t.group_id(),
+        },
+        ProdStep::Unfederate(i) => Right::ManagedIdentity {
+            what: format!(
+                "removing a stale federated credential from managed identity {}",
                 t.identity_name(i)
             ),
             group: t.identity_group.clone(),
@@ -412,6 +517,45 @@ pub fn change(
                 )],
             }
         }
+        ProdStep::Unfederate(i) => {
+            let all = found.federations.get(&i).map_or(&[][..], Vec::as_slice);
+            let gone = stale(all, &t.federation(i, &found.issuer));
+            let list: Vec<String> = gone
+                .iter()
+                .map(|s| {
+                    format!(
+                        "{} (subject {}, issuer {}): {}",
+                        s.federation.name,
+                        s.federation.subject,
+                        s.federation.issuer,
+                        s.why.describe()
+                    )
+                })
+                .collect();
+            Change {
+                what: format!(
+                    "remove from {} the stale federated credential(s) {}",
+                    t.identity_name(i),
+                    list.join("; ")
+                ),
+                needs: right(step, &api_name, t, "").needs(),
+                requests: gone
+                    .iter()
+                    .map(|s| {
+                        req(
+                            "DELETE",
+                            arm(format!(
+                                "{}/federatedIdentityCredentials/{}?api-version={}",
+                                t.identity_id(i),
+                                s.federation.name,
+                                mi::MANAGED_IDENTITY_API
+                            )),
+                            None,
+                        )
+                    })
+                    .collect(),
+            }
+        }
         ProdStep::Assign(h) => {
             let who = holder_text(h, found, t);
             let principal = holder_id(h, found).map_or_else(
@@ -448,13 +592,23 @@ pub fn exists_lines(found: &Found, t: &Target) -> Vec<String> {
     )];
     for i in Ident::ALL {
         if let Some(id) = found.identities.get(&i) {
+            let want = t.federation(i, &found.issuer);
             let fed = found
                 .federations
                 .get(&i)
-                .filter(|f| f.matches(&t.federation(i, &found.issuer)))
+                .and_then(|all| all.iter().find(|f| f.matches(&want)))
                 .map_or(String::new(), |f| format!(", federated with {}", f.subject));
+            let by_client_id = if id.name == t.prefixed_name(i) {
+                String::new()
+            } else {
+                format!(
+                    ", found by the client ID [production] {} records (used instead of making {})",
+                    i.key(),
+                    t.prefixed_name(i)
+                )
+            };
             out.push(format!(
-                "managed identity {} (client ID {}){fed}",
+                "managed identity {} (client ID {}){fed}{by_client_id}",
                 id.name, id.client_id
             ));
         }

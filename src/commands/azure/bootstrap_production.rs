@@ -82,6 +82,7 @@ pub fn run(
             Ok(f) => f,
             Err(r) => return Ok(refused(&r)),
         };
+        let target = target.adopt(&pfound);
         let steps = bootstrap::plan(&found, &opts, &now);
         let prod_steps = prod::plan(
             found.api.as_ref(),
@@ -196,6 +197,13 @@ fn target(p: &Production, args: &BootstrapArgs, prefix: &str) -> Result<Target, 
         (p.namespace.clone(), p.service_account.clone()),
     );
     accounts.insert(Ident::Backend, (ns.clone(), sa.clone()));
+    let recorded = [
+        (Ident::Lakekeeper, &p.lakekeeper_identity_client_id),
+        (Ident::Backend, &p.backend_identity_client_id),
+    ]
+    .into_iter()
+    .filter_map(|(i, c)| c.as_ref().map(|c| (i, c.to_string())))
+    .collect();
     Ok(Target {
         app_role: p.app_role.clone(),
         subscription: crate::azure::arm::subscription_of(&cluster_id),
@@ -206,6 +214,8 @@ fn target(p: &Production, args: &BootstrapArgs, prefix: &str) -> Result<Target, 
         cluster_id,
         prefix: prefix.to_owned(),
         accounts,
+        recorded,
+        found_names: BTreeMap::new(),
     })
 }
 

@@ -1,5 +1,6 @@
 //! Production's network side: [`discover`] reads the cluster's OIDC issuer, the two managed
-//! identities and their federated credentials, the API's service principal (does it require
+//! identities (by the client ID `[production]` records, else by name) and all their
+//! federated credentials, the API's service principal (does it require
 //! assignment, who holds the role) and the signed-in person; [`run`] sends the planned
 //! [`ProdStep`]s one by one. A refusal stops the run with what was refused and the one-line
 //! fix; what was done is handed back for the profile (every step is found again next time).
@@ -66,31 +67,21 @@ pub async fn discover(
             });
         }
     };
-    let mut identities = BTreeMap::new();
+    let identities = identities(session, t).await?;
     let mut federations = BTreeMap::new();
-    for i in Ident::ALL {
-        let id = t.identity_id(i);
-        let what = format!("managed identity {}", t.identity_name(i));
-        if let Some(found) = mi::get_identity(session, &id)
-            .await
-            .map_err(|e| read_refusal(&what, true, session, &e))?
-        {
-            let want = t.federation(i, &issuer);
-            if let Some(f) = mi::get_federation(session, &id, &want.name)
-                .await
-                .map_err(|e| {
-                    read_refusal(
-                        &format!("the federated credential of {what}"),
-                        true,
-                        session,
-                        &e,
-                    )
-                })?
-            {
-                federations.insert(i, f);
-            }
-            identities.insert(i, found);
-        }
+    for (i, found) in &identities {
+        let all = mi::federations_of(session, &found.id).await.map_err(|e| {
+            read_refusal(
+                &format!(
+                    "the federated credentials of managed identity {}",
+                    found.name
+                ),
+                true,
+                session,
+                &e,
+            )
+        })?;
+        federations.insert(*i, all);
     }
     let (assignment_required, assignments) = match api_sp {
         Some(sp) => {
@@ -122,6 +113,49 @@ pub async fn discover(
         assignments,
         me,
     })
+}
+
+/// The two identities: the one with the client ID `[production]` records (whatever its name:
+/// a run under another `--prefix` must not make a second one), else the one named
+/// `<prefix>-<suffix>`.
+async fn identities(session: &Session, t: &Target) -> Result<BTreeMap<Ident, Identity>, Refusal> {
+    let listed = if t.recorded.is_empty() {
+        Vec::new()
+    } else {
+        mi::identities_in(session, &t.subscription, &t.identity_group)
+            .await
+            .map_err(|e| {
+                read_refusal(
+                    &format!(
+                        "the managed identities in resource group {}",
+                        t.identity_group
+                    ),
+                    true,
+                    session,
+                    &e,
+                )
+            })?
+    };
+    let mut out = BTreeMap::new();
+    for i in Ident::ALL {
+        let recorded = t.recorded.get(&i).and_then(|c| {
+            listed
+                .iter()
+                .find(|x| x.client_id.eq_ignore_ascii_case(c) && mi::is_identity_id(&x.id))
+        });
+        if let Some(x) = recorded {
+            out.insert(i, x.clone());
+            continue;
+        }
+        let what = format!("managed identity {}", t.prefixed_name(i));
+        if let Some(found) = mi::get_identity(session, &t.identity_id(i))
+            .await
+            .map_err(|e| read_refusal(&what, true, session, &e))?
+        {
+            out.insert(i, found);
+        }
+    }
+    Ok(out)
 }
 
 /// Sends `steps` in order; `api` is the production API app as the laptop steps left it.
@@ -280,6 +314,22 @@ async fn one(
                 t.identity_name(i),
                 f.subject,
                 found.cluster.name
+            ))
+        }
+        ProdStep::Unfederate(i) => {
+            let all = found.federations.get(&i).map_or(&[][..], Vec::as_slice);
+            let gone = super::stale(all, &t.federation(i, &found.issuer));
+            for s in &gone {
+                mi::delete_federation(session, &t.identity_id(i), &s.federation.name, &progress)
+                    .await?;
+            }
+            Ok(format!(
+                "{} no longer trusts {}",
+                t.identity_name(i),
+                gone.iter()
+                    .map(|s| format!("{} ({})", s.federation.subject, s.federation.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ))
         }
         ProdStep::Assign(h) => {

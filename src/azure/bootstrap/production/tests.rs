@@ -29,6 +29,8 @@ fn target() -> Target {
         identity_group: "rg-aks".into(),
         prefix: "lakekeeper-prod".into(),
         accounts,
+        recorded: BTreeMap::new(),
+        found_names: BTreeMap::new(),
     }
 }
 
@@ -113,7 +115,7 @@ fn a_complete_production_needs_nothing_and_a_drifted_federation_is_put_again() {
                 principal_id: format!("9e000000-0000-4000-8000-00000000000{n}"),
             },
         );
-        f.federations.insert(i, t.federation(i, ISSUER));
+        f.federations.insert(i, vec![t.federation(i, ISSUER)]);
     }
     let role = "22222222-0000-4000-8000-000000000000";
     let a = |p: &str| Assignment {
@@ -134,10 +136,8 @@ fn a_complete_production_needs_nothing_and_a_drifted_federation_is_put_again() {
         [ProdStep::PreAuthorizeCli]
     );
     // A credential for another service account (the release was renamed) is replaced.
-    f.federations
-        .get_mut(&Ident::Lakekeeper)
-        .expect("fed")
-        .subject = "system:serviceaccount:lakekeeper:default".into();
+    f.federations.get_mut(&Ident::Lakekeeper).expect("fed")[0].subject =
+        "system:serviceaccount:lakekeeper:default".into();
     // Assignment no longer required (someone turned it off in the portal).
     f.assignment_required = Some(false);
     assert_eq!(
@@ -178,5 +178,143 @@ fn the_app_role_body_keeps_other_roles_and_derives_a_stable_id() {
     assert_eq!(
         federation_name("lakekeeper", "lk.sa"),
         "aks-lakekeeper-lk-sa"
+    );
+}
+
+fn fed(name: &str, issuer: &str, subject: &str) -> Federation {
+    Federation {
+        name: name.into(),
+        issuer: issuer.into(),
+        subject: subject.into(),
+        audiences: vec![mi::TOKEN_EXCHANGE_AUDIENCE.into()],
+    }
+}
+
+#[test]
+fn only_credentials_for_another_service_account_of_this_cluster_or_named_by_us_are_stale() {
+    let want = target().federation(Ident::Backend, ISSUER);
+    let old_cluster = "https://westeurope.oic.prod-aks.azure.com/t/old/";
+    let github = "https://token.actions.githubusercontent.com";
+    // (credential, stale because)
+    let rows: &[(Federation, Option<StaleWhy>)] = &[
+        // The wanted one, and the one named like it (the PUT replaces it): kept.
+        (want.clone(), None),
+        (
+            fed(&want.name, ISSUER, "system:serviceaccount:backend:old"),
+            None,
+        ),
+        // Another name, the wanted subject: it lets in only the wanted account.
+        (fed("by-hand", ISSUER, &want.subject), None),
+        // The old service account on this cluster, ours or made by hand: stale.
+        (
+            fed(
+                "aks-backend-backend-old",
+                ISSUER,
+                "system:serviceaccount:backend:backend-old",
+            ),
+            Some(StaleWhy::OtherAccount),
+        ),
+        (
+            fed("by-hand-2", ISSUER, "system:serviceaccount:other:sa"),
+            Some(StaleWhy::OtherAccount),
+        ),
+        // Ours, for a cluster this identity is no longer federated with: stale.
+        (
+            fed(
+                "aks-backend-backend-old",
+                old_cluster,
+                "system:serviceaccount:backend:backend-old",
+            ),
+            Some(StaleWhy::OwnOldName),
+        ),
+        // Not ours, on another issuer: never touched.
+        (
+            fed(
+                "staging",
+                old_cluster,
+                "system:serviceaccount:backend:backend-old",
+            ),
+            None,
+        ),
+        (
+            fed(
+                "aks-repo-main",
+                github,
+                "repo:contoso/backend:ref:refs/heads/main",
+            ),
+            None,
+        ),
+        // This cluster's issuer, a subject that is not a service account: never touched.
+        (fed("odd", ISSUER, "something-else"), None),
+    ];
+    for (f, why) in rows {
+        let got = stale(std::slice::from_ref(f), &want);
+        assert_eq!(got.first().map(|s| s.why), *why, "{f:?}");
+    }
+}
+
+#[test]
+fn a_renamed_service_account_is_federated_then_its_old_credential_removed() {
+    let mut t = target();
+    let mut f = found();
+    f.assignment_required = Some(true);
+    for i in Ident::ALL {
+        f.identities.insert(
+            i,
+            Identity {
+                id: t.identity_id(i),
+                name: t.identity_name(i),
+                client_id: "c1000000-0000-4000-8000-000000000001".into(),
+                principal_id: "9e000000-0000-4000-8000-000000000001".into(),
+            },
+        );
+        f.federations.insert(i, vec![t.federation(i, ISSUER)]);
+    }
+    t.accounts
+        .insert(Ident::Backend, ("backend".into(), "backend-v2".into()));
+    let steps = plan(Some(&api()), &f, &t, false);
+    let at = |s: ProdStep| steps.iter().position(|x| *x == s);
+    let put = at(ProdStep::Federate(Ident::Backend)).expect("federate");
+    let delete = at(ProdStep::Unfederate(Ident::Backend)).expect("unfederate");
+    assert!(put < delete, "{steps:?}");
+    assert_eq!(at(ProdStep::Unfederate(Ident::Lakekeeper)), None);
+    assert!(
+        right(ProdStep::Unfederate(Ident::Backend), "api", &t, "")
+            .needs()
+            .contains("federatedIdentityCredentials/delete")
+    );
+}
+
+#[test]
+fn an_identity_found_by_its_recorded_client_id_keeps_its_name_under_another_prefix() {
+    let mut t = target();
+    t.prefix = "other-prod".into();
+    let mut f = found();
+    f.identities.insert(
+        Ident::Lakekeeper,
+        Identity {
+            id: mi::identity_id(
+                &t.subscription,
+                &t.identity_group,
+                "lakekeeper-prod-catalog",
+            ),
+            name: "lakekeeper-prod-catalog".into(),
+            client_id: "c1000000-0000-4000-8000-000000000001".into(),
+            principal_id: "9e000000-0000-4000-8000-000000000001".into(),
+        },
+    );
+    let t = t.adopt(&f);
+    assert_eq!(
+        t.identity_name(Ident::Lakekeeper),
+        "lakekeeper-prod-catalog"
+    );
+    assert_eq!(t.identity_name(Ident::Backend), "other-prod-backend");
+    let steps = plan(Some(&api()), &f, &t, false);
+    assert!(!steps.contains(&ProdStep::CreateIdentity(Ident::Lakekeeper)));
+    assert!(steps.contains(&ProdStep::CreateIdentity(Ident::Backend)));
+    let lines = exists_lines(&f, &t);
+    assert!(
+        lines.iter().any(|l| l.contains("managed identity lakekeeper-prod-catalog (client ID c1000000-0000-4000-8000-000000000001), found by the client ID [production] lakekeeper_identity_client_id records (used instead of making other-prod-catalog)")),
+        "{lines:?}"
     );
 }
