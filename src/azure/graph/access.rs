@@ -197,14 +197,9 @@ pub async fn me(session: &super::Session) -> Result<Principal, CallError> {
         &[],
     )
     .await?;
-    let id = s(&w.body, "id").to_ascii_lowercase();
-    checked_object_id(&id)?;
-    Ok(Principal {
-        id,
-        name: s(&w.body, "displayName"),
-        kind: Kind::User,
-        detail: s(&w.body, "userPrincipalName"),
-    })
+    let me = user(&w.body);
+    checked_object_id(&me.id)?;
+    Ok(me)
 }
 
 async fn get_opt(session: &super::Session, path: &str) -> Result<Option<Value>, CallError> {
@@ -215,31 +210,27 @@ async fn get_opt(session: &super::Session, path: &str) -> Result<Option<Value>, 
     }
 }
 
-fn user(v: &Value) -> Principal {
+/// A Graph directory object as a principal of `kind`; `detail_key` names what identifies it to
+/// a person (a user's UPN, an app's client ID; groups have none).
+fn principal(v: &Value, kind: Kind, detail_key: Option<&str>) -> Principal {
     Principal {
         id: s(v, "id").to_ascii_lowercase(),
         name: s(v, "displayName"),
-        kind: Kind::User,
-        detail: s(v, "userPrincipalName"),
+        kind,
+        detail: detail_key.map(|k| s(v, k)).unwrap_or_default(),
     }
+}
+
+fn user(v: &Value) -> Principal {
+    principal(v, Kind::User, Some("userPrincipalName"))
 }
 
 fn sp(v: &Value) -> Principal {
-    Principal {
-        id: s(v, "id").to_ascii_lowercase(),
-        name: s(v, "displayName"),
-        kind: Kind::ServicePrincipal,
-        detail: s(v, "appId"),
-    }
+    principal(v, Kind::ServicePrincipal, Some("appId"))
 }
 
 fn group(v: &Value) -> Principal {
-    Principal {
-        id: s(v, "id").to_ascii_lowercase(),
-        name: s(v, "displayName"),
-        kind: Kind::Group,
-        detail: String::new(),
-    }
+    principal(v, Kind::Group, None)
 }
 
 /// A display name as an OData string literal (`'` doubled), percent-encoded for the query.
